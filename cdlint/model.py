@@ -1,0 +1,626 @@
+"""The normalized model every parser produces and every rule reads.
+
+Values are frozen dataclasses. Everything that came from a file carries a
+:class:`Span` (path relative to the scanned root, 1-based line and column),
+set once by the parser; nothing downstream adjusts positions.
+
+A :class:`Project` holds the pipelines found under one root and the edges
+between their stages. Graph questions rules ask often (what must succeed
+before a stage, how a trigger reaches it, who produces an artifact) are
+answered by helpers here over plain adjacency dicts, so a check run does not
+pay for importing networkx; :attr:`Project.graph` builds the networkx
+``DiGraph`` on demand for rules and tools that want more.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import deque
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    import networkx
+
+KINDS = ("build", "test", "scan", "publish", "deploy", "verify", "approval", "teardown", "provision")
+TIERS = ("production", "staging", "testing", "development", "review", "other")
+WHEN = ("on_success", "on_failure", "always", "manual", "delayed", "never")
+TRIGGER_KINDS = ("push", "pull_request", "tag", "schedule", "manual", "api", "upstream", "workflow_call")
+EDGE_KINDS = ("order", "artifact", "trigger")
+Severity = Literal["error", "warning", "note"]
+
+
+@dataclass(frozen=True, order=True)
+class Span:
+    """Where something is written. Line and column count from 1."""
+
+    path: str
+    line: int
+    column: int = 1
+    end_line: int | None = None
+    end_column: int | None = None
+
+    @staticmethod
+    def at(path: str, text: str, offset: int, end: int | None = None) -> Span:
+        """The span of character ``offset`` (and optionally ``end``) in ``text``."""
+        index = LineIndex(text)
+        return index.span(path, offset, end)
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.column}"
+
+
+class LineIndex:
+    """Turns character offsets into 1-based lines and columns (a bisect over line starts)."""
+
+    def __init__(self, text: str) -> None:
+        self.starts = [0]
+        self.starts.extend(i + 1 for i, ch in enumerate(text) if ch == "\n")
+
+    def position(self, offset: int) -> tuple[int, int]:
+        line = bisect.bisect_right(self.starts, offset) - 1
+        return line + 1, offset - self.starts[line] + 1
+
+    def span(self, path: str, offset: int, end: int | None = None) -> Span:
+        line, column = self.position(offset)
+        if end is None:
+            return Span(path, line, column)
+        end_line, end_column = self.position(end)
+        return Span(path, line, column, end_line, end_column)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of a stage: a shell command, or a call of an action, task or Jenkins step.
+
+    ``uses`` names what is called (``actions/checkout``, ``AzureWebApp``,
+    ``junit``), ``version`` its pinned ref, ``inputs`` its arguments. ``tags``
+    are the classification signals (``test``, ``test:e2e``, ``deploy:helm`` …);
+    the part before ``:`` is a stage kind. ``origin`` names the composite
+    action or template the step was expanded from.
+    """
+
+    span: Span
+    name: str = ""
+    run: str | None = None
+    uses: str | None = None
+    version: str | None = None
+    inputs: tuple[tuple[str, str], ...] = ()
+    allow_failure: bool = False
+    when: str = "on_success"
+    tags: frozenset[str] = frozenset()
+    origin: str | None = None
+
+    def input(self, key: str, default: str | None = None) -> str | None:
+        for k, v in self.inputs:
+            if k == key:
+                return v
+        return default
+
+    @property
+    def text(self) -> str:
+        """What the step runs, for matching: its command or its call and arguments."""
+        if self.run is not None:
+            return self.run
+        args = " ".join(f"{k}={v}" for k, v in self.inputs)
+        return f"{self.uses or ''} {args}".strip()
+
+    @property
+    def label(self) -> str:
+        if self.name:
+            return self.name
+        if self.uses:
+            return self.uses
+        first = (self.run or "").strip().splitlines()
+        return first[0][:60] if first else "step"
+
+
+@dataclass(frozen=True)
+class Environment:
+    """Where a stage deploys to.
+
+    ``external_gates`` is true where the platform keeps approvals and checks
+    outside the file (GitHub environment protection rules, GitLab protected
+    environments, Azure environment checks): a gate may exist that cdlint
+    cannot see, so rules must neither claim nor deny one. ``declared`` is
+    false for an environment cdlint inferred from a deploy's name or
+    arguments because the file declares none.
+    """
+
+    name: str
+    tier: str
+    span: Span
+    url: str | None = None
+    action: str = "start"
+    stop_stage: str | None = None
+    auto_stop: str | None = None
+    dynamic: bool = False
+    external_gates: bool = False
+    declared: bool = True
+
+    @property
+    def is_production(self) -> bool:
+        return self.tier == "production"
+
+
+@dataclass(frozen=True)
+class Input:
+    """A value a person supplies when starting a pipeline by hand."""
+
+    name: str
+    span: Span
+    type: str = "string"
+    choices: tuple[str, ...] = ()
+    default: str | None = None
+
+    @property
+    def free(self) -> bool:
+        """Whether any value may be typed in (not a choice or a boolean)."""
+        return self.type in ("string", "number", "") and not self.choices
+
+
+@dataclass(frozen=True)
+class Trigger:
+    """What starts a pipeline.
+
+    ``branches``/``tags`` are include patterns (``None``: any), ``*_ignore``
+    the exclusions. For ``upstream`` triggers ``source`` names the pipeline
+    whose run starts this one and ``types`` the run states that fire it;
+    ``on_success_only`` tells whether it fires only when that run succeeded.
+    """
+
+    kind: str
+    span: Span
+    event: str = ""
+    branches: tuple[str, ...] | None = None
+    branches_ignore: tuple[str, ...] = ()
+    tags: tuple[str, ...] | None = None
+    tags_ignore: tuple[str, ...] = ()
+    paths: tuple[str, ...] = ()
+    inputs: tuple[Input, ...] = ()
+    source: str | None = None
+    types: tuple[str, ...] = ()
+    on_success_only: bool = False
+
+
+@dataclass(frozen=True)
+class Condition:
+    """When a stage runs, as far as the file shows.
+
+    ``refs`` lists the git refs it is limited to (``refs/heads/main``,
+    ``refs/tags/*``, ``refs/heads/$default`` for the default branch), ``None``
+    when it is not limited or the limit cannot be read. ``events`` likewise
+    limits trigger kinds, ``exclude_events`` rules some out.
+    ``upstream_success`` is true when the stage checks that the upstream
+    pipeline run that triggered it succeeded.
+    """
+
+    text: str = ""
+    span: Span | None = None
+    refs: tuple[str, ...] | None = None
+    events: tuple[str, ...] | None = None
+    exclude_events: tuple[str, ...] = ()
+    upstream_success: bool = False
+
+    def allows(self, trigger: Trigger) -> bool:
+        """Whether a run started by ``trigger`` can run the stage."""
+        if trigger.kind in self.exclude_events:
+            return False
+        if self.events is not None and trigger.kind not in self.events:
+            return False
+        if self.refs is None:
+            return True
+        if trigger.kind == "tag":
+            return any(r.startswith("refs/tags/") for r in self.refs)
+        if trigger.kind == "pull_request":
+            return any(r.startswith("refs/pull/") for r in self.refs)
+        return any(not r.startswith(("refs/tags/", "refs/pull/")) for r in self.refs)
+
+
+@dataclass(frozen=True)
+class Artifact:
+    """An artifact a stage produces or consumes, by name.
+
+    A consumed artifact with ``source`` set comes from another pipeline's run
+    (``upstream`` for the run that triggered this one, else a pipeline name).
+    """
+
+    name: str
+    span: Span
+    source: str | None = None
+
+
+@dataclass(frozen=True)
+class Reference:
+    """Something a pipeline points at that cdlint did not read (remote include, template, workflow)."""
+
+    kind: str
+    target: str
+    span: Span
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A fault the parser found, reported through the rule named ``rule``."""
+
+    rule: str
+    span: Span
+    message: str
+    key: str = ""
+
+
+@dataclass(frozen=True)
+class Stage:
+    """The smallest unit scheduled on its own: a job, a deployment job, a Jenkins stage.
+
+    ``id`` is unique in its pipeline; ``key`` (``path#id``) in the project.
+    ``tags`` hold all classification signals of the stage and its steps;
+    ``kinds`` the coarse ones. ``when`` is when it runs relative to what it
+    depends on; ``allow_failure`` whether its failure lets the pipeline go on.
+    ``template`` names the reusable workflow, template, job template or
+    matrix that defines it, so rules can tell one deploy process shared by
+    environments from separate ones.
+    """
+
+    id: str
+    name: str
+    pipeline: str
+    span: Span
+    group: str | None = None
+    steps: tuple[Step, ...] = ()
+    kinds: frozenset[str] = frozenset()
+    tags: frozenset[str] = frozenset()
+    environment: Environment | None = None
+    when: str = "on_success"
+    allow_failure: bool = False
+    condition: Condition = field(default_factory=Condition)
+    services: tuple[str, ...] = ()
+    image: str | None = None
+    produces: tuple[Artifact, ...] = ()
+    consumes: tuple[Artifact, ...] = ()
+    reports: tuple[str, ...] = ()
+    matrix: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    concurrency: str | None = None
+    strategy: str | None = None
+    template: str | None = None
+    calls: str | None = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.pipeline}#{self.id}"
+
+    def has(self, kind: str) -> bool:
+        return kind in self.kinds
+
+    @property
+    def is_production_deploy(self) -> bool:
+        env = self.environment
+        return "deploy" in self.kinds and env is not None and env.is_production and env.action == "start"
+
+    @property
+    def gates_on_success(self) -> bool:
+        """Whether the stage runs only when what it depends on succeeded."""
+        return self.when in ("on_success", "manual", "delayed")
+
+    def steps_tagged(self, tag: str) -> list[Step]:
+        """Steps with ``tag`` or a sub-tag of it (``test`` matches ``test:e2e``)."""
+        return [s for s in self.steps if any(t == tag or t.startswith(tag + ":") for t in s.tags)]
+
+    def tagged(self, tag: str) -> bool:
+        return any(t == tag or t.startswith(tag + ":") for t in self.tags)
+
+
+@dataclass(frozen=True, order=True)
+class Edge:
+    """A dependency between two stages (by key): ``source`` runs before ``target``.
+
+    ``order`` edges come from needs/dependsOn/stage order, ``artifact`` edges
+    from an artifact ``label`` passed along, ``trigger`` edges from one
+    pipeline starting another. ``requires_success``: the target runs only if
+    the source succeeded.
+    """
+
+    source: str
+    target: str
+    kind: str
+    span: Span
+    label: str = ""
+    requires_success: bool = True
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    """One pipeline file (with what it includes) and its stages."""
+
+    path: str
+    platform: str
+    name: str = ""
+    span: Span | None = None
+    triggers: tuple[Trigger, ...] = ()
+    stages: tuple[Stage, ...] = ()
+    edges: tuple[Edge, ...] = ()
+    references: tuple[Reference, ...] = ()
+    problems: tuple[Problem, ...] = ()
+    files: tuple[str, ...] = ()
+
+    def stage(self, stage_id: str) -> Stage | None:
+        return self._by_id.get(stage_id)
+
+    @cached_property
+    def _by_id(self) -> dict[str, Stage]:
+        return {s.id: s for s in self.stages}
+
+    @property
+    def manual_triggers(self) -> list[Trigger]:
+        return [t for t in self.triggers if t.kind == "manual"]
+
+    @property
+    def commit_triggers(self) -> list[Trigger]:
+        return [t for t in self.triggers if t.kind in ("push", "pull_request", "tag")]
+
+
+@dataclass(frozen=True)
+class Hop:
+    """One step of an evidence path: a trigger or a stage, with where it is written."""
+
+    label: str
+    span: Span
+    stage: Stage | None = None
+
+
+@dataclass(frozen=True)
+class Project:
+    """All pipelines found under one root and the edges between their stages."""
+
+    root: str
+    pipelines: tuple[Pipeline, ...] = ()
+    links: tuple[Edge, ...] = ()
+
+    @cached_property
+    def _stages(self) -> dict[str, Stage]:
+        return {s.key: s for p in self.pipelines for s in p.stages}
+
+    @cached_property
+    def _pipelines(self) -> dict[str, Pipeline]:
+        return {p.path: p for p in self.pipelines}
+
+    @cached_property
+    def _incoming(self) -> dict[str, list[Edge]]:
+        incoming: dict[str, list[Edge]] = {key: [] for key in self._stages}
+        for edge in self.edges():
+            if edge.source in incoming and edge.target in incoming:
+                incoming[edge.target].append(edge)
+        return incoming
+
+    @cached_property
+    def _outgoing(self) -> dict[str, list[Edge]]:
+        outgoing: dict[str, list[Edge]] = {key: [] for key in self._stages}
+        for edge in self.edges():
+            if edge.source in outgoing and edge.target in outgoing:
+                outgoing[edge.source].append(edge)
+        return outgoing
+
+    def edges(self, kind: str | None = None) -> Iterator[Edge]:
+        for pipeline in self.pipelines:
+            yield from (e for e in pipeline.edges if kind is None or e.kind == kind)
+        yield from (e for e in self.links if kind is None or e.kind == kind)
+
+    def stages(self, kind: str | None = None) -> list[Stage]:
+        """All stages (of ``kind``), in file order."""
+        found = (s for s in self._stages.values() if kind is None or kind in s.kinds)
+        return sorted(found, key=lambda s: (s.span, s.id))
+
+    def stage(self, key: str) -> Stage:
+        return self._stages[key]
+
+    def pipeline(self, stage_or_path: Stage | str) -> Pipeline:
+        path = stage_or_path.pipeline if isinstance(stage_or_path, Stage) else stage_or_path
+        return self._pipelines[path]
+
+    def incoming(self, stage: Stage) -> list[Edge]:
+        return self._incoming[stage.key]
+
+    def outgoing(self, stage: Stage) -> list[Edge]:
+        return self._outgoing[stage.key]
+
+    def upstream(self, stage: Stage) -> list[Stage]:
+        """Stages that must succeed before ``stage`` runs, nearest first.
+
+        Follows order and artifact edges, and trigger edges that fire only on
+        success. A stage that runs whatever happened before it (``always``,
+        ``on_failure``) has no upstream that gates it.
+        """
+        if not stage.gates_on_success:
+            return []
+        return self._walk(stage, self._gating_edges(stage), reverse=True)
+
+    def downstream(self, stage: Stage) -> list[Stage]:
+        """Stages that run after ``stage`` (by any edge), nearest first."""
+        return self._walk(stage, lambda s: self._outgoing[s.key], reverse=False)
+
+    def ancestors(self, stage: Stage) -> list[Stage]:
+        """Stages that run before ``stage`` by any edge, whether or not they gate it."""
+        return self._walk(stage, lambda s: self._incoming[s.key], reverse=True)
+
+    def _gating_edges(self, start: Stage):
+        upstream_pipelines = {
+            e.source.partition("#")[0] for e in self.links if e.target.startswith(start.pipeline + "#")
+        }
+
+        def edges(s: Stage) -> list[Edge]:
+            found = [e for e in self._incoming[s.key] if e.requires_success]
+            if s.key == start.key and start.condition.upstream_success:
+                # The stage itself checks the upstream run's conclusion: every
+                # stage of the upstream pipelines had to succeed.
+                found += [
+                    Edge(k, s.key, "trigger", s.condition.span or s.span, "upstream run succeeded")
+                    for k, up in self._stages.items()
+                    if up.pipeline in upstream_pipelines
+                ]
+            return found
+
+        return edges
+
+    def _walk(self, stage: Stage, edges, reverse: bool) -> list[Stage]:
+        seen = {stage.key}
+        order: list[Stage] = []
+        queue = deque([stage])
+        while queue:
+            current = queue.popleft()
+            for edge in edges(current):
+                key = edge.source if reverse else edge.target
+                if key not in seen and key in self._stages:
+                    seen.add(key)
+                    order.append(self._stages[key])
+                    queue.append(self._stages[key])
+        return order
+
+    def triggers_of(self, stage: Stage) -> list[Trigger]:
+        """Triggers of the stage's pipeline whose runs can run the stage."""
+        return [t for t in self.pipeline(stage).triggers if stage.condition.allows(t)]
+
+    def path_to(self, stage: Stage, through: Iterable[str] | None = None) -> list[Hop]:
+        """A path from a trigger to ``stage``, as evidence: the longest chain of stages before it.
+
+        ``through`` restricts the walk to edge kinds (default: all).
+        """
+        kinds = set(through) if through else set(EDGE_KINDS)
+        memo: dict[str, list[Stage]] = {}
+
+        def chain(s: Stage, visiting: frozenset[str]) -> list[Stage]:
+            if s.key in memo:
+                return memo[s.key]
+            best: list[Stage] = []
+            for e in sorted(self._incoming[s.key], key=lambda e: (e.span, e.source)):
+                if e.kind in kinds and e.source not in visiting:
+                    candidate = chain(self._stages[e.source], visiting | {s.key})
+                    if len(candidate) > len(best):
+                        best = candidate
+            memo[s.key] = best + [s]
+            return memo[s.key]
+
+        stages = chain(stage, frozenset())
+        hops = [Hop(s.name or s.id, s.span, s) for s in stages]
+        triggers = self.triggers_of(stages[0])
+        if triggers:
+            t = triggers[0]
+            hops.insert(0, Hop(trigger_label(t), t.span))
+        return hops
+
+    def producers(self, artifact: str, pipeline: str | None = None) -> list[Stage]:
+        """Stages that produce an artifact called ``artifact`` (in ``pipeline``, if given)."""
+        return [
+            s
+            for s in self.stages()
+            if (pipeline is None or s.pipeline == pipeline) and any(a.name == artifact for a in s.produces)
+        ]
+
+    def cycles(self) -> list[list[str]]:
+        """Cycles among order edges, one per strongly connected group of stages, each as the
+        keys around it (first key repeated at the end), in a deterministic order."""
+        succ: dict[str, list[str]] = {k: [] for k in self._stages}
+        for e in self.edges("order"):
+            if e.source in succ and e.target in succ:
+                succ[e.source].append(e.target)
+        for targets in succ.values():
+            targets.sort()
+        cycles = []
+        for group in _strongly_connected(succ):
+            start = min(group)
+            if len(group) == 1 and start not in succ[start]:
+                continue
+            cycles.append(_cycle_through(start, group, succ))
+        return sorted(cycles)
+
+    def problems(self, rule: str) -> Iterator[Problem]:
+        for pipeline in self.pipelines:
+            yield from (p for p in pipeline.problems if p.rule == rule)
+
+    @cached_property
+    def graph(self) -> networkx.DiGraph:
+        """The whole project as a networkx ``DiGraph``: nodes are stage keys with a ``stage``
+        attribute; each edge has ``edges``, the :class:`Edge` records between the two stages."""
+        import networkx
+
+        g = networkx.DiGraph()
+        for key, stage in sorted(self._stages.items()):
+            g.add_node(key, stage=stage)
+        for edge in sorted(self.edges()):
+            if edge.source in self._stages and edge.target in self._stages:
+                if g.has_edge(edge.source, edge.target):
+                    g.edges[edge.source, edge.target]["edges"].append(edge)
+                else:
+                    g.add_edge(edge.source, edge.target, edges=[edge])
+        return g
+
+
+def _strongly_connected(succ: dict[str, list[str]]) -> list[set[str]]:
+    """Tarjan's algorithm without recursion (pipelines can be long chains)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    groups: list[set[str]] = []
+    for root in sorted(succ):
+        if root in index:
+            continue
+        work = [(root, 0)]
+        while work:
+            node, i = work.pop()
+            if i == 0:
+                index[node] = low[node] = len(index)
+                stack.append(node)
+                on_stack.add(node)
+            if i < len(succ[node]):
+                work.append((node, i + 1))
+                nxt = succ[node][i]
+                if nxt not in index:
+                    work.append((nxt, 0))
+                elif nxt in on_stack:
+                    low[node] = min(low[node], index[nxt])
+                continue
+            if low[node] == index[node]:
+                group = set()
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    group.add(member)
+                    if member == node:
+                        break
+                groups.append(group)
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[node])
+    return groups
+
+
+def _cycle_through(start: str, group: set[str], succ: dict[str, list[str]]) -> list[str]:
+    """The shortest cycle from ``start`` back to itself inside ``group``."""
+    previous: dict[str, str] = {}
+    queue = deque([start])
+    while queue:
+        node = queue.popleft()
+        for nxt in succ[node]:
+            if nxt == start:
+                path = [node]
+                while path[-1] != start:
+                    path.append(previous[path[-1]])
+                return [start, *reversed(path[:-1]), start] if node != start else [start, start]
+            if nxt in group and nxt not in previous:
+                previous[nxt] = node
+                queue.append(nxt)
+    return [start, start]
+
+
+def trigger_label(trigger: Trigger) -> str:
+    event = trigger.event or trigger.kind
+    if trigger.branches:
+        return f"{event} ({', '.join(trigger.branches)})"
+    if trigger.tags:
+        return f"{event} (tags {', '.join(trigger.tags)})"
+    if trigger.source:
+        return f"{event} ({trigger.source})"
+    return event
