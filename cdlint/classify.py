@@ -1,0 +1,879 @@
+"""What stages and steps do, and which tier an environment is: tables of signals.
+
+Classification yields *tags*: ``kind`` or ``kind:detail`` (``test:e2e``,
+``deploy:helm``) where ``kind`` is one of the stage kinds of the model, and
+other signals with their own prefix (``report:junit``, ``version:commit``,
+``rollback:helm``, ``artifact:upload`` …) that rules and maturity detectors
+read. A stage's kinds are the kind prefixes of its tags.
+
+The tables are data. To teach cdlint a tool, add a line:
+
+- ``COMMANDS``: tag → regular expressions matched at the start of one shell
+  command (after wrappers such as ``sudo``, ``npx``, ``poetry run``, ``VAR=x``
+  are stripped; commands are split at newlines, ``&&``, ``||``, ``;``, ``|``).
+- ``ANYWHERE``: tag → regular expressions searched anywhere in a command.
+- ``ACTIONS``: GitHub action (``owner/repo[/path]``) → tags.
+- ``TASKS``: Azure Pipelines task name → tags (``TASK_COMMANDS`` refines by
+  the task's ``command`` input).
+- ``JENKINS_STEPS``: Jenkins pipeline step → tags.
+- ``NAME_WORDS``: word in a stage or step name → tags.
+- ``TIERS``: environment tier → name patterns, checked in order.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
+
+from cdlint.model import KINDS
+
+PY = r"(?:python[\d.]*\s+-m\s+|py\s+-m\s+)?"
+NPM_RUN = r"(?:npm\s+(?:run(?:-script)?\s+)?|yarn\s+(?:run\s+)?|pnpm\s+(?:run\s+)?|bun\s+(?:run\s+)?|npx\s+)"
+GRADLE = r"(?:\./)?gradlew?(?:\.bat)?\b"
+MVN = r"(?:\./)?mvnw?(?:\.cmd)?\b"
+MAKE = r"(?:make|gmake|just|task|mise\s+run)\b(?:\s+-\S+)*"
+
+COMMANDS: dict[str, list[str]] = {
+    "build:docker": [
+        r"docker\s+(?:image\s+)?build\b",
+        r"docker\s+buildx\s+(?:build|bake)\b",
+        r"docker[\s-]compose\b.*\sbuild\b",
+        r"(?:buildah|podman)\s+(?:bud|build)\b",
+        r"(?:/kaniko/)?executor\b.*--dockerfile",
+        r"(?:pack|nerdctl|depot)\s+build\b",
+        r"ko\s+(?:build|publish|resolve)\b",
+        r"az\s+acr\s+build\b",
+        r"gcloud\s+builds\s+submit\b",
+    ],
+    "build:compile": [
+        MAKE + r"(?:\s+(?:all|build|dist|compile|release|package|install|bin|binaries)\b.*)?\s*$",
+        r"cmake\b",
+        r"(?:ninja|meson\s+compile|scons|msbuild|xcodebuild(?!.*\btest\b))\b",
+        r"dotnet\s+(?:build|publish|pack|msbuild)\b",
+        r"go\s+build\b",
+        r"cargo\s+(?:build|auditable\s+build)\b",
+        r"(?:javac|tsc(?!.*--noEmit))\b",
+        MVN + r".*\b(?:compile|package|install|verify)\b",
+        GRADLE + r".*\b(?:build|assemble\w*|jar|bootJar|shadowJar|bundle\w*|distZip)\b",
+        r"sbt\b.*\b(?:compile|package|assembly|universal:packageBin|docker:publishLocal)\b",
+        r"bazel(?:isk)?\s+build\b",
+        NPM_RUN + r"(?:build|compile|dist|bundle|package)(?::\S*)?\b",
+        r"(?:webpack|rollup|esbuild|parcel\s+build|vite\s+build|next\s+build|ng\s+build|nuxt\s+build|gatsby\s+build)\b",
+        r"(?:nx|turbo|lerna)\s+(?:run\s+)?build\b",
+        r"(?:swift|stack|cabal|zig|mix|lein|dune)\s+(?:build|compile|uberjar)\b",
+        r"flutter\s+build\b",
+    ],
+    "build:package": [
+        PY + r"build\b",
+        r"python[\d.]*\s+setup\.py\s+(?:sdist|bdist\w*|build)\b",
+        r"(?:poetry|hatch|flit|uv|pdm|rye)\s+build\b",
+        r"pip[\d.]*\s+wheel\b",
+        r"(?:cibuildwheel|maturin\s+build|rattler-build|conda[\s-]build|conda\s+mambabuild|boa\s+build)\b",
+        r"(?:npm|yarn|pnpm)\s+pack\b",
+        r"gem\s+build\b",
+        r"(?:rpmbuild|dpkg-buildpackage|debuild|fpm|electron-builder|nfpm)\b",
+        r"goreleaser\b",
+        r"helm\s+package\b",
+        r"(?:mkdocs\s+build|sphinx-build|jekyll\s+build|hugo(?!\s+server)\b|docusaurus\s+build|zola\s+build|mdbook\s+build)",
+    ],
+    "test:unit": [
+        PY + r"(?:pytest|py\.test)\b",
+        PY + r"unittest\b",
+        r"(?:tox|nox|hatch\s+test|coverage\s+run)\b",
+        r"(?:npm|pnpm|bun)\s+(?:run\s+)?(?:test|t)\b",
+        r"yarn\s+(?:run\s+)?test\b",
+        NPM_RUN + r"(?:test|tests|coverage|spec)(?::\S*)?\b",
+        r"(?:jest|vitest|mocha|karma\s+start|ava|jasmine|tap|c8|nyc)\b",
+        r"(?:go\s+test|gotestsum|ginkgo)\b",
+        r"cargo\s+(?:test|nextest)\b",
+        MVN + r".*\b(?:test|verify|integration-test|surefire:test)\b",
+        GRADLE + r".*\b(?:test\w*|check|connectedCheck|\w+Test)\b",
+        r"dotnet\s+test\b",
+        r"(?:ctest|meson\s+test|vstest\.console)\b",
+        MAKE + r"\s+(?:\S+\s+)*(?:test|tests|check|unit|unittest|test-\S+|check-\S+|ci)\b",
+        r"(?:bundle\s+exec\s+)?(?:rspec|rake\s+(?:test|spec)|minitest)\b",
+        r"(?:phpunit|vendor/bin/phpunit|pest|vendor/bin/pest|codecept\s+run)\b",
+        r"(?:mix|flutter|swift|stack|cabal|sbt|lein|dune|zig)\s+(?:\S+\s+)*test\b",
+        r"xcodebuild\b.*\btest\b",
+        r"bazel(?:isk)?\s+test\b",
+        r"(?:bats|prove)\b",
+        r"(?:nx|turbo|lerna)\s+(?:run\s+)?test\b",
+        r"R\s+CMD\s+check\b",
+        r"julia\b.*Pkg\.test",
+    ],
+    "test:integration": [
+        NPM_RUN + r"(?:test|tests)?[:_-]?(?:integration|int|it)\b",
+        r"\S*\b(?:integration|integ)[-_]?tests?\b",
+        MAKE + r"\s+(?:\S+\s+)*\S*integration\S*",
+    ],
+    "test:e2e": [
+        r"(?:cypress\s+run|playwright\s+test|wdio|nightwatch|testcafe|detox\s+test|maestro\s+test|codeceptjs\s+run|newman\s+run)\b",
+        NPM_RUN + r"(?:test[:_-]?)?(?:e2e|end-to-end|ui-?test|browser)\S*",
+        r"\S*\be2e\b\S*",
+    ],
+    "test:acceptance": [
+        r"(?:behave|cucumber(?:-js)?|robot|gauge\s+run|specflow)\b",
+        r"\S*\b(?:acceptance|functional)[-_]?tests?\b",
+    ],
+    "test:performance": [
+        r"(?:k6\s+run|jmeter|locust|gatling|artillery\s+run|vegeta\s+attack|bombardier|hey\s+-|wrk\s+-|ab\s+-n)",
+        r"(?:cargo\s+bench|go\s+test\b.*-bench|asv\s+(?:run|continuous)|pytest\b.*--benchmark|hyperfine)",
+        NPM_RUN + r"(?:perf|bench|benchmark|load-?test)\S*",
+        r"\S*\b(?:perf|performance|load|stress)[-_]?tests?\b",
+        MVN + r".*\bjmh\b",
+    ],
+    "scan:sast": [
+        r"(?:semgrep|bandit|brakeman|gosec|njsscan|horusec|bearer\s+scan|flawfinder|sourceanalyzer|codeql)\b",
+        r"(?:sonar-scanner|sonar\s+scan|dotnet\s+sonarscanner)\b",
+        MVN + r".*\bsonar:sonar\b",
+        GRADLE + r".*\bsonar(?:qube)?\b",
+        r"snyk\s+code\b",
+        r"zizmor\b",
+    ],
+    "scan:dependency": [
+        r"(?:npm|yarn|pnpm)\s+audit\b",
+        r"(?:pip-audit|safety\s+(?:check|scan)|osv-scanner|govulncheck|retire|nancy\s+sleuth|dependency-check(?:\.sh)?)\b",
+        r"cargo\s+(?:audit|deny)\b",
+        r"(?:bundle\s+audit|bundler-audit|composer\s+audit)\b",
+        r"snyk\s+(?:test|monitor)\b",
+        r"trivy\s+(?:fs|filesystem|repo|repository|sbom)\b",
+        MVN + r".*\bdependency-check\b",
+        r"dotnet\s+list\b.*--vulnerable",
+        r"scorecard\b",
+    ],
+    "scan:secret": [r"(?:gitleaks|trufflehog|detect-secrets|ggshield|git-secrets|talisman)\b"],
+    "scan:container": [
+        r"trivy\s+(?:image|i)\b",
+        r"(?:grype|dockle|clair-scanner)\b",
+        r"docker\s+scout\b",
+        r"snyk\s+container\b",
+    ],
+    "scan:iac": [
+        r"(?:checkov|tfsec|terrascan|kics\s+scan|tflint|kube-linter|kubesec|conftest|polaris\s+audit|kubeconform|kubeval)\b",
+        r"trivy\s+(?:config|conf)\b",
+    ],
+    "scan:lint": [
+        r"(?:eslint|stylelint|flake8|ruff(?:\s+check)?|pylint|pyright|pyflakes|pycodestyle|pydocstyle|golangci-lint|staticcheck|revive|rubocop|standardrb|shellcheck|hadolint|yamllint|markdownlint\S*|actionlint|phpstan|psalm|phpcs|ktlint|detekt|swiftlint|clang-tidy|cppcheck|codespell|vale|tflint|cpplint|checkstyle|spectral\s+lint|buf\s+lint|helm\s+lint|ansible-lint|sqlfluff\s+lint|biome\s+(?:check|lint|ci)|oxlint|dprint\s+check)\b",
+        PY + r"mypy\b",
+        r"(?:black|isort|prettier|gofmt|rustfmt|clang-format|terraform\s+fmt|dotnet\s+format|cargo\s+fmt|ruff\s+format)\b.*(?:--check|-check|--verify|-l\b|--dry-run|--diff)",
+        r"go\s+vet\b",
+        r"cargo\s+clippy\b",
+        r"pre-commit\s+run\b",
+        NPM_RUN + r"(?:lint|eslint|format:check|check:format|typecheck|type-check|tsc)(?::\S*)?\b",
+        MAKE + r"\s+(?:\S+\s+)*(?:lint|vet|fmt-check|check-format|style|static-check)\b",
+        r"(?:tox\s+-e\s*|nox\s+-s\s*)(?:lint|style|flake8|mypy|typing|pre-commit)\b",
+        MVN + r".*\b(?:checkstyle:check|spotless:check|pmd:check|spotbugs:check)\b",
+        GRADLE + r".*\b(?:spotlessCheck|checkstyle\w*|detekt|ktlintCheck|lint)\b",
+    ],
+    "publish:image": [
+        r"(?:docker|podman|buildah)\s+(?:image\s+)?push\b",
+        r"docker\s+buildx\b.*(?:--push|--output[= ]type=registry)",
+        r"(?:crane|skopeo)\s+(?:push|copy|cp)\b",
+        r"oras\s+push\b",
+        r"(?:/kaniko/)?executor\b(?!.*--no-push).*--destination",
+        MVN + r".*\bjib:build\b",
+        r"ko\s+(?:build|publish)\b",
+    ],
+    "publish:package": [
+        r"(?:npm|yarn|pnpm)\s+(?:npm\s+)?publish\b",
+        r"(?:twine\s+upload|poetry\s+publish|flit\s+publish|uv\s+publish|hatch\s+publish|pdm\s+publish|rye\s+publish)\b",
+        r"gem\s+push\b",
+        r"cargo\s+publish\b",
+        r"(?:dotnet\s+)?nuget\s+push\b",
+        MVN + r".*\bdeploy\b",
+        GRADLE + r".*\bpublish\w*\b",
+        r"sbt\b.*\bpublish\w*\b",
+        r"helm\s+(?:push|cm-push)\b",
+        r"(?:cr|chart-releaser)\s+upload\b",
+        r"jfrog\s+(?:rt\s+)?(?:u|upload)\b",
+        r"(?:anaconda|conda)\s+upload\b",
+        r"goreleaser\s+release\b",
+        r"gh\s+release\s+(?:create|upload)\b",
+        r"(?:vsce|ovsx)\s+publish\b",
+        r"pod\s+trunk\s+push\b",
+        r"(?:semantic-release|release-it|lerna\s+publish|changeset\s+publish)\b",
+    ],
+    "deploy:kubectl": [
+        r"kubectl\b.*\s(?:apply|create|replace|set\s+image|patch|scale|rollout\s+restart)\b",
+        r"(?:oc)\s+(?:apply|new-app|rollout\s+latest|start-build|process)\b",
+        r"kustomize\s+build\b.*\|\s*kubectl",
+        r"skaffold\s+(?:run|deploy)\b",
+        r"kn\s+service\s+(?:create|update)\b",
+    ],
+    "deploy:helm": [r"helm\b.*\s(?:upgrade|install)\b", r"helmfile\b.*\s(?:sync|apply|deploy)\b"],
+    "deploy:terraform": [
+        r"(?:terraform|tofu|terragrunt)\b.*\sapply\b",
+        r"terragrunt\s+run-all\s+apply\b",
+        r"pulumi\s+up\b",
+        r"cdk\s+deploy\b",
+    ],
+    "deploy:cloud": [
+        r"az\s+(?:webapp|functionapp|containerapp|staticwebapp|spring|spring-cloud|container|aks)\b.*\s(?:deploy|up|update|create|deployment)\b",
+        r"az\s+deployment\s+(?:group|sub|mg|tenant)\s+create\b",
+        r"aws\s+(?:ecs\s+(?:update-service|deploy)|lambda\s+update-function-code|deploy\s+create-deployment|elasticbeanstalk\s+update-environment|apprunner\s+start-deployment|amplify\s+start-job)\b",
+        r"aws\s+cloudformation\s+(?:deploy|create-stack|update-stack)\b",
+        r"aws\s+s3\s+(?:sync|cp)\b.*\ss3://",
+        r"(?:sam|copilot|eb|ecs-deploy|cdk8s)\s+deploy\b",
+        r"gcloud\s+(?:run|app|functions|beta\s+run)\s+deploy\b",
+        r"gcloud\s+run\s+services\s+(?:update|replace)\b",
+        r"gsutil\b.*\s(?:cp|rsync)\b.*gs://",
+        r"doctl\s+apps\s+(?:create-deployment|update)\b",
+        r"cf\s+push\b",
+    ],
+    "deploy:serverless": [
+        r"(?:serverless|sls)\s+deploy\b",
+        r"(?:zappa|chalice)\s+(?:deploy|update)\b",
+        r"wrangler\s+(?:deploy|publish|pages\s+deploy)\b",
+    ],
+    "deploy:paas": [
+        r"(?:firebase|netlify|flyctl|fly|railway|kamal|mina|dep|vapor|render)\s+(?:deploy|up)\b",
+        r"vercel\b(?:.*\s--prod\b|\s+deploy\b)",
+        r"heroku\s+(?:container:release|releases|deploy|builds:create)\b",
+        r"git\s+push\b.*\b(?:heroku|dokku)\b",
+        r"surge\b",
+        r"(?:cap|bundle\s+exec\s+cap)\s+\S+\s+deploy\b",
+        r"octo\s+(?:deploy-release|create-release)\b",
+        r"dpl\b",
+    ],
+    "deploy:pages": [r"mkdocs\s+gh-deploy\b", r"(?:gh-pages|ghp-import)\b"],
+    "deploy:ssh": [r"(?:ssh|scp|sftp|lftp)\b(?!-(?:keygen|keyscan|add|agent))", r"rsync\b.*\s\S+:\S*"],
+    "deploy:ansible": [r"ansible-playbook\b"],
+    "deploy:gitops": [r"argocd\s+app\s+(?:sync|set|create)\b", r"flux\s+reconcile\b", r"docker\s+stack\s+deploy\b"],
+    "deploy:script": [
+        r"\S*(?<![a-z])deploy\S*(?:\s|$)",
+        MAKE + r"\s+(?:\S+\s+)*\S*deploy\S*",
+        NPM_RUN + r"\S*deploy\S*",
+    ],
+    "verify:smoke": [
+        r"\S*smoke\S*",
+        r"(?:curl|wget|http|httpie)\b.*(?:health|healthz|readyz|livez|status|ping|/ready|/alive|smoke)",
+        r"helm\s+test\b",
+    ],
+    "verify:rollout": [
+        r"kubectl\b.*\srollout\s+status\b",
+        r"(?:oc)\s+rollout\s+status\b",
+        r"aws\s+ecs\s+wait\s+services-stable\b",
+        r"az\s+\S+\s+show\b.*--query.*(?:state|status)",
+    ],
+    "rollback:kubectl": [r"kubectl\b.*\srollout\s+undo\b"],
+    "rollback:helm": [r"helm\s+rollback\b", r"helm\b.*\s(?:upgrade|install)\b.*(?:--atomic|--rollback-on-failure)"],
+    "rollback:cloud": [r"aws\s+deploy\b.*auto-rollback", r"\S*rollback\S*", r"gcloud\s+run\s+services\s+update-traffic\b"],
+    "strategy:blue-green": [
+        r"az\s+webapp\s+deployment\s+slot\s+swap\b",
+        r"gcloud\s+run\s+deploy\b.*--no-traffic",
+        r"\S*blue-?green\S*",
+    ],
+    "strategy:canary": [
+        r"kubectl\s+argo\s+rollouts\b",
+        r"gcloud\s+run\s+services\s+update-traffic\b",
+        r"\S*canary\S*",
+        r"flagger\b",
+    ],
+    "migration": [
+        r"(?:flyway|liquibase|dbmate|sqitch\s+deploy|goose\b.*\bup|atlas\s+migrate\s+apply|migrate\s+-path)\b",
+        r"alembic\s+upgrade\b",
+        r"(?:bin/rails|rails|rake|bundle\s+exec\s+rake|bundle\s+exec\s+rails)\s+db:migrate\b",
+        PY + r"\S*manage\.py\s+migrate\b",
+        r"prisma\s+migrate\s+deploy\b",
+        r"(?:knex|sequelize(?:-cli)?|typeorm|npx\s+typeorm)\s+(?:migrate(?::latest)?|db:migrate|migration:run)\b",
+        r"dotnet\s+ef\s+database\s+update\b",
+        r"php\s+artisan\s+migrate\b",
+        r"mix\s+ecto\.migrate\b",
+        MVN + r".*\b(?:flyway|liquibase):(?:migrate|update)\b",
+    ],
+    "version:tool": [
+        r"(?:semantic-release|standard-version|release-please|gitversion|dotnet-gitversion|nbgv|dunamai|versioneer|cz\s+bump|bump2version|bumpversion|bump-my-version|changeset\s+version)\b",
+        r"(?:npm|yarn|pnpm)\s+version\b",
+        r"poetry\s+version\b",
+        r"git\s+describe\b",
+        r"git\s+tag\b(?!\s+(?:-l|--list|-d))",
+        MVN + r".*\b(?:versions:set|release:prepare)\b",
+        PY + r"setuptools_scm\b",
+    ],
+    "env:up": [
+        r"(?:kind\s+create\s+cluster|minikube\s+start|k3d\s+cluster\s+create|ctlptl\s+create)\b",
+        r"docker[\s-]compose\b.*\sup\b",
+        r"docker\s+run\b.*(?:\s-d\b|--detach)",
+    ],
+    "teardown": [
+        r"(?:kind\s+delete\s+cluster|minikube\s+delete|k3d\s+cluster\s+delete)\b",
+        r"docker[\s-]compose\b.*\s(?:down|rm)\b",
+        r"(?:terraform|tofu|terragrunt|pulumi|cdk)\b.*\sdestroy\b",
+        r"helm\s+(?:uninstall|delete)\b",
+        r"kubectl\b.*\sdelete\s+(?:namespace|ns)\b",
+        r"az\s+group\s+delete\b",
+        r"aws\s+cloudformation\s+delete-stack\b",
+        r"\S*(?:teardown|tear-down|undeploy)\S*",
+    ],
+    "provision:terraform": [
+        r"(?:terraform|tofu|terragrunt)\b.*\sapply\b",
+        r"pulumi\s+up\b",
+        r"(?:cdk|sam)\s+deploy\b",
+        r"aws\s+cloudformation\s+(?:deploy|create-stack|update-stack)\b",
+        r"az\s+deployment\s+(?:group|sub|mg|tenant)\s+create\b",
+    ],
+    "iac": [
+        r"(?:terraform|tofu|terragrunt|pulumi|cdk|bicep|cdktf|crossplane)\b",
+        r"aws\s+cloudformation\b",
+        r"az\s+deployment\b",
+        r"ansible-playbook\b",
+        r"(?:helm|helmfile|kustomize)\b",
+    ],
+    "report:coverage": [r"(?:codecov|coveralls|coverage\s+xml|coverage\s+report|gcovr|lcov|genhtml|jacoco)\b"],
+    "provenance": [
+        r"cosign\s+(?:sign|attest)\b",
+        r"(?:syft|cyclonedx\S*|cdxgen|spdx-sbom-generator)\b",
+        r"(?:slsa-verifier|witness\s+run)\b",
+        r"gh\s+attestation\b",
+    ],
+}
+
+# Words in a test command that say what kind of test it runs (``pytest tests/integration``).
+TEST_WORDS: dict[str, str] = {
+    "test:integration": r"integration|integ\b|\bit\b",
+    "test:e2e": r"e2e|end-to-end|\bui\b|browser",
+    "test:acceptance": r"acceptance|functional|\bbdd\b|features?/",
+    "test:performance": r"perf\b|performance|benchmark|\bload\b|stress",
+    "verify:smoke": r"smoke|health",
+}
+
+ANYWHERE: dict[str, list[str]] = {
+    "version:commit": [
+        r"\$\{?\{?\s*(?:github\.sha|GITHUB_SHA|github\.ref_name|GITHUB_REF_NAME|github\.run_number|GITHUB_RUN_NUMBER)",
+        r"\$\{?(?:CI_COMMIT_SHA|CI_COMMIT_SHORT_SHA|CI_COMMIT_TAG|CI_PIPELINE_IID|GIT_COMMIT|BUILD_NUMBER|BUILD_ID|TAG_NAME)\b",
+        r"\$\(Build\.(?:SourceVersion|BuildNumber|BuildId)\)",
+        r"git\s+rev-parse\b",
+    ],
+    "image:latest": [r"[\w./-]+:latest\b"],
+    "report:junit": [
+        r"--junit-?xml[= ]",
+        r"--junitxml\b",
+        r"--reporters?[= ]\S*junit",
+        r"--logger[= ]\S*(?:trx|junit)",
+        r"-o\s+junit",
+        r"--format[= ]junit",
+        r"go-junit-report|gotestsum\b.*--junitfile|jest-junit|mocha-junit-reporter|junit-report",
+    ],
+}
+
+ACTIONS: dict[str, str] = {
+    "actions/upload-artifact": "artifact:upload",
+    "actions/download-artifact": "artifact:download",
+    "actions/upload-pages-artifact": "artifact:upload",
+    "dawidd6/action-download-artifact": "artifact:download",
+    "actions/cache": "cache",
+    "docker/build-push-action": "build:docker",
+    "docker/bake-action": "build:docker",
+    "docker/metadata-action": "version:tags",
+    "redhat-actions/buildah-build": "build:docker",
+    "redhat-actions/push-to-registry": "publish:image",
+    "pypa/cibuildwheel": "build:package",
+    "pyo3/maturin-action": "build:package",
+    "goreleaser/goreleaser-action": "build:package publish:package",
+    "pypa/gh-action-pypi-publish": "publish:package",
+    "js-devtools/npm-publish": "publish:package",
+    "softprops/action-gh-release": "publish:package",
+    "ncipollo/release-action": "publish:package",
+    "actions/create-release": "publish:package",
+    "helm/chart-releaser-action": "publish:package",
+    "changesets/action": "version:tool publish:package",
+    "cycjimmy/semantic-release-action": "version:tool publish:package",
+    "google-github-actions/release-please-action": "version:tool",
+    "googleapis/release-please-action": "version:tool",
+    "gittools/actions/gitversion/execute": "version:tool",
+    "paulhatch/semantic-version": "version:tool",
+    "mathieudutour/github-tag-action": "version:tool",
+    "anothrnick/github-tag-action": "version:tool",
+    "cypress-io/github-action": "test:e2e",
+    "microsoft/playwright-github-action": "test:e2e",
+    "grafana/k6-action": "test:performance",
+    "grafana/setup-k6-action": "test:performance",
+    "benchmark-action/github-action-benchmark": "test:performance",
+    "codspeedhq/action": "test:performance",
+    "matlab-actions/run-tests": "test:unit",
+    "codecov/codecov-action": "report:coverage",
+    "coverallsapp/github-action": "report:coverage",
+    "dorny/test-reporter": "report:junit",
+    "enricomi/publish-unit-test-result-action": "report:junit",
+    "mikepenz/action-junit-report": "report:junit",
+    "github/codeql-action/init": "scan:sast",
+    "github/codeql-action/analyze": "scan:sast",
+    "github/codeql-action/autobuild": "build:compile",
+    "github/codeql-action/upload-sarif": "report:sarif",
+    "sonarsource/sonarcloud-github-action": "scan:sast",
+    "sonarsource/sonarqube-scan-action": "scan:sast",
+    "snyk/actions": "scan:dependency",
+    "aquasecurity/trivy-action": "scan:container",
+    "anchore/scan-action": "scan:container",
+    "anchore/sbom-action": "provenance",
+    "gitleaks/gitleaks-action": "scan:secret",
+    "trufflesecurity/trufflehog": "scan:secret",
+    "actions/dependency-review-action": "scan:dependency",
+    "ossf/scorecard-action": "scan:dependency",
+    "zizmorcore/zizmor-action": "scan:sast",
+    "returntocorp/semgrep-action": "scan:sast",
+    "semgrep/semgrep-action": "scan:sast",
+    "bridgecrewio/checkov-action": "scan:iac",
+    "aquasecurity/tfsec-action": "scan:iac",
+    "rhysd/actionlint": "scan:lint",
+    "raven-actions/actionlint": "scan:lint",
+    "pre-commit/action": "scan:lint",
+    "super-linter/super-linter": "scan:lint",
+    "github/super-linter": "scan:lint",
+    "golangci/golangci-lint-action": "scan:lint",
+    "astral-sh/ruff-action": "scan:lint",
+    "chartboost/ruff-action": "scan:lint",
+    "psf/black": "scan:lint",
+    "reviewdog": "scan:lint",
+    "hadolint/hadolint-action": "scan:lint",
+    "ludeeus/action-shellcheck": "scan:lint",
+    "actions/attest-build-provenance": "provenance",
+    "actions/attest-sbom": "provenance",
+    "actions/attest": "provenance",
+    "slsa-framework/slsa-github-generator": "provenance",
+    "trstringer/manual-approval": "approval",
+    "azure/webapps-deploy": "deploy:cloud",
+    "azure/functions-action": "deploy:cloud",
+    "azure/k8s-deploy": "deploy:kubectl",
+    "azure/arm-deploy": "deploy:cloud provision:terraform iac",
+    "azure/static-web-apps-deploy": "deploy:cloud",
+    "azure/aci-deploy": "deploy:cloud",
+    "azure/container-apps-deploy-action": "deploy:cloud",
+    "aws-actions/amazon-ecs-deploy-task-definition": "deploy:cloud",
+    "aws-actions/aws-cloudformation-github-deploy": "deploy:cloud provision:terraform iac",
+    "aws-actions/aws-lambda-deploy": "deploy:cloud",
+    "google-github-actions/deploy-cloudrun": "deploy:cloud",
+    "google-github-actions/deploy-appengine": "deploy:cloud",
+    "google-github-actions/deploy-cloud-functions": "deploy:cloud",
+    "appleboy/ssh-action": "deploy:ssh",
+    "appleboy/scp-action": "deploy:ssh",
+    "easingthemes/ssh-deploy": "deploy:ssh",
+    "burnett01/rsync-deployments": "deploy:ssh",
+    "samkirkland/ftp-deploy-action": "deploy:ssh",
+    "peaceiris/actions-gh-pages": "deploy:pages",
+    "jamesives/github-pages-deploy-action": "deploy:pages",
+    "actions/deploy-pages": "deploy:pages",
+    "cloudflare/wrangler-action": "deploy:serverless",
+    "cloudflare/pages-action": "deploy:serverless",
+    "amondnet/vercel-action": "deploy:paas",
+    "nwtgck/actions-netlify": "deploy:paas",
+    "firebaseextended/action-hosting-deploy": "deploy:paas",
+    "akhileshns/heroku-deploy": "deploy:paas",
+    "superfly/flyctl-actions": "deploy:paas",
+    "digitalocean/app_action": "deploy:paas",
+    "pulumi/actions": "deploy:terraform provision:terraform iac",
+    "hashicorp/tfc-workflows-github/actions/apply-run": "deploy:terraform provision:terraform iac",
+    "deliverybot/helm": "deploy:helm",
+    "helm/kind-action": "env:up",
+    "medyagh/setup-minikube": "env:up",
+    "absaoss/k3d-action": "env:up",
+}
+
+# Azure Pipelines tasks, by name without the @version. Tasks whose effect depends
+# on their `command` input are refined in TASK_COMMANDS.
+TASKS: dict[str, str] = {
+    "publishpipelineartifact": "artifact:upload",
+    "publishbuildartifacts": "artifact:upload",
+    "downloadpipelineartifact": "artifact:download",
+    "downloadbuildartifacts": "artifact:download",
+    "vsbuild": "build:compile",
+    "msbuild": "build:compile",
+    "xcode": "build:compile",
+    "gradle": "build:compile",
+    "maven": "build:compile",
+    "ant": "build:compile",
+    "docker": "build:docker",
+    "docker@0": "build:docker",
+    "dockercompose": "build:docker",
+    "buildah": "build:docker",
+    "vstest": "test:unit",
+    "publishtestresults": "report:junit",
+    "publishcodecoverageresults": "report:coverage",
+    "manualvalidation": "approval",
+    "manualintervention": "approval",
+    "azurewebapp": "deploy:cloud",
+    "azurermwebappdeployment": "deploy:cloud",
+    "azurefunctionapp": "deploy:cloud",
+    "azurefunctionappcontainer": "deploy:cloud",
+    "azurewebappcontainer": "deploy:cloud",
+    "azurecontainerapps": "deploy:cloud",
+    "azurestaticwebapp": "deploy:cloud",
+    "azureappservicemanage": "deploy:cloud",
+    "azurespringcloud": "deploy:cloud",
+    "azureresourcemanagertemplatedeployment": "deploy:cloud provision:terraform iac",
+    "azureresourcegroupdeployment": "deploy:cloud provision:terraform iac",
+    "kubernetesmanifest": "deploy:kubectl",
+    "kubernetes": "deploy:kubectl",
+    "helmdeploy": "deploy:helm",
+    "terraformtaskv1": "iac",
+    "terraformtaskv2": "iac",
+    "terraformtaskv3": "iac",
+    "terraformtaskv4": "iac",
+    "terraform": "iac",
+    "terraformcli": "iac",
+    "ssh": "deploy:ssh",
+    "copyfilesoverssh": "deploy:ssh",
+    "windowsmachinefilecopy": "deploy:ssh",
+    "iiswebappdeploymentonmachinegroup": "deploy:cloud",
+    "iiswebappmanagementonmachinegroup": "deploy:cloud",
+    "servicefabricdeploy": "deploy:cloud",
+    "awscli": "",
+    "s3upload": "deploy:cloud",
+    "lambdadeployfunction": "deploy:cloud",
+    "cloudformationcreateorupdatestack": "deploy:cloud provision:terraform iac",
+    "sqlazuredacpacdeployment": "migration deploy:cloud",
+    "sqldacpacdeploymentonmachinegroup": "migration deploy:cloud",
+    "npmauthenticate": "",
+    "nugetcommand": "",
+    "twineauthenticate": "",
+    "gitversion": "version:tool",
+    "gitversion/execute": "version:tool",
+    "sonarqubeanalyze": "scan:sast",
+    "sonarcloudanalyze": "scan:sast",
+    "sonarqubeprepare": "scan:sast",
+    "sonarcloudprepare": "scan:sast",
+    "codeqlinit": "scan:sast",
+    "advancedsecurity-codeql-init": "scan:sast",
+    "advancedsecurity-codeql-analyze": "scan:sast",
+    "advancedsecurity-dependency-scanning": "scan:dependency",
+    "credscan": "scan:secret",
+    "componentgovernancecomponentdetection": "scan:dependency",
+    "whitesource": "scan:dependency",
+    "mend": "scan:dependency",
+    "snyksecurityscan": "scan:dependency",
+    "dependency-check-build-task": "scan:dependency",
+    "trivy": "scan:container",
+    "esrpcodesigning": "provenance",
+    "esrprelease": "publish:package",
+    "githubrelease": "publish:package",
+    "nuget": "",
+    "usedotnet": "",
+    "usenode": "",
+    "usepythonversion": "",
+}
+
+TASK_COMMANDS: dict[str, dict[str, str]] = {
+    "dotnetcorecli": {
+        "build": "build:compile",
+        "publish": "build:package",
+        "pack": "build:package",
+        "test": "test:unit",
+        "push": "publish:package",
+        "restore": "",
+        "run": "",
+    },
+    "docker": {"build": "build:docker", "push": "publish:image", "buildandpush": "build:docker publish:image"},
+    "nugetcommand": {"push": "publish:package", "pack": "build:package"},
+    "nuget": {"push": "publish:package", "pack": "build:package"},
+    "npm": {"publish": "publish:package", "ci": "", "install": ""},
+    "kubernetesmanifest": {"deploy": "deploy:kubectl", "bake": "build:package", "reject": "rollback:kubectl", "delete": "teardown", "promote": "deploy:kubectl"},
+    "kubernetes": {"apply": "deploy:kubectl", "set": "deploy:kubectl", "rollout": "deploy:kubectl", "delete": "teardown", "get": "", "login": ""},
+    "helmdeploy": {"upgrade": "deploy:helm", "install": "deploy:helm", "rollback": "rollback:helm", "delete": "teardown", "package": "build:package", "push": "publish:package", "lint": "scan:lint", "init": "", "login": "", "logout": ""},
+    "terraformtaskv1": {"apply": "deploy:terraform provision:terraform", "destroy": "teardown", "plan": "", "init": "", "validate": "scan:iac"},
+    "terraformtaskv2": {"apply": "deploy:terraform provision:terraform", "destroy": "teardown", "plan": "", "init": "", "validate": "scan:iac"},
+    "terraformtaskv3": {"apply": "deploy:terraform provision:terraform", "destroy": "teardown", "plan": "", "init": "", "validate": "scan:iac"},
+    "terraformtaskv4": {"apply": "deploy:terraform provision:terraform", "destroy": "teardown", "plan": "", "init": "", "validate": "scan:iac"},
+    "terraform": {"apply": "deploy:terraform provision:terraform", "destroy": "teardown", "plan": "", "init": "", "validate": "scan:iac"},
+    "terraformcli": {"apply": "deploy:terraform provision:terraform", "destroy": "teardown", "plan": "", "init": "", "validate": "scan:iac"},
+    "maven": {},
+    "gradle": {},
+}
+
+JENKINS_STEPS: dict[str, str] = {
+    "junit": "report:junit",
+    "xunit": "report:junit",
+    "nunit": "report:junit",
+    "mstest": "report:junit",
+    "publishtestresults": "report:junit",
+    "jacoco": "report:coverage",
+    "cobertura": "report:coverage",
+    "recordcoverage": "report:coverage",
+    "publishcoverage": "report:coverage",
+    "publishhtml": "report:html",
+    "recordissues": "scan:lint",
+    "archiveartifacts": "artifact:upload",
+    "stash": "artifact:stash",
+    "unstash": "artifact:unstash",
+    "copyartifacts": "artifact:download",
+    "input": "approval",
+    "milestone": "concurrency",
+    "lock": "concurrency",
+    "kubernetesdeploy": "deploy:kubectl",
+    "sshpublisher": "deploy:ssh",
+    "sshagent": "deploy:ssh",
+    "deploy": "deploy:script",
+    "ansibleplaybook": "deploy:ansible",
+    "withsonarqubeenv": "scan:sast",
+    "waitforqualitygate": "scan:sast",
+    "dependencycheck": "scan:dependency",
+    "dependencycheckpublisher": "scan:dependency",
+    "snyksecurity": "scan:dependency",
+    "s3upload": "deploy:cloud",
+    "azurewebappPublish": "deploy:cloud",
+    "azurewebapppublish": "deploy:cloud",
+    "azurefunctionapppublish": "deploy:cloud",
+    "acsdeploy": "deploy:cloud",
+    "cfpush": "deploy:cloud",
+    "openshiftdeploy": "deploy:kubectl",
+    "nexuspublisher": "publish:package",
+    "nexusartifactuploader": "publish:package",
+    "rtupload": "publish:package",
+    "rtmavendeployer": "publish:package",
+    "githubrelease": "publish:package",
+    "createtag": "version:tool",
+}
+
+# Words in a stage or step name that say what it does. Names are weaker evidence
+# than commands, so only unambiguous words are listed.
+NAME_WORDS: dict[str, str] = {
+    "build": "build",
+    "builds": "build",
+    "compile": "build",
+    "package": "build",
+    "packaging": "build",
+    "assemble": "build",
+    "test": "test",
+    "tests": "test",
+    "testing": "test",
+    "unit": "test:unit",
+    "unittest": "test:unit",
+    "unittests": "test:unit",
+    "pytest": "test:unit",
+    "jest": "test:unit",
+    "integration": "test:integration",
+    "e2e": "test:e2e",
+    "end-to-end": "test:e2e",
+    "acceptance": "test:acceptance",
+    "functional": "test:acceptance",
+    "performance": "test:performance",
+    "perf": "test:performance",
+    "benchmark": "test:performance",
+    "benchmarks": "test:performance",
+    "load-test": "test:performance",
+    "lint": "scan:lint",
+    "linting": "scan:lint",
+    "linter": "scan:lint",
+    "codeql": "scan:sast",
+    "sast": "scan:sast",
+    "semgrep": "scan:sast",
+    "sonar": "scan:sast",
+    "sonarqube": "scan:sast",
+    "sonarcloud": "scan:sast",
+    "security": "scan",
+    "scan": "scan",
+    "scanning": "scan",
+    "audit": "scan:dependency",
+    "deploy": "deploy",
+    "deployment": "deploy",
+    "deploying": "deploy",
+    "rollout": "deploy",
+    "promote": "deploy",
+    "publish": "publish",
+    "publishing": "publish",
+    "smoke": "verify:smoke",
+    "verify": "verify",
+    "verification": "verify",
+    "healthcheck": "verify:smoke",
+    "health-check": "verify:smoke",
+    "approve": "approval",
+    "approval": "approval",
+    "teardown": "teardown",
+    "cleanup": "teardown",
+    "destroy": "teardown",
+    "undeploy": "teardown",
+    "provision": "provision",
+    "infrastructure": "provision",
+    "rollback": "rollback",
+    "migrate": "migration",
+    "migration": "migration",
+    "migrations": "migration",
+}
+
+# Environment tiers inferred from names, in GitLab's manner: the first tier
+# whose pattern matches wins. Patterns match whole words of the name.
+TIERS: list[tuple[str, str]] = [
+    ("review", r"review(?:s|-app|app)?"),
+    ("development", r"dev|devel|develop|development|trunk|sandbox|local|feature"),
+    ("testing", r"test|tests|testing|tst|qa|qc|integration|int|sit|e2e|acceptance|acc"),
+    ("staging", r"staging|stage|stg|pre-?prod|pre-?production|uat|model|demo|non-?prod|preview|canary"),
+    ("production", r"prod\d*|production|prd|live"),
+]
+
+_WRAPPERS = re.compile(
+    r"^\s*(?:(?:sudo(?:\s+-\S+)*|time|exec|env|nohup|command|eval|xvfb-run(?:\s+-a)?|npx(?:\s+--yes|\s+-y)?|pnpm\s+(?:exec|dlx)|yarn\s+dlx|bunx|"
+    r"poetry\s+run|uv\s+run(?:\s+--\S+)*|uvx|pipx\s+run|pipenv\s+run|hatch\s+(?:run|env\s+run)(?:\s+\S+:)?|pdm\s+run|rye\s+run|conda\s+run(?:\s+-n\s+\S+)?|"
+    r"bundle\s+exec|dotnet\s+tool\s+run|[A-Za-z_][A-Za-z0-9_]*=(?:\"[^\"]*\"|'[^']*'|\S*))\s+)+"
+)
+_SPLIT = re.compile(r"\n|&&|\|\||;|(?<![|>])\|(?!\|)|\$\(|`")
+_CONTINUATION = re.compile(r"\\\r?\n\s*")
+# Shell keywords before a command, and builtins that never do the work themselves.
+_KEYWORD = re.compile(r"^(?:(?:if|then|else|elif|do|while|until|!)\s+)+")
+_NOT_WORK = re.compile(r"(?:cd|echo|printf|export|fi|done|esac|set|local|declare|source|\.|true|false|exit|return|shift|read|test|\[\[?)(?:\s|$)")
+_WORDS = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+
+
+def _compile(table: Mapping[str, list[str]], anchored: bool) -> list[tuple[str, re.Pattern[str]]]:
+    compiled = []
+    for tag, patterns in table.items():
+        body = "|".join(f"(?:{p})" for p in patterns)
+        compiled.append((tag, re.compile(("^(?:" + body + ")") if anchored else body)))
+    return compiled
+
+
+@lru_cache(maxsize=1)
+def _tables():
+    return (
+        _compile(COMMANDS, anchored=True),
+        _compile(ANYWHERE, anchored=False),
+        [(tier, re.compile(rf"(?<![a-z0-9])(?:{p})(?![a-z])")) for tier, p in TIERS],
+        [(tag, re.compile(p, re.IGNORECASE)) for tag, p in TEST_WORDS.items()],
+    )
+
+
+def commands(script: str) -> list[str]:
+    """The simple commands of a shell script, wrappers stripped, comments dropped."""
+    script = _CONTINUATION.sub(" ", script)
+    found = []
+    for part in _SPLIT.split(script):
+        part = part.strip().lstrip("({!").strip()
+        if not part or part.startswith("#"):
+            continue
+        part = _WRAPPERS.sub("", _KEYWORD.sub("", part))
+        if not part or _NOT_WORK.match(part):
+            continue
+        found.append(part)
+    return found
+
+
+@lru_cache(maxsize=4096)
+def classify_command(script: str) -> frozenset[str]:
+    """Tags for a shell script (one ``run:``/``script:``/``sh`` body)."""
+    anchored, anywhere, _, test_words = _tables()
+    tags: set[str] = set()
+    for command in commands(script):
+        found = {tag for tag, pattern in anchored if pattern.match(command)}
+        if any(t.startswith("test:") for t in found):
+            found |= {tag for tag, pattern in test_words if pattern.search(command)}
+        tags |= found
+    for tag, pattern in anywhere:
+        if pattern.search(script):
+            tags.add(tag)
+    return frozenset(tags)
+
+
+def _split(spec: str) -> set[str]:
+    return set(spec.split())
+
+
+def classify_action(uses: str, inputs: Mapping[str, str] | None = None) -> frozenset[str]:
+    """Tags for a GitHub action reference (``owner/repo[/path]@ref``)."""
+    name = uses.partition("@")[0].lower().rstrip("/")
+    tags: set[str] = set()
+    parts = name.split("/")
+    for n in range(len(parts), 0, -1):
+        spec = ACTIONS.get("/".join(parts[:n]))
+        if spec is not None:
+            tags |= _split(spec)
+            break
+    inputs = inputs or {}
+    if str(inputs.get("install-only", inputs.get("install_only", ""))).lower() == "true":
+        return frozenset()
+    if name == "docker/build-push-action" and str(inputs.get("push", "")).lower() in ("true", "${{ true }}") or (
+        name == "docker/build-push-action" and "${{" in str(inputs.get("push", ""))
+    ):
+        tags.add("publish:image")
+    for value in inputs.values():
+        if isinstance(value, str) and "\n" in value:
+            tags |= classify_command(value)
+    for value in inputs.values():
+        if isinstance(value, str):
+            tags |= {t for t in classify_command(value) if t in ("version:commit", "image:latest")}
+    return frozenset(tags)
+
+
+def classify_task(task: str, inputs: Mapping[str, str] | None = None) -> frozenset[str]:
+    """Tags for an Azure Pipelines task (``Name@N``) and its inputs."""
+    name = task.partition("@")[0].lower()
+    inputs = {k.lower(): v for k, v in (inputs or {}).items()}
+    tags = _split(TASKS.get(name, ""))
+    commands_for = TASK_COMMANDS.get(name)
+    if commands_for is not None:
+        command = str(inputs.get("command", inputs.get("action", ""))).lower()
+        if command in commands_for:
+            tags = _split(commands_for[command]) | {t for t in tags if not t.startswith(("build", "deploy"))}
+    for key in ("script", "inlinescript", "arguments", "goals", "tasks", "custom", "customcommand", "command", "options"):
+        value = inputs.get(key)
+        if isinstance(value, str):
+            tags |= classify_command(_task_command(name, key, value))
+    return frozenset(tags)
+
+
+def _task_command(task: str, key: str, value: str) -> str:
+    # Maven's `goals` and Gradle's `tasks` are arguments of the tool, not commands.
+    if task == "maven" and key in ("goals", "options"):
+        return f"mvn {value}"
+    if task == "gradle" and key in ("tasks", "options"):
+        return f"gradle {value}"
+    if task == "npm" and key in ("customcommand", "command"):
+        return f"npm {value}"
+    if task == "dotnetcorecli" and key == "arguments":
+        return ""
+    return value
+
+
+def classify_jenkins_step(name: str) -> frozenset[str]:
+    """Tags for a Jenkins pipeline step or shared-library call, by name."""
+    spec = JENKINS_STEPS.get(name.lower())
+    if spec is not None:
+        return frozenset(_split(spec))
+    return classify_name(name)
+
+
+@lru_cache(maxsize=4096)
+def classify_name(name: str) -> frozenset[str]:
+    """Tags suggested by a stage or step name (``deploy-prod``, ``Unit tests``, ``deployToProd``)."""
+    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", name).lower()
+    tags: set[str] = set()
+    for word in _WORDS.findall(spaced.replace("_", " ")):
+        for piece in (word, *word.split("-")):
+            spec = NAME_WORDS.get(piece)
+            if spec:
+                tags |= _split(spec)
+    return frozenset(tags)
+
+
+def kinds(tags: Iterable[str]) -> frozenset[str]:
+    """The stage kinds among ``tags`` (the part before ``:``)."""
+    return frozenset(k for k in (t.partition(":")[0] for t in tags) if k in KINDS)
+
+
+_DYNAMIC = re.compile(r"\$\{\{|\$\{|\$\(|\$[A-Za-z_]|\{\{|%\{")
+
+
+def is_dynamic(name: str) -> bool:
+    """Whether an environment name is computed per run (branch, merge request, PR number)."""
+    return bool(_DYNAMIC.search(name))
+
+
+class Tiers:
+    """Environment tier inference: user patterns first, then the default name table."""
+
+    def __init__(self, overrides: Iterable[tuple[str, str]] = ()) -> None:
+        self.overrides = [(tier, re.compile(p, re.IGNORECASE)) for tier, p in overrides]
+
+    def __call__(self, name: str) -> str:
+        for tier, pattern in self.overrides:
+            if pattern.search(name):
+                return tier
+        static = _DYNAMIC.split(name)[0] if is_dynamic(name) else name
+        lowered = static.lower()
+        if not lowered.strip():
+            lowered = name.lower()
+        for tier, pattern in _tables()[2]:
+            if pattern.search(lowered):
+                return tier
+        return "other"
+
+
+DEFAULT_TIERS = Tiers()
