@@ -1,0 +1,374 @@
+"""GitHub Actions expressions (``if:`` conditions), read for what they say about when a job runs.
+
+The expression is parsed into a small tree and interpreted abstractly: which
+status function governs it (``always()``, ``failure()`` …), which refs and
+events it limits the job to, and whether it requires the triggering
+``workflow_run`` to have succeeded. Anything not understood leaves the job
+unrestricted, which is the safe reading for the rules.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from dataclasses import dataclass
+
+_TOKEN = re.compile(
+    r"\s*(?:(?P<str>'(?:[^']|'')*')|(?P<num>-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|0x[0-9a-fA-F]+)"
+    r"|(?P<op>==|!=|<=|>=|&&|\|\||[<>!()\[\],.*])|(?P<name>[A-Za-z_][\w-]*))"
+)
+
+EVENT_KINDS = {
+    "push": "push",
+    "pull_request": "pull_request",
+    "pull_request_target": "pull_request",
+    "pull_request_review": "pull_request",
+    "merge_group": "pull_request",
+    "workflow_dispatch": "manual",
+    "schedule": "schedule",
+    "release": "tag",
+    "create": "push",
+    "workflow_run": "upstream",
+    "workflow_call": "workflow_call",
+    "repository_dispatch": "api",
+    "deployment": "api",
+    "deployment_status": "api",
+}
+
+_REF_CONTEXTS = {"github.ref", "env.github_ref", "github_ref"}
+_REF_NAME_CONTEXTS = {"github.ref_name", "env.github_ref_name", "github_ref_name"}
+_DEFAULT_BRANCH = {"github.event.repository.default_branch", "env.default_branch"}
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What an ``if:`` expression says."""
+
+    when: str = "on_success"
+    refs: frozenset[str] | None = None
+    events: frozenset[str] | None = None
+    exclude_events: frozenset[str] = frozenset()
+    upstream_success: bool = False
+    needs_success: frozenset[str] = frozenset()
+
+
+def strip(expr: str) -> str:
+    expr = expr.strip()
+    if expr.startswith("${{") and expr.endswith("}}"):
+        return expr[3:-2].strip()
+    return expr
+
+
+def read(expr: object, needs: tuple[str, ...] = ()) -> Reading:
+    """Interpret a job's ``if:`` value."""
+    if isinstance(expr, bool):
+        return Reading() if expr else Reading(events=frozenset())
+    if expr is None:
+        return Reading()
+    source = strip(str(expr))
+    try:
+        tree = _Parser(source).parse()
+    except (_Fail, RecursionError):
+        return Reading(when=_status_by_text(source))
+    when = _status(tree, needs)
+    con = _constraint(tree)
+    return Reading(
+        when=when,
+        refs=con.refs,
+        events=con.events,
+        exclude_events=con.excl,
+        upstream_success=_upstream_success(tree),
+        needs_success=frozenset(_needs_checked(tree)),
+    )
+
+
+def _status_by_text(source: str) -> str:
+    if "always()" in source or "!cancelled()" in source.replace(" ", ""):
+        return "always"
+    if "failure()" in source:
+        return "on_failure"
+    return "on_success"
+
+
+class _Fail(Exception):
+    pass
+
+
+class _Parser:
+    def __init__(self, source: str) -> None:
+        self.tokens: list[tuple[str, str]] = []
+        pos = 0
+        while pos < len(source):
+            m = _TOKEN.match(source, pos)
+            if not m or m.end() == pos:
+                if source[pos:].strip() == "":
+                    break
+                raise _Fail(source[pos:])
+            pos = m.end()
+            kind = m.lastgroup
+            if kind:
+                self.tokens.append((kind, m[kind]))
+        self.i = 0
+
+    def peek(self) -> tuple[str, str] | None:
+        return self.tokens[self.i] if self.i < len(self.tokens) else None
+
+    def take(self, value: str | None = None) -> tuple[str, str]:
+        tok = self.peek()
+        if tok is None or (value is not None and tok[1] != value):
+            raise _Fail(value)
+        self.i += 1
+        return tok
+
+    def parse(self):
+        node = self.or_()
+        if self.peek() is not None:
+            raise _Fail("trailing")
+        return node
+
+    def or_(self):
+        node = self.and_()
+        while self.peek() == ("op", "||"):
+            self.take()
+            node = ("or", node, self.and_())
+        return node
+
+    def and_(self):
+        node = self.cmp()
+        while self.peek() == ("op", "&&"):
+            self.take()
+            node = ("and", node, self.cmp())
+        return node
+
+    def cmp(self):
+        node = self.unary()
+        tok = self.peek()
+        if tok and tok[1] in ("==", "!=", "<", ">", "<=", ">="):
+            self.take()
+            node = ("cmp", tok[1], node, self.unary())
+        return node
+
+    def unary(self):
+        if self.peek() == ("op", "!"):
+            self.take()
+            return ("not", self.unary())
+        return self.primary()
+
+    def primary(self):
+        tok = self.take()
+        kind, value = tok
+        if value == "(":
+            node = self.or_()
+            self.take(")")
+            return node
+        if kind == "str":
+            return ("lit", value[1:-1].replace("''", "'"))
+        if kind == "num":
+            return ("lit", value)
+        if kind == "name":
+            if value in ("true", "false", "null"):
+                return ("lit", value)
+            if self.peek() == ("op", "("):
+                self.take()
+                args = []
+                if self.peek() != ("op", ")"):
+                    args.append(self.or_())
+                    while self.peek() == ("op", ","):
+                        self.take()
+                        args.append(self.or_())
+                self.take(")")
+                return ("call", value.lower(), args)
+            path = [value]
+            while self.peek() in (("op", "."), ("op", "[")):
+                if self.take()[1] == ".":
+                    path.append(self.take()[1])
+                else:
+                    inner = self.or_()
+                    self.take("]")
+                    path.append(inner[1] if inner[0] == "lit" else "*")
+            return ("ctx", ".".join(str(p) for p in path).lower())
+        raise _Fail(value)
+
+
+def _walk(node):
+    yield node
+    for child in node[1:]:
+        if isinstance(child, tuple):
+            yield from _walk(child)
+        elif isinstance(child, list):
+            for c in child:
+                yield from _walk(c)
+
+
+def _status(tree, needs: tuple[str, ...]) -> str:
+    positive: set[str] = set()
+    negative: set[str] = set()
+
+    def visit(node, negated: bool) -> None:
+        if node[0] == "not":
+            visit(node[1], not negated)
+            return
+        if node[0] == "call" and node[1] in ("always", "failure", "success", "cancelled"):
+            (negative if negated else positive).add(node[1])
+        for child in node[1:]:
+            if isinstance(child, tuple):
+                visit(child, negated)
+            elif isinstance(child, list):
+                for c in child:
+                    visit(c, negated)
+
+    visit(tree, False)
+    runs_anyway = "always" in positive or "cancelled" in negative or ("success" in positive and "failure" in positive)
+    if runs_anyway:
+        checked = set(_needs_checked(tree))
+        if needs and checked >= set(needs):
+            return "on_success"
+        return "always"
+    if "failure" in positive or "cancelled" in positive:
+        return "on_failure"
+    return "on_success"
+
+
+def _needs_checked(tree) -> list[str]:
+    """Jobs whose result the expression requires to be 'success' (``needs.build.result == 'success'``)."""
+    found = []
+    for node in _walk(tree):
+        if node[0] == "cmp" and node[1] == "==":
+            for a, b in ((node[2], node[3]), (node[3], node[2])):
+                if a[0] == "ctx" and b == ("lit", "success"):
+                    parts = a[1].split(".")
+                    if len(parts) == 3 and parts[0] == "needs" and parts[2] == "result":
+                        found.append(parts[1])
+    return found
+
+
+def _upstream_success(tree) -> bool:
+    for node in _walk(tree):
+        if node[0] == "cmp" and node[1] == "==":
+            for a, b in ((node[2], node[3]), (node[3], node[2])):
+                if a == ("ctx", "github.event.workflow_run.conclusion") and b == ("lit", "success"):
+                    return True
+    return False
+
+
+@dataclass(frozen=True)
+class _Con:
+    refs: frozenset[str] | None = None
+    events: frozenset[str] | None = None
+    excl: frozenset[str] = frozenset()
+
+
+def _intersect(a: frozenset[str] | None, b: frozenset[str] | None, patterns: bool) -> frozenset[str] | None:
+    if a is None:
+        return b
+    if b is None:
+        return a
+    if not patterns:
+        return a & b
+    return frozenset(x for x in a if any(fnmatch.fnmatchcase(x, y) for y in b)) | frozenset(
+        y for y in b if any(fnmatch.fnmatchcase(y, x) for x in a)
+    )
+
+
+def _union(a: frozenset[str] | None, b: frozenset[str] | None) -> frozenset[str] | None:
+    if a is None or b is None:
+        return None
+    return a | b
+
+
+def _constraint(node) -> _Con:
+    op = node[0]
+    if op == "and":
+        a, b = _constraint(node[1]), _constraint(node[2])
+        return _Con(_intersect(a.refs, b.refs, True), _intersect(a.events, b.events, False), a.excl | b.excl)
+    if op == "or":
+        a, b = _constraint(node[1]), _constraint(node[2])
+        return _Con(_union(a.refs, b.refs), _union(a.events, b.events), a.excl & b.excl)
+    if op == "not":
+        inner = node[1]
+        if inner[0] == "cmp" and inner[1] in ("==", "!="):
+            flipped = "!=" if inner[1] == "==" else "=="
+            return _constraint(("cmp", flipped, inner[2], inner[3]))
+        if inner[0] == "call" and inner[1] == "contains":
+            events = _events_in(inner)
+            if events is not None:
+                return _Con(excl=events)
+        return _Con()
+    if op == "cmp":
+        return _comparison(node)
+    if op == "call":
+        return _call(node)
+    return _Con()
+
+
+def _comparison(node) -> _Con:
+    _, cmp, left, right = node
+    if right[0] == "ctx" and left[0] != "ctx":
+        left, right = right, left
+    if left[0] != "ctx":
+        return _Con()
+    ctx = left[1]
+    ref = _ref_value(right)
+    if cmp == "==":
+        if ctx in _REF_CONTEXTS and ref is not None:
+            return _Con(refs=frozenset({ref}))
+        if ctx in _REF_NAME_CONTEXTS:
+            if right[0] == "ctx" and right[1] in _DEFAULT_BRANCH:
+                return _Con(refs=frozenset({"refs/heads/$default"}))
+            if right[0] == "lit":
+                return _Con(refs=frozenset({f"refs/heads/{right[1]}", f"refs/tags/{right[1]}"}))
+        if ctx == "github.ref_type" and right[0] == "lit":
+            return _Con(refs=frozenset({"refs/tags/*" if right[1] == "tag" else "refs/heads/*"}))
+        if ctx == "github.event_name" and right[0] == "lit":
+            return _Con(events=frozenset({EVENT_KINDS.get(right[1], "api")}))
+    elif cmp == "!=":
+        if ctx == "github.event_name" and right[0] == "lit":
+            kind = EVENT_KINDS.get(right[1], "api")
+            if right[1] in ("pull_request", "pull_request_target"):
+                return _Con(excl=frozenset({kind}))
+            if kind in ("manual", "schedule", "push", "tag"):
+                return _Con(excl=frozenset({kind}))
+    return _Con()
+
+
+def _ref_value(node) -> str | None:
+    if node[0] == "lit":
+        return node[1]
+    if node[0] == "call" and node[1] == "format" and node[2] and node[2][0][0] == "lit":
+        template = node[2][0][1]
+        args = node[2][1:]
+        if args and args[0][0] == "ctx" and args[0][1] in _DEFAULT_BRANCH:
+            return template.replace("{0}", "$default")
+    return None
+
+
+def _call(node) -> _Con:
+    name, args = node[1], node[2]
+    if name == "startswith" and len(args) == 2 and args[0][0] == "ctx" and args[1][0] == "lit":
+        ctx, prefix = args[0][1], args[1][1]
+        if ctx in _REF_CONTEXTS:
+            return _Con(refs=frozenset({prefix + "*"}))
+        if ctx in _REF_NAME_CONTEXTS:
+            return _Con(refs=frozenset({f"refs/heads/{prefix}*", f"refs/tags/{prefix}*"}))
+    if name == "contains" and len(args) == 2:
+        events = _events_in(node)
+        if events is not None:
+            return _Con(events=events)
+        if args[0][0] == "ctx" and args[0][1] in _REF_CONTEXTS and args[1][0] == "lit":
+            if args[1][1].startswith("refs/tags"):
+                return _Con(refs=frozenset({"refs/tags/*"}))
+    return _Con()
+
+
+def _events_in(node) -> frozenset[str] | None:
+    """``contains(fromJSON('["push", "workflow_dispatch"]'), github.event_name)`` and friends."""
+    args = node[2]
+    if len(args) != 2 or args[1] != ("ctx", "github.event_name"):
+        return None
+    haystack = args[0]
+    if haystack[0] == "call" and haystack[1] == "fromjson" and haystack[2] and haystack[2][0][0] == "lit":
+        names = re.findall(r'"([a-z_]+)"', haystack[2][0][1])
+        return frozenset(EVENT_KINDS.get(n, "api") for n in names)
+    if haystack[0] == "lit":
+        return frozenset(EVENT_KINDS.get(n, "api") for n in re.findall(r"[a-z_]+", haystack[1]))
+    return None

@@ -1,0 +1,578 @@
+"""GitHub Actions workflows (``.github/workflows/*.yml``) into the stage graph.
+
+Jobs are stages; ``needs`` makes order edges; upload/download-artifact make
+artifact edges. Local reusable workflows (``jobs.<id>.uses: ./…``) are
+expanded into namespaced stages (``caller/job``) and local composite actions
+into the steps of the job that uses them, keeping the spans of the files they
+come from. Remote workflows and actions are recorded, never fetched.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import dataclass, field, replace
+
+from cdlint.errors import ParseError
+from cdlint.model import (
+    Artifact,
+    Condition,
+    Edge,
+    Input,
+    Pipeline,
+    Problem,
+    Reference,
+    Span,
+    Stage,
+    Step,
+    Trigger,
+)
+from cdlint.parsers import ghexpr
+from cdlint.parsers.common import environment, finish_stage, link_artifacts, make_step, text
+from cdlint.workspace import Workspace
+from cdlint.yamlload import Map, Seq, load
+
+PLATFORM = "github"
+MAX_CALL_DEPTH = 10
+_TIER_RANK = {t: i for i, t in enumerate(("production", "staging", "testing", "review", "development", "other"))}
+_EXPR = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
+
+
+def detect(path: str, text: str | None = None) -> bool:
+    """Whether ``path`` is a workflow file GitHub would run."""
+    parts = path.replace("\\", "/").split("/")
+    return len(parts) >= 3 and parts[-3:-1] == [".github", "workflows"] and parts[-1].endswith((".yml", ".yaml"))
+
+
+def repository_root(path: str) -> str:
+    """The repository directory of a workflow file (the parent of ``.github``)."""
+    parts = path.split("/")
+    if ".github" in parts:
+        return "/".join(parts[: len(parts) - 1 - parts[::-1].index(".github")])
+    return posixpath.dirname(path)
+
+
+def parse(text_: str, path: str, workspace: Workspace | None = None) -> Pipeline:
+    """Parse one workflow file; a file that cannot be read raises ParseError."""
+    workspace = workspace or Workspace()
+    document = load(text_, path)
+    data = document.value
+    if data is None:
+        raise ParseError("workflow file is empty", Span(path, 1, 1))
+    if not isinstance(data, Map):
+        raise ParseError("a workflow must be a mapping with 'on' and 'jobs'", _span_of(data, path))
+    workflow = _Workflow(path, workspace)
+    workflow.problems.extend(Problem("parse-error", e.span, e.message) for e in document.problems)
+    triggers = workflow.triggers(data)
+    jobs = data.get("jobs")
+    if not isinstance(jobs, Map) or not jobs:
+        workflow.problems.append(Problem("parse-error", data.span(), "workflow has no 'jobs' mapping"))
+        jobs = Map()
+        jobs.path, jobs.line, jobs.column, jobs.tag, jobs.keys_at, jobs.values_at = path, 1, 1, None, {}, {}
+    context = _Context(
+        file=path,
+        inputs=workflow.dispatch_choices(triggers),
+        concurrency=_concurrency(data.get("concurrency")),
+        stack=(path,),
+    )
+    result = workflow.jobs(jobs, "", context)
+    edges = result.edges + link_artifacts(result.stages, result.edges)
+    name = data.get("name")
+    return Pipeline(
+        path=path,
+        platform=PLATFORM,
+        name=text(name) if isinstance(name, (str, int, float)) else posixpath.basename(path),
+        span=data.span(),
+        triggers=tuple(triggers),
+        stages=tuple(result.stages),
+        edges=tuple(sorted(set(edges))),
+        references=tuple(workflow.references),
+        problems=tuple(workflow.problems),
+        files=tuple(sorted({path, *workflow.files})),
+    )
+
+
+def _span_of(value, path: str) -> Span:
+    return value.span() if isinstance(value, (Map, Seq)) else Span(path, 1, 1)
+
+
+def _concurrency(value) -> str | None:
+    if isinstance(value, Map):
+        value = value.get("group")
+    return text(value) if value not in (None, "") else None
+
+
+@dataclass
+class _Context:
+    """What jobs of one workflow file (or one expanded reusable workflow) share."""
+
+    file: str
+    inputs: dict[str, list[str]]
+    concurrency: str | None
+    stack: tuple[str, ...]
+    template: str | None = None
+    values: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class _Jobs:
+    stages: list[Stage] = field(default_factory=list)
+    edges: list[Edge] = field(default_factory=list)
+    entries: dict[str, list[str]] = field(default_factory=dict)
+    exits: dict[str, list[str]] = field(default_factory=dict)
+
+
+class _Workflow:
+    def __init__(self, path: str, workspace: Workspace) -> None:
+        self.path = path
+        self.workspace = workspace
+        self.root = repository_root(path)
+        self.problems: list[Problem] = []
+        self.references: list[Reference] = []
+        self.files: set[str] = set()
+
+    def problem(self, rule: str, span: Span, message: str, key: str = "") -> None:
+        self.problems.append(Problem(rule, span, message, key))
+
+    # --- triggers -------------------------------------------------------------
+
+    def triggers(self, data: Map) -> list[Trigger]:
+        if "on" not in data:
+            self.problem("parse-error", data.span(), "workflow has no 'on' section")
+            return []
+        on = data["on"]
+        events: list[tuple[str, object, Span]] = []
+        if isinstance(on, str):
+            events.append((on, None, data.value_span("on")))
+        elif isinstance(on, Seq):
+            events.extend((text(e), None, on.item_span(i)) for i, e in enumerate(on))
+        elif isinstance(on, Map):
+            events.extend((text(k), v, on.key_span(k)) for k, v in on.items())
+        else:
+            self.problem("parse-error", data.key_span("on"), "'on' must be an event, a list or a mapping")
+        found: list[Trigger] = []
+        for event, config, span in events:
+            found.extend(self.trigger(event, config, span))
+        return found
+
+    def trigger(self, event: str, config, span: Span) -> list[Trigger]:
+        conf = config if isinstance(config, Map) else {}
+        paths = _strings(conf.get("paths"))
+        if event == "push":
+            branch_side = "branches" in conf or "branches-ignore" in conf
+            tag_side = "tags" in conf or "tags-ignore" in conf
+            found = []
+            if branch_side or not tag_side:
+                found.append(
+                    Trigger("push", span, event, _patterns(conf.get("branches")), _strings(conf.get("branches-ignore")), paths=paths)
+                )
+            if tag_side or not branch_side:
+                found.append(
+                    Trigger("tag", span, event, tags=_patterns(conf.get("tags")), tags_ignore=_strings(conf.get("tags-ignore")), paths=paths)
+                )
+            return found
+        kind = ghexpr.EVENT_KINDS.get(event, "api")
+        if kind == "pull_request":
+            branches, ignore = _patterns(conf.get("branches")), _strings(conf.get("branches-ignore"))
+            return [Trigger(kind, span, event, branches, ignore, paths=paths, types=_strings(conf.get("types")))]
+        if event == "schedule":
+            crons = config if isinstance(config, Seq) else None
+            return [Trigger("schedule", span, event)] if not crons else [
+                Trigger("schedule", crons.item_span(i), event) for i in range(len(crons))
+            ]
+        if event in ("workflow_dispatch", "workflow_call"):
+            return [Trigger(kind, span, event, inputs=tuple(self.inputs(conf.get("inputs"))))]
+        if event == "workflow_run":
+            types = _strings(conf.get("types")) or ("completed",)
+            sources = _strings(conf.get("workflows"))
+            return [
+                Trigger("upstream", span, event, _patterns(conf.get("branches")), _strings(conf.get("branches-ignore")), source=s, types=types)
+                for s in sources
+            ] or [Trigger("upstream", span, event, types=types)]
+        if event == "release":
+            return [Trigger("tag", span, event, types=_strings(conf.get("types")))]
+        return [Trigger(kind, span, event, types=_strings(conf.get("types")))]
+
+    def inputs(self, value) -> list[Input]:
+        if not isinstance(value, Map):
+            return []
+        found = []
+        for name, spec in value.items():
+            spec = spec if isinstance(spec, Map) else Map()
+            default = spec.get("default")
+            found.append(
+                Input(
+                    name=text(name),
+                    span=value.key_span(name),
+                    type=text(spec.get("type") or "string"),
+                    choices=_strings(spec.get("options")),
+                    default=None if default is None else text(default),
+                )
+            )
+        return found
+
+    @staticmethod
+    def dispatch_choices(triggers: list[Trigger]) -> dict[str, list[str]]:
+        """Values each manual or call input can take, as far as the file lists them."""
+        choices: dict[str, list[str]] = {}
+        for t in triggers:
+            for i in t.inputs:
+                values = list(i.choices) or ([i.default] if i.default else [])
+                choices.setdefault(i.name, [])
+                choices[i.name].extend(v for v in values if v not in choices[i.name])
+        return choices
+
+    # --- jobs -----------------------------------------------------------------
+
+    def jobs(self, jobs: Map, prefix: str, context: _Context) -> _Jobs:
+        result = _Jobs()
+        for job_id, job in jobs.items():
+            job_id = text(job_id)
+            sid = prefix + job_id
+            if not isinstance(job, Map):
+                self.problem("parse-error", jobs.key_span(job_id), f"job '{job_id}' must be a mapping")
+                continue
+            uses = job.get("uses")
+            if isinstance(uses, str) and uses.startswith("./"):
+                called = self.call(sid, job, uses, context)
+                if called is not None:
+                    result.stages.extend(called.stages)
+                    result.edges.extend(called.edges)
+                    result.entries[job_id] = [k for ks in called.entries.values() for k in ks if self._is_root(k, called)]
+                    result.exits[job_id] = [k for ks in called.exits.values() for k in ks if self._is_sink(k, called)]
+                    continue
+            stage = self.job(sid, job_id, job, jobs.key_span(job_id), context)
+            result.stages.append(stage)
+            result.entries[job_id] = result.exits[job_id] = [stage.key]
+        for job_id, job in jobs.items():
+            job_id = text(job_id)
+            if not isinstance(job, Map) or job_id not in result.entries:
+                continue
+            for need, span in _needs(job, jobs.key_span(job_id)):
+                if need not in result.exits:
+                    known = need in jobs
+                    message = (
+                        f"job '{job_id}' needs '{need}', which is not a job of this workflow"
+                        if not known
+                        else f"job '{job_id}' needs '{need}', which could not be read"
+                    )
+                    if not known:
+                        self.problem("unknown-dependency", span, message, key=f"{prefix}{job_id}->{need}")
+                    continue
+                for source in result.exits[need]:
+                    for target in result.entries[job_id]:
+                        result.edges.append(Edge(source, target, "order", span))
+        return result
+
+    @staticmethod
+    def _is_root(key: str, jobs: _Jobs) -> bool:
+        return not any(e.target == key and e.kind == "order" for e in jobs.edges)
+
+    @staticmethod
+    def _is_sink(key: str, jobs: _Jobs) -> bool:
+        return not any(e.source == key and e.kind == "order" for e in jobs.edges)
+
+    def call(self, sid: str, job: Map, uses: str, context: _Context) -> _Jobs | None:
+        """Expand a local reusable workflow into stages ``sid/<job>``."""
+        span = job.value_span("uses")
+        target = self.workspace.normalize(self.root + "/" + uses[2:].partition("@")[0] if self.root else uses[2:].partition("@")[0])
+        if target is None:
+            self.problem("parse-error", span, f"reusable workflow '{uses}' is outside the scanned directory")
+            return None
+        if target in context.stack:
+            self.problem("parse-error", span, f"reusable workflow '{uses}' calls itself (cycle through {' -> '.join(context.stack)})")
+            return None
+        if len(context.stack) > MAX_CALL_DEPTH:
+            self.problem("parse-error", span, f"reusable workflows nested deeper than {MAX_CALL_DEPTH} levels")
+            return None
+        if self.workspace.root is None or not self.workspace.exists(target):
+            self.references.append(Reference("workflow", uses, span, "local reusable workflow not found"))
+            return None
+        try:
+            called = self.workspace.load_yaml(target, span).value
+        except ParseError as e:
+            self.problem("parse-error", e.span, e.message)
+            return None
+        if not isinstance(called, Map) or not isinstance(called.get("jobs"), Map):
+            self.problem("parse-error", span, f"reusable workflow '{uses}' has no jobs")
+            return None
+        self.files.add(target)
+        with_ = job.get("with") if isinstance(job.get("with"), Map) else {}
+        values = {f"inputs.{text(k)}": text(v) for k, v in with_.items() if not isinstance(v, (Map, Seq))}
+        call_inputs = {}
+        on = called.get("on")
+        if isinstance(on, Map) and isinstance(on.get("workflow_call"), Map):
+            for i in self.inputs(on["workflow_call"].get("inputs")):
+                if i.default is not None:
+                    values.setdefault(f"inputs.{i.name}", i.default)
+        for key, value in values.items():
+            resolved = self._resolve(value, context)
+            call_inputs[key.partition(".")[2]] = resolved if resolved else [value]
+        caller_condition = job.get("if")
+        inner = _Context(
+            file=target,
+            inputs=call_inputs,
+            concurrency=_concurrency(called.get("concurrency")) or context.concurrency,
+            stack=context.stack + (target,),
+            template=target,
+            values={k: v for k, v in values.items()},
+        )
+        result = self.jobs(called["jobs"], sid + "/", inner)
+        if caller_condition is not None:
+            result.stages = [self._with_caller_condition(s, caller_condition, job, context) for s in result.stages]
+        return result
+
+    def _with_caller_condition(self, stage: Stage, condition, job: Map, context: _Context) -> Stage:
+        reading = ghexpr.read(condition)
+        own = stage.condition
+        refs = own.refs if own.refs is not None else (tuple(sorted(reading.refs)) if reading.refs is not None else None)
+        events = own.events if own.events is not None else (tuple(sorted(reading.events)) if reading.events is not None else None)
+        merged = Condition(
+            text=own.text or text(condition),
+            span=own.span or job.value_span("if"),
+            refs=refs,
+            events=events,
+            exclude_events=tuple(sorted(set(own.exclude_events) | reading.exclude_events)),
+            upstream_success=own.upstream_success or reading.upstream_success,
+        )
+        when = stage.when if reading.when == "on_success" else reading.when
+        return replace(stage, condition=merged, when=when)
+
+    def _resolve(self, value: str, context: _Context) -> list[str]:
+        """Literal values an expression like ``${{ inputs.env }}`` can take."""
+        match = _EXPR.fullmatch(value.strip()) if isinstance(value, str) else None
+        if not match:
+            return [value] if isinstance(value, str) and "${{" not in value else []
+        expr = match[1]
+        for prefix in ("inputs.", "github.event.inputs."):
+            if expr.startswith(prefix):
+                return list(context.inputs.get(expr[len(prefix):], []))
+        return []
+
+    def job(self, sid: str, job_id: str, job: Map, span: Span, context: _Context) -> Stage:
+        needs = tuple(n for n, _ in _needs(job, span))
+        reading = ghexpr.read(job.get("if"), needs)
+        condition = Condition(
+            text=text(job.get("if")) if "if" in job else "",
+            span=job.key_span("if") if "if" in job else None,
+            refs=tuple(sorted(reading.refs)) if reading.refs is not None else None,
+            events=tuple(sorted(reading.events)) if reading.events is not None else None,
+            exclude_events=tuple(sorted(reading.exclude_events)),
+            upstream_success=reading.upstream_success,
+        )
+        matrix = _matrix(job.get("strategy"))
+        steps, produces, consumes = self.steps(job.get("steps"), context, sid)
+        uses = job.get("uses")
+        calls = None
+        if isinstance(uses, str):
+            calls = uses
+            self.references.append(Reference("workflow", uses, job.value_span("uses"), "remote reusable workflow is not fetched"))
+        name = job.get("name")
+        stage = Stage(
+            id=sid,
+            name=(sid.rpartition("/")[0] + "/" if "/" in sid else "") + (text(name) if name is not None else job_id),
+            pipeline=self.path,
+            span=span,
+            steps=tuple(steps),
+            environment=self.environment(job, matrix, context),
+            when=reading.when,
+            allow_failure=job.get("continue-on-error") is True,
+            condition=condition,
+            services=tuple(_services(job.get("services"))),
+            image=_image(job.get("container")),
+            produces=tuple(produces),
+            consumes=tuple(consumes),
+            matrix=matrix,
+            concurrency=_concurrency(job.get("concurrency")) or context.concurrency,
+            template=context.template or (f"{self.path}#matrix:{sid}" if matrix else None),
+            calls=calls,
+        )
+        return finish_stage(stage, self.workspace)
+
+    def environment(self, job: Map, matrix, context: _Context):
+        value = job.get("environment")
+        if value is None:
+            return None
+        span = job.value_span("environment")
+        url = None
+        if isinstance(value, Map):
+            url = text(value.get("url")) if value.get("url") is not None else None
+            span = value.value_span("name") if "name" in value else span
+            value = value.get("name")
+        if value is None or isinstance(value, (Map, Seq)):
+            return None
+        name = text(value)
+        for key, literal in context.values.items():
+            name = re.sub(r"\$\{\{\s*" + re.escape(key) + r"\s*\}\}", literal, name)
+        env = environment(name, span, self.workspace, url=url, external_gates=True)
+        candidates = self._environment_candidates(name, matrix, context)
+        if candidates:
+            tiers = sorted({self.workspace.tiers(c) for c in candidates}, key=_TIER_RANK.__getitem__)
+            env = replace(env, tier=tiers[0], dynamic=False)
+        return env
+
+    def _environment_candidates(self, name: str, matrix, context: _Context) -> list[str]:
+        match = _EXPR.search(name)
+        if not match:
+            return []
+        expr = match[1]
+        if expr.startswith("matrix."):
+            axis = expr[7:]
+            for key, values in matrix:
+                if key == axis:
+                    return [v for v in values if "${{" not in v]
+            return []
+        return [name.replace(match[0], v) for v in self._resolve(match[0], context)]
+
+    # --- steps ----------------------------------------------------------------
+
+    def steps(self, value, context: _Context, sid: str, origin: str | None = None, depth: int = 0):
+        steps: list[Step] = []
+        produces: list[Artifact] = []
+        consumes: list[Artifact] = []
+        if not isinstance(value, Seq):
+            return steps, produces, consumes
+        for index, raw in enumerate(value):
+            span = value.item_span(index)
+            if not isinstance(raw, Map):
+                self.problem("parse-error", span, "a step must be a mapping")
+                continue
+            name = text(raw.get("name")) if raw.get("name") is not None else ""
+            when = ghexpr.read(raw.get("if")).when if "if" in raw else "on_success"
+            allow = raw.get("continue-on-error") is True
+            with_ = raw.get("with") if isinstance(raw.get("with"), Map) else Map()
+            inputs = [(text(k), text(v) if not isinstance(v, (Map, Seq)) else "") for k, v in with_.items()]
+            if "run" in raw:
+                step = make_step(span, name=name, run=text(raw["run"]), allow_failure=allow, when=when, origin=origin, platform=PLATFORM)
+                steps.append(step)
+                continue
+            uses = raw.get("uses")
+            if not isinstance(uses, str):
+                self.problem("parse-error", span, "a step needs 'run' or 'uses'")
+                continue
+            if uses.startswith("./") and depth < MAX_CALL_DEPTH:
+                expanded = self.composite(uses, raw.value_span("uses"), context, sid, depth)
+                if expanded is not None:
+                    steps.extend(expanded[0])
+                    produces.extend(expanded[1])
+                    consumes.extend(expanded[2])
+                    continue
+            action, _, version = uses.partition("@")
+            step = make_step(
+                span, name=name, uses=action, version=version or None, inputs=inputs, allow_failure=allow,
+                when=when, origin=origin, platform=PLATFORM,
+            )
+            steps.append(step)
+            artifact = _artifact(action.lower(), dict(inputs), raw.value_span("uses"))
+            if artifact is not None:
+                (produces if artifact[0] == "produces" else consumes).append(artifact[1])
+        return steps, produces, consumes
+
+    def composite(self, uses: str, span: Span, context: _Context, sid: str, depth: int):
+        """Steps of a local composite action, or None when it is not one (or cannot be read)."""
+        base = self.workspace.normalize((self.root + "/" if self.root else "") + uses[2:])
+        if base is None or self.workspace.root is None:
+            return None
+        for candidate in (f"{base}/action.yml", f"{base}/action.yaml"):
+            if not self.workspace.exists(candidate):
+                continue
+            try:
+                action = self.workspace.load_yaml(candidate, span).value
+            except ParseError as e:
+                self.problem("parse-error", e.span, e.message)
+                return None
+            runs = action.get("runs") if isinstance(action, Map) else None
+            if not isinstance(runs, Map) or text(runs.get("using")) != "composite":
+                return None
+            self.files.add(candidate)
+            return self.steps(runs.get("steps"), context, sid, origin=candidate, depth=depth + 1)
+        self.references.append(Reference("action", uses, span, "local action not found"))
+        return None
+
+
+def _artifact(action: str, inputs: dict[str, str], span: Span) -> tuple[str, Artifact] | None:
+    if action == "actions/upload-artifact":
+        return "produces", Artifact(inputs.get("name") or "artifact", span)
+    if action == "actions/upload-pages-artifact":
+        return "produces", Artifact(inputs.get("name") or "github-pages", span)
+    if action == "actions/deploy-pages":
+        return "consumes", Artifact(inputs.get("artifact_name") or "github-pages", span)
+    if action in ("actions/download-artifact", "dawidd6/action-download-artifact"):
+        name = inputs.get("name") or inputs.get("pattern") or "*"
+        run = inputs.get("run-id") or inputs.get("run_id") or ""
+        source = None
+        if "workflow_run" in run:
+            source = "upstream"
+        elif run or inputs.get("workflow"):
+            source = inputs.get("workflow") or "other-run"
+        return "consumes", Artifact(name, span, source)
+    return None
+
+
+def _needs(job: Map, span: Span) -> list[tuple[str, Span]]:
+    value = job.get("needs")
+    if isinstance(value, str):
+        return [(value, job.value_span("needs"))]
+    if isinstance(value, Seq):
+        return [(text(n), value.item_span(i)) for i, n in enumerate(value) if isinstance(n, (str, int))]
+    return []
+
+
+def _strings(value) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, Seq):
+        return tuple(text(v) for v in value if not isinstance(v, (Map, Seq)))
+    if isinstance(value, Map):
+        return ()
+    return (text(value),)
+
+
+def _patterns(value) -> tuple[str, ...] | None:
+    return None if value is None else _strings(value)
+
+
+def _matrix(strategy) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    if not isinstance(strategy, Map):
+        return ()
+    matrix = strategy.get("matrix")
+    if isinstance(matrix, str):
+        return (("*", (matrix,)),)
+    if not isinstance(matrix, Map):
+        return ()
+    axes: dict[str, list[str]] = {}
+    for key, values in matrix.items():
+        key = text(key)
+        if key in ("include", "exclude"):
+            continue
+        if isinstance(values, Seq):
+            axes[key] = [text(v) for v in values if not isinstance(v, (Map, Seq))]
+        else:
+            axes[key] = [text(values)]
+    include = matrix.get("include")
+    if isinstance(include, Seq):
+        for entry in include:
+            if isinstance(entry, Map):
+                for key, value in entry.items():
+                    if not isinstance(value, (Map, Seq)):
+                        values = axes.setdefault(text(key), [])
+                        if text(value) not in values:
+                            values.append(text(value))
+    return tuple((k, tuple(v)) for k, v in axes.items())
+
+
+def _services(value) -> list[str]:
+    if not isinstance(value, Map):
+        return []
+    found = []
+    for name, spec in value.items():
+        image = _image(spec)
+        found.append(image or text(name))
+    return found
+
+
+def _image(value) -> str | None:
+    if isinstance(value, Map):
+        value = value.get("image")
+    return text(value) if isinstance(value, (str, int, float)) and value != "" else None
+

@@ -1,0 +1,104 @@
+import re
+from collections.abc import Iterator
+
+from cdlint import analysis
+from cdlint.finding import Evidence, Finding
+from cdlint.model import Input, Project, Stage, Trigger
+from cdlint.rule import rule
+
+_VERSIONISH = re.compile(r"version|ref|tag|sha|commit|revision|image|release|artifact|build|branch", re.IGNORECASE)
+
+
+def _used_inputs(stage: Stage, trigger: Trigger) -> list[Input]:
+    """Free-text inputs of a manual trigger that name what gets deployed and that the stage reads."""
+    used = []
+    for item in trigger.inputs:
+        if not item.free or not _VERSIONISH.search(item.name):
+            continue
+        pattern = re.compile(r"\b(?:inputs|params|parameters|event\.inputs)\.%s\b|\$\{?%s\b" % ((re.escape(item.name),) * 2))
+        if any(pattern.search(step.text) for step in stage.steps) or (
+            stage.environment and pattern.search(stage.environment.name)
+        ):
+            used.append(item)
+    return used
+
+
+@rule(id="manual-production-deploy", practice="no-manual-production-pushes", severity="error")
+def check(project: Project, options: dict) -> Iterator[Finding]:
+    """Production can be deployed by hand without building and testing the same revision first.
+
+    Continuous delivery makes every production change travel the same
+    automated path: commit, build, test, deploy. A pipeline that a person can
+    start (workflow_dispatch, `when: manual`, parameterized Jenkins jobs,
+    Azure pipelines with `trigger: none`) and that deploys to production
+    without building and testing in that run bypasses the path; one that lets
+    the person type the version, tag or ref to ship deploys something nobody
+    vouched for.
+
+    A manual *approval* on the tested path is a gate, not a push: a manual
+    GitLab deploy job after the test stage, an Azure ManualValidation or
+    environment approval after tests, a Jenkins `input` after the test stage
+    all pass. Rolling back is best done the same way, by redeploying a
+    version that went through the pipeline.
+
+    Fix: deploy from the pipeline that built and tested the revision (after
+    an approval if you need one); if a manual trigger must exist, make it run
+    the build and tests for the chosen revision before deploying.
+
+    Bad (GitHub Actions):
+
+        on:
+          workflow_dispatch:
+            inputs: {version: {required: true}}
+        jobs:
+          deploy:
+            environment: production
+            steps: [{run: './deploy.sh ${{ inputs.version }}'}]
+
+    Good:
+
+        on: {push: {branches: [main]}}
+        jobs:
+          test: {steps: [{run: make test}]}
+          deploy:
+            needs: test
+            environment: production
+            steps: [{run: ./deploy.sh}]
+    """
+    for stage in analysis.deploys(project):
+        tested = bool(analysis.passing_tests(project, stage) or analysis.tests_in_stage_before_deploy(stage))
+        built = tested and any(up.has("build") or up.steps_tagged("build") for up in project.upstream(stage))
+        built = built or bool(stage.steps_tagged("build") and tested)
+        if stage.when == "manual":
+            if not tested:
+                yield Finding(
+                    stage.span,
+                    f"'{stage.name}' is started by hand and deploys to '{stage.environment.name}' with no passing test stage before it",
+                    (Evidence(stage.span, "manual job: a person starts it"),),
+                    key=stage.key + "#manual-job",
+                )
+            continue
+        for trigger in project.triggers_of(stage):
+            if trigger.kind != "manual":
+                continue
+            used = _used_inputs(stage, trigger)
+            if tested and built and not used:
+                continue
+            evidence = [Evidence(trigger.span, f"'{trigger.event or 'manual'}' lets a person start this pipeline")]
+            evidence += [Evidence(i.span, f"input '{i.name}' chooses what is deployed") for i in used]
+            if not tested:
+                evidence.append(Evidence(stage.span, "no test stage runs before the deploy in this run"))
+            elif not built:
+                evidence.append(Evidence(stage.span, "no build stage runs before the deploy in this run"))
+            note = analysis.external_gate_note(stage)
+            if note:
+                evidence.append(note)
+            what = f"a hand-typed {'/'.join(i.name for i in used)}" if used else "whatever revision is chosen"
+            missing = "build and test" if not tested else ("build" if not built else "build and test of that version")
+            yield Finding(
+                stage.span,
+                f"'{stage.name}' can be started by hand to deploy {what} to '{stage.environment.name}' without the {missing} of that revision",
+                tuple(evidence),
+                key=stage.key + "#" + (trigger.event or "manual"),
+            )
+            break
