@@ -1,0 +1,198 @@
+"""Running cdlint: targets → projects → rules → findings → a Report.
+
+Every step is a plain function call; nothing here writes output.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import traceback
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from cdlint.classify import DEFAULT_TIERS, Tiers
+from cdlint.errors import ConfigError
+from cdlint.finding import Evidence, Finding
+from cdlint.model import Project, Span
+from cdlint.parsers import PARSERS, detect, discover
+from cdlint.project import build_project
+from cdlint.report import Report
+from cdlint.rule import Rule, load_rules
+from cdlint.workspace import Workspace
+from cdlint.yamlload import MAX_FILE_SIZE
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How to run: which rules with which options and severities, how to read files."""
+
+    rules: dict[str, Rule] | None = None
+    severities: dict[str, str] = field(default_factory=dict)
+    options: dict[str, dict[str, Any]] = field(default_factory=dict)
+    tiers: Tiers = DEFAULT_TIERS
+    platform: str | None = None
+    max_file_size: int = MAX_FILE_SIZE
+    debug: bool = False
+
+
+@dataclass(frozen=True)
+class Target:
+    """One project to analyse: its root, its files, and how its paths are shown."""
+
+    root: Path
+    files: tuple[tuple[str, str], ...]
+    prefix: str = ""
+
+
+def targets(paths: Sequence[str], platform: str | None = None, cwd: Path | None = None) -> list[Target]:
+    """Group command-line paths into projects: each directory is one; explicit files
+    share one rooted at the current directory (or at their repository when outside it)."""
+    cwd = (cwd or Path.cwd()).resolve()
+    if platform is not None and platform not in PARSERS:
+        raise ConfigError(f"unknown platform '{platform}' (known: {', '.join(PARSERS)})")
+    dirs = [p for p in paths if Path(p).is_dir()]
+    files = [p for p in paths if not Path(p).is_dir()]
+    for p in files:
+        if not Path(p).exists():
+            raise ConfigError(f"no such file or directory: {p}")
+    found: list[Target] = []
+    for d in dirs:
+        root = Path(d)
+        listed = discover(root)
+        if platform:
+            listed = [(rel, platform) for rel, _ in listed]
+        prefix = "" if len(paths) == 1 else _display(d)
+        found.append(Target(root, tuple(listed), prefix))
+    by_root: dict[Path, list[tuple[str, str]]] = {}
+    for f in files:
+        real = Path(f).resolve()
+        root = cwd if cwd in real.parents else _repository_root(real)
+        rel = real.relative_to(root).as_posix()
+        chosen = platform or detect(rel, _head(real)) or _fallback_platform(rel)
+        by_root.setdefault(root, []).append((rel, chosen))
+    for root, listed in sorted(by_root.items()):
+        prefix = "" if root == cwd else _display(os.path.relpath(root, cwd))
+        found.append(Target(root, tuple(sorted(set(listed))), prefix))
+    return found
+
+
+def _display(path: str) -> str:
+    normal = posixpath.normpath(path.replace(os.sep, "/"))
+    return "" if normal == "." else normal
+
+
+def _repository_root(path: Path) -> Path:
+    parts = path.parts
+    if ".github" in parts:
+        index = len(parts) - 1 - parts[::-1].index(".github")
+        return Path(*parts[:index])
+    return path.parent
+
+
+def _head(path: Path) -> str | None:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(65536).decode("utf-8", "replace")
+    except OSError:
+        return None
+
+
+def _fallback_platform(rel: str) -> str:
+    """A file given explicitly that no parser claims is read as a GitHub workflow."""
+    return "github"
+
+
+def check(paths: Sequence[str], settings: Settings | None = None) -> Report:
+    """Analyse the pipelines under ``paths`` and return the Report."""
+    settings = settings or Settings()
+    rules = settings.rules if settings.rules is not None else load_rules()
+    projects, findings, files, errors, sources = [], [], [], [], {}
+    for target in targets(paths, settings.platform):
+        workspace = Workspace(target.root, settings.tiers, settings.max_file_size)
+        project, found, problems = analyse(target, rules, settings, workspace)
+        projects.append(project)
+        sources.update({_join(target.prefix, path): text for path, text in workspace.texts.items()})
+        findings.extend(_rebase(f, target.prefix) for f in found)
+        errors.extend(problems)
+        for pipeline in project.pipelines:
+            files.append((_join(target.prefix, pipeline.path), pipeline.platform))
+    findings.sort(key=lambda f: f.sort_key)
+    return Report(
+        tuple(findings), tuple(rules.values()), tuple(sorted(set(files))), tuple(projects), tuple(errors), sources
+    )
+
+
+def analyse(
+    target: Target, rules: dict[str, Rule], settings: Settings, workspace: Workspace | None = None
+) -> tuple[Project, list[Finding], list[str]]:
+    workspace = workspace or Workspace(target.root, settings.tiers, settings.max_file_size)
+    project = build_project(".", target.files, workspace, settings.debug)
+    findings, errors = run_rules(project, rules, settings)
+    return project, findings, errors
+
+
+def run_rules(project: Project, rules: dict[str, Rule], settings: Settings) -> tuple[list[Finding], list[str]]:
+    """Run each rule over the project; stamp id, severity and practice on what it finds."""
+    findings: list[Finding] = []
+    errors: list[str] = []
+    for rule in rules.values():
+        options = {**rule.defaults(), **settings.options.get(rule.id, {})}
+        severity = settings.severities.get(rule.id, rule.severity)
+        try:
+            for finding in rule.check(project, options):
+                findings.append(replace(finding, rule=rule.id, severity=severity, practice=rule.practice))
+        except Exception as e:  # one failing rule must not hide the others' findings
+            if settings.debug:
+                traceback.print_exc()
+            errors.append(f"rule '{rule.id}' failed: {type(e).__name__}: {e}")
+    return _dedupe(findings), errors
+
+
+def _dedupe(findings: Iterable[Finding]) -> list[Finding]:
+    """One finding per rule and position: a job of a local reusable workflow is seen both
+    in its own file and expanded into each caller."""
+    seen, unique = set(), []
+    for f in sorted(findings, key=lambda f: f.sort_key):
+        identity = (f.rule, f.span)
+        if identity not in seen:
+            seen.add(identity)
+            unique.append(f)
+    return unique
+
+
+def _join(prefix: str, path: str) -> str:
+    return posixpath.normpath(posixpath.join(prefix, path)) if prefix else path
+
+
+def _rebase(finding: Finding, prefix: str) -> Finding:
+    if not prefix:
+        return finding
+    return replace(
+        finding,
+        span=_rebase_span(finding.span, prefix),
+        evidence=tuple(Evidence(_rebase_span(e.span, prefix), e.note) for e in finding.evidence),
+    )
+
+
+def _rebase_span(span: Span, prefix: str) -> Span:
+    return replace(span, path=_join(prefix, span.path))
+
+
+def lint_file(
+    path: str | Path, platform: str | None = None, rules: Iterable[Rule] | None = None, root: str | Path | None = None
+) -> list[Finding]:
+    """Findings for one pipeline file (the tests' entry point). ``root`` is the directory
+    its includes resolve in (default: the file's repository root)."""
+    path = Path(path).resolve()
+    base = Path(root).resolve() if root else _repository_root(path)
+    rel = path.relative_to(base).as_posix()
+    chosen = platform or detect(rel, _head(path)) or _fallback_platform(rel)
+    selected = {r.id: r for r in rules} if rules is not None else load_rules()
+    _, findings, errors = analyse(Target(base, ((rel, chosen),)), selected, Settings(rules=selected))
+    if errors:
+        raise RuntimeError("; ".join(errors))
+    return sorted(findings, key=lambda f: f.sort_key)
+

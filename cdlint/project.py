@@ -1,0 +1,136 @@
+"""Building a Project: parsing the pipelines under one root and linking them.
+
+Links between pipelines are resolved here, not in the parsers: an upstream
+trigger (GitHub ``workflow_run``, Azure pipeline resources …) names another
+pipeline; a stage that ``calls`` a local pipeline file (GitLab child pipeline)
+gets that file parsed and its entry stages linked; artifacts downloaded from
+the upstream run are linked to their producers there.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import traceback
+from collections.abc import Iterable
+
+from cdlint.errors import ParseError
+from cdlint.model import Edge, Pipeline, Problem, Project, Span, Stage
+from cdlint.parsers import parser
+from cdlint.parsers.common import artifact_matches
+from cdlint.workspace import Workspace
+
+
+def parse_file(path: str, platform: str, workspace: Workspace, debug: bool = False) -> Pipeline:
+    """One pipeline file as a Pipeline; a file that cannot be read becomes a Pipeline
+    holding only its ``parse-error``."""
+    try:
+        text = workspace.read_text(path)
+        return parser(platform).parse(text, path, workspace)
+    except ParseError as e:
+        return Pipeline(path, platform, problems=(Problem("parse-error", e.span, e.message),), files=(path,))
+    except RecursionError:
+        message = "pipeline nested too deeply to analyse"
+        return Pipeline(path, platform, problems=(Problem("parse-error", Span(path, 1, 1), message),), files=(path,))
+    except Exception as e:  # a parser bug must cost one file, not the run
+        if debug:
+            traceback.print_exc()
+        message = f"internal error while reading this file ({type(e).__name__}: {e}); please report it"
+        return Pipeline(path, platform, problems=(Problem("parse-error", Span(path, 1, 1), message),), files=(path,))
+
+
+def build_project(root: str, files: Iterable[tuple[str, str]], workspace: Workspace, debug: bool = False) -> Project:
+    """Parse ``files`` (``(path, platform)``) and link the pipelines into one Project."""
+    pipelines = {path: parse_file(path, platform, workspace, debug) for path, platform in files}
+    links: list[Edge] = []
+    pending = [s for p in list(pipelines.values()) for s in p.stages if s.calls]
+    while pending:
+        stage = pending.pop(0)
+        child = _local_call(stage, pipelines, workspace)
+        if child is None:
+            continue
+        if child not in pipelines:
+            platform = pipelines[stage.pipeline].platform
+            pipelines[child] = parse_file(child, platform, workspace, debug)
+            pending.extend(s for s in pipelines[child].stages if s.calls)
+        for entry in _entries(pipelines[child]):
+            links.append(Edge(stage.key, entry.key, "trigger", stage.span, f"triggers {child}"))
+    ordered = tuple(pipelines[p] for p in sorted(pipelines))
+    for pipeline in ordered:
+        links.extend(_upstream_links(pipeline, ordered))
+    links.extend(_cross_run_artifacts(ordered, links))
+    return Project(root=root, pipelines=ordered, links=tuple(sorted(set(links))))
+
+
+def _local_call(stage: Stage, pipelines: dict[str, Pipeline], workspace: Workspace) -> str | None:
+    """The root-relative pipeline file a stage triggers, when it is one of ours."""
+    path = stage.calls or ""
+    if "@" in path or "://" in path or path == stage.pipeline:
+        return None
+    if path in pipelines or workspace.exists(path):
+        return path
+    return None
+
+
+def _entries(pipeline: Pipeline) -> list[Stage]:
+    targets = {e.target for e in pipeline.edges if e.kind == "order"}
+    return [s for s in pipeline.stages if s.key not in targets]
+
+
+def _exits(pipeline: Pipeline) -> list[Stage]:
+    sources = {e.source for e in pipeline.edges if e.kind == "order"}
+    return [s for s in pipeline.stages if s.key not in sources]
+
+
+def _names(pipeline: Pipeline) -> set[str]:
+    base = posixpath.basename(pipeline.path)
+    return {pipeline.name, pipeline.path, base, posixpath.splitext(base)[0]} - {""}
+
+
+def _same_repository(a: Pipeline, b: Pipeline) -> bool:
+    if a.platform == "github":
+        return posixpath.dirname(a.path) == posixpath.dirname(b.path)
+    return True
+
+
+def _upstream_links(pipeline: Pipeline, pipelines: tuple[Pipeline, ...]) -> list[Edge]:
+    """Trigger edges from each upstream pipeline named by ``pipeline``'s triggers."""
+    edges = []
+    for trigger in pipeline.triggers:
+        if trigger.kind != "upstream" or not trigger.source:
+            continue
+        sources = [
+            p for p in pipelines
+            if p is not pipeline and p.platform == pipeline.platform and trigger.source in _names(p) and _same_repository(p, pipeline)
+        ]
+        for source in sources:
+            for entry in _entries(pipeline):
+                gated = trigger.on_success_only or entry.condition.upstream_success
+                label = f"{trigger.event or 'upstream'}: {source.name}" + (f" ({', '.join(trigger.types)})" if trigger.types else "")
+                for exit_ in _exits(source):
+                    edges.append(Edge(exit_.key, entry.key, "trigger", trigger.span, label, requires_success=gated))
+    return edges
+
+
+def _cross_run_artifacts(pipelines: tuple[Pipeline, ...], links: list[Edge]) -> list[Edge]:
+    """Artifact edges for downloads from the run that triggered a pipeline."""
+    by_path = {p.path: p for p in pipelines}
+    upstream_of: dict[str, set[str]] = {}
+    for edge in links:
+        if edge.kind == "trigger":
+            upstream_of.setdefault(edge.target.partition("#")[0], set()).add(edge.source.partition("#")[0])
+    edges = []
+    for pipeline in pipelines:
+        for stage in pipeline.stages:
+            for wanted in stage.consumes:
+                if wanted.source is None:
+                    continue
+                if wanted.source == "upstream":
+                    candidates = upstream_of.get(pipeline.path, set())
+                else:
+                    candidates = {p.path for p in pipelines if wanted.source in _names(p) and _same_repository(p, pipeline)}
+                for path in sorted(candidates):
+                    for producer in by_path[path].stages:
+                        names = [a.name for a in producer.produces if artifact_matches(wanted.name, a.name)]
+                        if names:
+                            edges.append(Edge(producer.key, stage.key, "artifact", wanted.span, names[0], requires_success=False))
+    return edges
