@@ -1,0 +1,3 @@
+from cdlint.cli import main
+
+main()

@@ -1,0 +1,134 @@
+"""``cdlint graph``: the normalized stage graph, for reading what a parser made of a file."""
+
+from __future__ import annotations
+
+import json
+
+from cdlint.model import Edge, Pipeline, Project, Stage, Trigger
+
+
+def _local(key: str, pipeline: Pipeline) -> str:
+    prefix = pipeline.path + "#"
+    return key[len(prefix):] if key.startswith(prefix) else key
+
+
+def trigger_dict(t: Trigger) -> dict:
+    data: dict = {"kind": t.kind, "event": t.event, "line": t.span.line}
+    for name in ("branches", "tags", "source"):
+        value = getattr(t, name)
+        if value is not None:
+            data[name] = list(value) if isinstance(value, tuple) else value
+    if t.inputs:
+        data["inputs"] = [i.name for i in t.inputs]
+    return data
+
+
+def stage_dict(s: Stage, detail: bool = False) -> dict:
+    env = s.environment
+    data: dict = {
+        "id": s.id,
+        "name": s.name,
+        "group": s.group,
+        "kinds": sorted(s.kinds),
+        "environment": None if env is None else {"name": env.name, "tier": env.tier},
+        "when": s.when,
+        "allow_failure": s.allow_failure,
+        "line": s.span.line,
+    }
+    if detail:
+        data["span"] = f"{s.span.path}:{s.span.line}:{s.span.column}"
+        data["tags"] = sorted(s.tags)
+        if env is not None:
+            data["environment"].update(
+                {"action": env.action, "dynamic": env.dynamic, "span": str(env.span)}
+                | ({"url": env.url} if env.url else {})
+                | ({"stop_stage": env.stop_stage} if env.stop_stage else {})
+                | ({"auto_stop": env.auto_stop} if env.auto_stop else {})
+            )
+        c = s.condition
+        if c.text or c.refs is not None or c.events is not None or c.exclude_events:
+            data["condition"] = {
+                "refs": list(c.refs) if c.refs is not None else None,
+                "events": list(c.events) if c.events is not None else None,
+                "exclude_events": list(c.exclude_events),
+                "upstream_success": c.upstream_success,
+            }
+        for name in ("services", "image", "concurrency", "strategy", "template", "calls", "reports"):
+            value = getattr(s, name)
+            if value:
+                data[name] = list(value) if isinstance(value, tuple) else value
+        if s.matrix:
+            data["matrix"] = {k: list(v) for k, v in s.matrix}
+        if s.produces:
+            data["produces"] = [a.name for a in s.produces]
+        if s.consumes:
+            data["consumes"] = [a.name + (f" from {a.source}" if a.source else "") for a in s.consumes]
+        data["steps"] = [
+            {"line": st.span.line, "label": st.label, "tags": sorted(st.tags)}
+            | ({"origin": st.origin} if st.origin and st.origin != s.span.path else {})
+            | ({"allow_failure": True} if st.allow_failure else {})
+            for st in s.steps
+        ]
+    return data
+
+
+def edge_dict(e: Edge, pipeline: Pipeline | None = None, detail: bool = False) -> dict:
+    data = {
+        "from": _local(e.source, pipeline) if pipeline else e.source,
+        "to": _local(e.target, pipeline) if pipeline else e.target,
+        "kind": e.kind,
+    }
+    if detail:
+        data["line"] = e.span.line
+        if e.label:
+            data["label"] = e.label
+        if not e.requires_success:
+            data["requires_success"] = False
+    return data
+
+
+def pipeline_dict(p: Pipeline, detail: bool = False) -> dict:
+    data = {
+        "path": p.path,
+        "platform": p.platform,
+        "triggers": [trigger_dict(t) for t in p.triggers],
+        "stages": [stage_dict(s, detail) for s in sorted(p.stages, key=lambda s: (s.span.line, s.span.column, s.id))],
+        "edges": [edge_dict(e, p, detail) for e in sorted(p.edges, key=lambda e: (e.source, e.target, e.kind, e.label))],
+    }
+    if detail:
+        data["name"] = p.name
+        if p.references:
+            data["references"] = [f"{r.kind}:{r.target}" for r in p.references]
+        if p.problems:
+            data["problems"] = [f"{r.rule}@{r.span.line}: {r.message}" for r in p.problems]
+        if len(p.files) > 1:
+            data["files"] = list(p.files)
+    return data
+
+
+def render_json(project: Project) -> str:
+    document = {
+        "version": 1,
+        "pipelines": [pipeline_dict(p) for p in project.pipelines],
+        "edges": [edge_dict(e) for e in sorted(project.links, key=lambda e: (e.source, e.target, e.kind, e.label))],
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def render_text(project: Project) -> str:
+    out = []
+    for p in project.pipelines:
+        out.append(f"{p.path} ({p.platform})")
+        for t in p.triggers:
+            out.append(f"  on {trigger_dict(t)['event'] or t.kind} [{t.kind}] line {t.span.line}")
+        for s in sorted(p.stages, key=lambda s: (s.span.line, s.id)):
+            env = f" -> {s.environment.name} ({s.environment.tier})" if s.environment else ""
+            flags = "".join(f" [{f}]" for f in (s.when if s.when != "on_success" else "", "allow_failure" if s.allow_failure else "") if f)
+            out.append(f"  {s.id}: {','.join(sorted(s.kinds)) or '-'}{env}{flags}  (line {s.span.line})")
+            for e in sorted(e for e in p.edges if e.target == s.key):
+                out.append(f"      <- {_local(e.source, p)} ({e.kind}{': ' + e.label if e.label else ''})")
+        for problem in p.problems:
+            out.append(f"  ! {problem.rule} line {problem.span.line}: {problem.message}")
+    for e in project.links:
+        out.append(f"{e.source} -> {e.target} ({e.kind}: {e.label})")
+    return "\n".join(out) + "\n"

@@ -1,0 +1,92 @@
+"""``--format sarif``: SARIF 2.1.0 for code-scanning UIs (GitHub code scanning, GitLab).
+
+Rules come from the registry (``report.rules``), not from the findings, so a
+clean run still describes every rule. URIs are relative to the scanned
+directory; fingerprints are stable across unrelated edits.
+"""
+
+from __future__ import annotations
+
+import json
+
+from cdlint import __version__
+from cdlint.report import Report
+from cdlint.finding import Finding
+from cdlint.rule import Rule
+
+INFORMATION_URI = "https://github.com/cdlint/cdlint"
+_SECURITY_SEVERITY = {"error": "8.0", "warning": "5.0", "note": "2.0"}
+
+
+def _region(span) -> dict:
+    region = {"startLine": span.line, "startColumn": span.column}
+    if span.end_line:
+        region["endLine"] = span.end_line
+        region["endColumn"] = span.end_column or span.column
+    return region
+
+
+def _location(span, message: str | None = None, ident: int | None = None) -> dict:
+    location: dict = {"physicalLocation": {"artifactLocation": {"uri": span.path}, "region": _region(span)}}
+    if ident is not None:
+        location["id"] = ident
+    if message is not None:
+        location["message"] = {"text": message}
+    return location
+
+
+def _rule(rule: Rule) -> dict:
+    help_text = rule.help or rule.summary
+    properties: dict = {"tags": ["ci-cd", "continuous-delivery", rule.practice, *rule.tags], "precision": "high"}
+    if "security" in rule.tags:
+        properties["security-severity"] = _SECURITY_SEVERITY[rule.severity]
+    return {
+        "id": rule.id,
+        "name": "".join(part.capitalize() for part in rule.id.split("-")),
+        "shortDescription": {"text": rule.summary},
+        "fullDescription": {"text": rule.summary},
+        "help": {"text": help_text, "markdown": help_text},
+        "helpUri": f"{INFORMATION_URI}/blob/main/README.md#{rule.id}",
+        "defaultConfiguration": {"level": rule.severity},
+        "properties": properties,
+    }
+
+
+def _result(f: Finding, index: dict[str, int]) -> dict:
+    result: dict = {
+        "ruleId": f.rule,
+        "level": f.severity,
+        "message": {"text": f.message},
+        "locations": [_location(f.span)],
+        "partialFingerprints": {"cdlintFingerprint/v1": f.fingerprint},
+    }
+    if f.rule in index:
+        result["ruleIndex"] = index[f.rule]
+    if f.evidence:
+        result["relatedLocations"] = [_location(e.span, e.note, i) for i, e in enumerate(f.evidence, start=1)]
+    return result
+
+
+def render(report: Report) -> str:
+    rules = sorted(report.rules, key=lambda r: r.id)
+    index = {r.id: i for i, r in enumerate(rules)}
+    run = {
+        "tool": {
+            "driver": {
+                "name": "cdlint",
+                "version": __version__,
+                "semanticVersion": __version__,
+                "informationUri": INFORMATION_URI,
+                "rules": [_rule(r) for r in rules],
+            }
+        },
+        "automationDetails": {"id": "cdlint/"},
+        "columnKind": "unicodeCodePoints",
+        "results": [_result(f, index) for f in report.findings],
+    }
+    document = {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [run],
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
