@@ -15,9 +15,16 @@ The tables are data. To teach cdlint a tool, add a line:
 - ``ACTIONS``: GitHub action (``owner/repo[/path]``) → tags.
 - ``TASKS``: Azure Pipelines task name → tags (``TASK_COMMANDS`` refines by
   the task's ``command`` input).
+- ``ACTION_INPUTS``/``TASK_INPUTS``: an action's or task's input values that
+  add tags (an artifact upload of test results is a published report).
 - ``JENKINS_STEPS``: Jenkins pipeline step → tags.
 - ``NAME_WORDS``: word in a stage or step name → tags.
 - ``TIERS``: environment tier → name patterns, checked in order.
+- ``REFERENCES``: tags for templates and includes cdlint does not read, by
+  their name (GitLab's ``Security/SAST.gitlab-ci.yml`` runs a scan).
+- ``MUTABLE_TAGS``, ``BRANCH_VARIABLES``, ``PER_CHANGE_VARIABLES``,
+  ``IMAGE_TAG_INPUTS``: what names an image by a tag that moves, and which
+  variables make an environment per branch or per change.
 """
 
 from __future__ import annotations
@@ -75,7 +82,12 @@ COMMANDS: dict[str, list[str]] = {
         r"(?:rpmbuild|dpkg-buildpackage|debuild|fpm|electron-builder|nfpm)\b",
         r"goreleaser\b",
         r"helm\s+package\b",
+    ],
+    "build:docs": [
         r"(?:mkdocs\s+build|sphinx-build|jekyll\s+build|hugo(?!\s+server)\b|docusaurus\s+build|zola\s+build|mdbook\s+build)",
+        r"(?:cargo\s+doc|dartdoc|dart\s+doc|typedoc|jsdoc|doxygen|pdoc|javadoc)\b",
+        NPM_RUN + r"(?:docs?|build[:-]docs?|docs?[:-]build)\b",
+        MAKE + r"\s+(?:\S+\s+)*(?:docs|html|doc)\b",
     ],
     "test:unit": [
         PY + r"(?:pytest|py\.test)\b",
@@ -87,11 +99,15 @@ COMMANDS: dict[str, list[str]] = {
         r"(?:jest|vitest|mocha|karma\s+start|ava|jasmine|tap|c8|nyc)\b",
         r"(?:go\s+test|gotestsum|ginkgo)\b",
         r"cargo\s+(?:test|nextest)\b",
-        MVN + r".*\b(?:test|verify|integration-test|surefire:test)\b",
-        GRADLE + r".*\b(?:test\w*|check|connectedCheck|\w+Test)\b",
+        # Goals and tasks are arguments of their own (not `-Dmaven.test.skip`); Maven's
+        # later phases and Gradle's `build` run the unit tests unless told not to.
+        MVN + r"(?!.*\s-D(?:skipTests|maven\.test\.skip)(?:=true)?(?=\s|$))(?:\s+\S+)*?\s+"
+        r"(?:test|verify|package|install|deploy|integration-test|surefire:test)(?=\s|$)",
+        GRADLE + r"(?!.*\s-x\s+:?(?:test|check)(?=\s|$))(?:\s+\S+)*?\s+(?::?[\w-]+:)*"
+        r"(?:test\w*|check|connected\w*Check|\w+Test|build)(?=\s|$)",
         r"dotnet\s+test\b",
         r"(?:ctest|meson\s+test|vstest\.console)\b",
-        MAKE + r"\s+(?:\S+\s+)*(?:test|tests|check|unit|unittest|test-\S+|check-\S+|ci)\b",
+        MAKE + r"\s+(?:\S+\s+)*(?:test|tests|check|unit|unittest|test-\S+|ci)\b",
         r"(?:bundle\s+exec\s+)?(?:rspec|rake\s+(?:test|spec)|minitest)\b",
         r"(?:phpunit|vendor/bin/phpunit|pest|vendor/bin/pest|codecept\s+run)\b",
         r"(?:mix|flutter|swift|stack|cabal|sbt|lein|dune|zig)\s+(?:\S+\s+)*test\b",
@@ -252,6 +268,9 @@ COMMANDS: dict[str, list[str]] = {
     ],
     "verify:rollout": [
         r"kubectl\b.*\srollout\s+status\b",
+        r"helm\b.*\s(?:upgrade|install)\b.*\s--(?:wait|atomic|rollback-on-failure)\b",
+        r"(?:argocd\s+app\s+wait|kubectl\s+argo\s+rollouts\s+status)\b",
+        r"aws\s+(?:ecs|cloudformation|lambda)\s+wait\b",
         r"(?:oc)\s+rollout\s+status\b",
         r"aws\s+ecs\s+wait\s+services-stable\b",
         r"az\s+\S+\s+show\b.*--query.*(?:state|status)",
@@ -283,6 +302,8 @@ COMMANDS: dict[str, list[str]] = {
         MVN + r".*\b(?:flyway|liquibase):(?:migrate|update)\b",
     ],
     "version:tool": [
+        r"gh\s+release\s+create\b",
+        r"goreleaser\b",
         r"(?:semantic-release|standard-version|release-please|gitversion|dotnet-gitversion|nbgv|dunamai|versioneer|cz\s+bump|bump2version|bumpversion|bump-my-version|changeset\s+version)\b",
         r"(?:npm|yarn|pnpm)\s+version\b",
         r"poetry\s+version\b",
@@ -344,8 +365,16 @@ ANYWHERE: dict[str, list[str]] = {
         r"\$\{?(?:CI_COMMIT_SHA|CI_COMMIT_SHORT_SHA|CI_COMMIT_TAG|CI_PIPELINE_IID|GIT_COMMIT|BUILD_NUMBER|BUILD_ID|TAG_NAME)\b",
         r"\$\(Build\.(?:SourceVersion|BuildNumber|BuildId)\)",
         r"git\s+rev-parse\b",
+        r"github\.event\.(?:workflow_run\.head_sha|pull_request\.head\.sha|release\.tag_name|after)\b",
+        r"\$\{?(?:GITHUB_SHA|CI_COMMIT_TAG|CI_COMMIT_SHORT_SHA|BUILD_TAG|CHANGE_ID)\b",
+        r"\$\(Build\.SourceVersion\)|\$\(Build\.SourceBranchName\)|\$\(resources\.pipeline\.\w+\.runID\)",
     ],
     "image:latest": [r"[\w./-]+:latest\b"],
+    # Publishing that is a rehearsal: a test or local registry, or a dry run.
+    "rehearsal": [
+        r"test\.pypi\.org", r"(?:--repository|-r)[= ]?testpypi\b", r"\s--dry-run\b",
+        r"(?:localhost|127\.0\.0\.1):\d+/", r"--insecure-registry\b", r"\b(?:registry|kind|ko)\.local\b",
+    ],
     "report:junit": [
         r"--junit-?xml[= ]",
         r"--junitxml\b",
@@ -356,6 +385,9 @@ ANYWHERE: dict[str, list[str]] = {
         r"go-junit-report|gotestsum\b.*--junitfile|jest-junit|mocha-junit-reporter|junit-report",
     ],
 }
+
+# Tags of ANYWHERE that an argument of an action, task or Jenkins step can show too.
+ARGUMENT_TAGS = ("version:commit", "image:latest", "rehearsal")
 
 ACTIONS: dict[str, str] = {
     "actions/upload-artifact": "artifact:upload",
@@ -370,12 +402,12 @@ ACTIONS: dict[str, str] = {
     "redhat-actions/push-to-registry": "publish:image",
     "pypa/cibuildwheel": "build:package",
     "pyo3/maturin-action": "build:package",
-    "goreleaser/goreleaser-action": "build:package publish:package",
+    "goreleaser/goreleaser-action": "build:package publish:package version:tool",
     "pypa/gh-action-pypi-publish": "publish:package",
     "js-devtools/npm-publish": "publish:package",
-    "softprops/action-gh-release": "publish:package",
-    "ncipollo/release-action": "publish:package",
-    "actions/create-release": "publish:package",
+    "softprops/action-gh-release": "publish:package version:tool",
+    "ncipollo/release-action": "publish:package version:tool",
+    "actions/create-release": "publish:package version:tool",
     "helm/chart-releaser-action": "publish:package",
     "changesets/action": "version:tool publish:package",
     "cycjimmy/semantic-release-action": "version:tool publish:package",
@@ -383,6 +415,7 @@ ACTIONS: dict[str, str] = {
     "googleapis/release-please-action": "version:tool",
     "gittools/actions/gitversion/execute": "version:tool",
     "paulhatch/semantic-version": "version:tool",
+    "release-drafter/release-drafter": "version:tool",
     "mathieudutour/github-tag-action": "version:tool",
     "anothrnick/github-tag-action": "version:tool",
     "cypress-io/github-action": "test:e2e",
@@ -393,6 +426,9 @@ ACTIONS: dict[str, str] = {
     "codspeedhq/action": "test:performance",
     "matlab-actions/run-tests": "test:unit",
     "codecov/codecov-action": "report:coverage",
+    "codecov/test-results-action": "report:junit",
+    "test-summary/action": "report:junit",
+    "phoenix-actions/test-reporting": "report:junit",
     "coverallsapp/github-action": "report:coverage",
     "dorny/test-reporter": "report:junit",
     "enricomi/publish-unit-test-result-action": "report:junit",
@@ -436,6 +472,7 @@ ACTIONS: dict[str, str] = {
     "azure/webapps-deploy": "deploy:cloud",
     "azure/functions-action": "deploy:cloud",
     "azure/k8s-deploy": "deploy:kubectl",
+    "azure/k8s-bake": "build:package",
     "azure/arm-deploy": "deploy:cloud provision:terraform iac",
     "azure/static-web-apps-deploy": "deploy:cloud",
     "azure/aci-deploy": "deploy:cloud",
@@ -470,6 +507,26 @@ ACTIONS: dict[str, str] = {
     "absaoss/k3d-action": "env:up",
 }
 
+# Inputs of actions and tasks that change what they do: name → [(input, regex on its
+# value, tags)]. A missing input reads as "", so a pattern that accepts "" encodes the
+# tool's default (Maven@3 publishes JUnit results unless told not to).
+_TEST_RESULT_FILES = r"(?i)junit|test-?results?|test-?reports?|surefire-reports|\.trx\b|TEST-[^/\s]*\.xml"
+ACTION_INPUTS: dict[str, list[tuple[str, str, str]]] = {
+    "actions/upload-artifact": [("path", _TEST_RESULT_FILES, "report:junit"), ("name", _TEST_RESULT_FILES, "report:junit")],
+    "aws-actions/amazon-ecs-deploy-task-definition": [("wait-for-service-stability", r"(?i)^true$", "verify:rollout")],
+    "azure/k8s-deploy": [("strategy", r"(?i)canary", "strategy:canary"), ("strategy", r"(?i)blue", "strategy:blue-green")],
+    "azure/webapps-deploy": [("slot-name", r"(?i)^(?!production$)\S", "strategy:blue-green")],
+}
+TASK_INPUTS: dict[str, list[tuple[str, str, str]]] = {
+    "maven": [("publishjunitresults", r"(?i)^(?!false$)", "report:junit")],
+    "gradle": [("publishjunitresults", r"(?i)^(?!false$)", "report:junit")],
+    "publishbuildartifacts": [("pathtopublish", _TEST_RESULT_FILES, "report:junit")],
+    "publishpipelineartifact": [("targetpath", _TEST_RESULT_FILES, "report:junit")],
+    "kubernetesmanifest": [("strategy", r"(?i)canary", "strategy:canary")],
+    "azurermwebappdeployment": [("slotname", r"(?i)^(?!production$)\S", "strategy:blue-green")],
+    "azurewebapp": [("slotname", r"(?i)^(?!production$)\S", "strategy:blue-green")],
+}
+
 # Azure Pipelines tasks, by name without the @version. Tasks whose effect depends
 # on their `command` input are refined in TASK_COMMANDS.
 TASKS: dict[str, str] = {
@@ -487,7 +544,7 @@ TASKS: dict[str, str] = {
     "docker@0": "build:docker",
     "dockercompose": "build:docker",
     "buildah": "build:docker",
-    "vstest": "test:unit",
+    "vstest": "test:unit report:junit",
     "publishtestresults": "report:junit",
     "publishcodecoverageresults": "report:coverage",
     "manualvalidation": "approval",
@@ -546,7 +603,7 @@ TASKS: dict[str, str] = {
     "trivy": "scan:container",
     "esrpcodesigning": "provenance",
     "esrprelease": "publish:package",
-    "githubrelease": "publish:package",
+    "githubrelease": "publish:package version:tool",
     "nuget": "",
     "usedotnet": "",
     "usenode": "",
@@ -558,7 +615,7 @@ TASK_COMMANDS: dict[str, dict[str, str]] = {
         "build": "build:compile",
         "publish": "build:package",
         "pack": "build:package",
-        "test": "test:unit",
+        "test": "test:unit report:junit",
         "push": "publish:package",
         "restore": "",
         "run": "",
@@ -576,6 +633,7 @@ TASK_COMMANDS: dict[str, dict[str, str]] = {
     "terraformtaskv4": {"apply": "deploy:terraform provision:terraform", "destroy": "teardown", "plan": "", "init": "", "validate": "scan:iac"},
     "terraform": {"apply": "deploy:terraform provision:terraform", "destroy": "teardown", "plan": "", "init": "", "validate": "scan:iac"},
     "terraformcli": {"apply": "deploy:terraform provision:terraform", "destroy": "teardown", "plan": "", "init": "", "validate": "scan:iac"},
+    "azureappservicemanage": {"swap slots": "deploy:cloud strategy:blue-green"},
     "maven": {},
     "gradle": {},
 }
@@ -620,8 +678,10 @@ JENKINS_STEPS: dict[str, str] = {
     "nexusartifactuploader": "publish:package",
     "rtupload": "publish:package",
     "rtmavendeployer": "publish:package",
-    "githubrelease": "publish:package",
+    "githubrelease": "publish:package version:tool",
     "createtag": "version:tool",
+    "withmaven": "report:junit",
+    "publishchecks": "report:junit",
 }
 
 # Words in a stage or step name that say what it does. Names are weaker evidence
@@ -700,6 +760,42 @@ TIERS: list[tuple[str, str]] = [
     ("production", r"prod\d*|production|prd|live"),
 ]
 
+# Templates and includes cdlint does not read that are known to run a security scan:
+# GitLab's security templates and components, Microsoft's 1ES templates (which inject
+# CredScan, BinSkim and CodeQL into every job).
+REFERENCES: dict[str, list[str]] = {
+    "scan:sast": [r"(?i)\bSAST\b|SAST[.-]|codeql|semgrep|sonar", r"(?i)1ES\.(?:Official|Unofficial)\.PipelineTemplate|1ESPipelineTemplates"],
+    "scan:dependency": [r"(?i)Dependency-Scanning|dependency[-_]scanning|License-Scanning"],
+    "scan:secret": [r"(?i)Secret-Detection|secret[-_]detection"],
+    "scan:container": [r"(?i)Container-Scanning|container[-_]scanning"],
+    "scan:dast": [r"(?i)\bDAST\b|DAST[.-]"],
+}
+
+# Image tags that name a moving target rather than one build.
+MUTABLE_TAGS = frozenset(
+    {"latest", "main", "master", "develop", "development", "dev", "edge", "nightly", "stable", "staging", "prod", "production", "snapshot", "head", "current"}
+)
+# Variables that hold a branch name (never a tag or a commit), on every platform.
+BRANCH_VARIABLES = re.compile(
+    r"\$\{?\{?\s*(?:CI_COMMIT_BRANCH|CI_DEFAULT_BRANCH|BRANCH_NAME|GIT_BRANCH|GITHUB_HEAD_REF|github\.head_ref|github\.base_ref)\b"
+    r"|\$\(Build\.SourceBranchName\)"
+)
+# Variables that make a name per branch, merge request or pull request.
+PER_CHANGE_VARIABLES = re.compile(
+    r"(?i)CI_COMMIT_REF_(?:SLUG|NAME)|CI_COMMIT_BRANCH|CI_MERGE_REQUEST_\w+|CI_ENVIRONMENT_SLUG|CI_COMMIT_SHORT_SHA"
+    r"|github\.(?:head_ref|ref_name|event\.number|event\.pull_request\.number|event\.issue\.number)|GITHUB_HEAD_REF"
+    r"|\bBRANCH_NAME\b|\bCHANGE_ID\b|\bGIT_BRANCH\b"
+    r"|System\.PullRequest\.\w+|Build\.SourceBranchName|\bPR_NUMBER\b|\bPR_ID\b|pr[-_]?number|pull[-_]?number"
+)
+# Steps that push images whose tags are an input rather than part of a command:
+# step name → (input holding the tags, input holding the image name or None when
+# the tags are full references, default tags when the input is absent).
+IMAGE_TAG_INPUTS: dict[str, tuple[str, str | None, str]] = {
+    "docker/build-push-action": ("tags", None, ""),
+    "redhat-actions/push-to-registry": ("tags", "image", "latest"),
+    "docker": ("tags", "repository", "$(Build.BuildId)"),
+}
+
 _WRAPPERS = re.compile(
     r"^\s*(?:(?:sudo(?:\s+-\S+)*|time|exec|env|nohup|command|eval|xvfb-run(?:\s+-a)?|npx(?:\s+--yes|\s+-y)?|pnpm\s+(?:exec|dlx)|yarn\s+dlx|bunx|"
     r"poetry\s+run|uv\s+run(?:\s+--\S+)*|uvx|pipx\s+run|pipenv\s+run|hatch\s+(?:run|env\s+run)(?:\s+\S+:)?|pdm\s+run|rye\s+run|conda\s+run(?:\s+-n\s+\S+)?|"
@@ -762,6 +858,17 @@ def classify_command(script: str) -> frozenset[str]:
     return frozenset(tags)
 
 
+@lru_cache(maxsize=1024)
+def classify_reference(target: str) -> frozenset[str]:
+    """Tags for a template or include cdlint did not read, by its name."""
+    return frozenset(tag for tag, patterns in REFERENCES.items() if any(re.search(p, target) for p in patterns))
+
+
+def is_per_change(name: str) -> bool:
+    """Whether a name is made per branch, merge request or pull request (``review/$CI_COMMIT_REF_SLUG``)."""
+    return bool(PER_CHANGE_VARIABLES.search(name))
+
+
 def _split(spec: str) -> set[str]:
     return set(spec.split())
 
@@ -788,8 +895,17 @@ def classify_action(uses: str, inputs: Mapping[str, str] | None = None) -> froze
             tags |= classify_command(value)
     for value in inputs.values():
         if isinstance(value, str):
-            tags |= {t for t in classify_command(value) if t in ("version:commit", "image:latest")}
+            tags |= {t for t in classify_command(" " + value) if t in ARGUMENT_TAGS}
+    tags |= _input_tags(ACTION_INPUTS, name, inputs)
     return frozenset(tags)
+
+
+def _input_tags(table: Mapping[str, list[tuple[str, str, str]]], name: str, inputs: Mapping[str, object]) -> set[str]:
+    found = set()
+    for key, pattern, tag in table.get(name, ()):
+        if re.search(pattern, str(inputs.get(key, "") or "")):
+            found |= _split(tag)
+    return found
 
 
 def classify_task(task: str, inputs: Mapping[str, str] | None = None) -> frozenset[str]:
@@ -806,6 +922,7 @@ def classify_task(task: str, inputs: Mapping[str, str] | None = None) -> frozens
         value = inputs.get(key)
         if isinstance(value, str):
             tags |= classify_command(_task_command(name, key, value))
+    tags |= _input_tags(TASK_INPUTS, name, inputs)
     return frozenset(tags)
 
 
