@@ -181,6 +181,14 @@ def ships_a_release_only(stage: Stage) -> bool:
     return has_tag(tags, "publish") and not any(t.startswith("deploy:") for t in tags)
 
 
+def provisions_only(stage: Stage) -> bool:
+    """Whether every deploy step of a stage provisions infrastructure (``terraform apply``,
+    an ARM or CloudFormation deployment): infrastructure is rolled forward, and the apply
+    itself fails when a resource does."""
+    steps = deploy_steps(stage)
+    return bool(steps) and all(has_tag(s.tags, "provision") for s in steps)
+
+
 def name_tags(stage: Stage) -> frozenset[str]:
     """Tags the stage's own name and id suggest (``deploy-and-verify``, ``rollback``)."""
     return classify.classify_name(stage.name) | classify.classify_name(stage.id)

@@ -39,8 +39,9 @@ def check(project: Project, options: dict) -> Iterator[Finding]:
     .../health`, a script or job called smoke), waits for the rollout
     (`kubectl rollout status`, `helm --wait`/`--atomic`, `aws ecs wait
     services-stable`), or runs tests; add your own commands with the
-    `verify_commands` option. Releases that only publish a package or image
-    are left out.
+    `verify_commands` option. Releases that only publish a package or image,
+    and infrastructure applies (`terraform apply`, ARM or CloudFormation
+    deployments, which fail when a resource does), are left out.
 
     Fix: add a verification step or stage after the production deploy
     that fails the pipeline when the new version is not healthy.
@@ -63,7 +64,7 @@ def check(project: Project, options: dict) -> Iterator[Finding]:
     """
     patterns = options["verify_commands"]
     for stage in analysis.deploys(project):
-        if analysis.ships_a_release_only(stage):
+        if analysis.ships_a_release_only(stage) or analysis.provisions_only(stage):
             continue
         inside = [s for s in analysis.after_deploy(stage) if analysis.has_tag(s.tags, "verify") or analysis.has_tag(s.tags, "test")]
         if inside or analysis.has_tag(analysis.name_tags(stage), "verify"):

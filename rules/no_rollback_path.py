@@ -64,8 +64,11 @@ def check(project: Project, options: dict) -> Iterator[Finding]:
     Re-running an earlier pipeline by hand (GitLab's environment page,
     re-running an old run) also works when deploys are idempotent and old
     artifacts are kept; this note asks for a path that needs no one at the
-    keyboard. Releases that only publish a package or image are left out.
-    Add your own rollback commands with the `rollback_commands` option.
+    keyboard. Releases that only publish a package or image, and
+    infrastructure applies (rolled forward, not back), are left out. Rollout
+    settings kept on the platform (an ECS deployment circuit breaker, Argo
+    Rollouts' analysis) are invisible in the file; the finding says so. Add
+    your own rollback commands with the `rollback_commands` option.
 
     Fix: make the rollout self-healing (`helm upgrade --atomic`, a
     progressive strategy), or add a job that runs when the deploy fails and
@@ -85,13 +88,14 @@ def check(project: Project, options: dict) -> Iterator[Finding]:
     """
     patterns = options["rollback_commands"]
     for stage in analysis.deploys(project):
-        if analysis.ships_a_release_only(stage):
+        if analysis.ships_a_release_only(stage) or analysis.provisions_only(stage):
             continue
         if _way_back(project, stage, patterns) is not None:
             continue
         deploying = analysis.deploy_steps(stage)
         evidence = [Evidence(s.span, f"deploys: {s.label}") for s in deploying[:2]] or [Evidence(stage.span, f"'{stage.name}' deploys")]
         evidence.append(Evidence(stage.span, "no rollback job, failure hook or progressive rollout in the pipelines"))
+        evidence.append(Evidence(stage.span, "rollback settings kept on the platform (a deployment circuit breaker, say) are not visible in the file"))
         yield Finding(
             stage.span,
             f"'{stage.name}' deploys to '{stage.environment.name}' with no automated way back (rollback job, failure hook or progressive rollout)",

@@ -8,8 +8,8 @@ from cdlint.rule import rule
 DEFAULT_BRANCHES = {
     "type": "array",
     "items": {"type": "string"},
-    "default": ["$default", "main", "master"],
-    "description": "default branch names ($default: the repository's default branch, as GitLab's $CI_DEFAULT_BRANCH)",
+    "default": ["$default", "$default-branch", "main", "master"],
+    "description": "default branch names ($default: the repository's default branch, as GitLab's $CI_DEFAULT_BRANCH; $default-branch: the placeholder of GitHub's starter workflows)",
 }
 RELEASE_BRANCHES = {
     "type": "array",
