@@ -30,6 +30,23 @@ def test_steps(stage: Stage) -> list[Step]:
     return stage.steps_tagged("test")
 
 
+def runs_tests(stage: Stage) -> bool:
+    """Whether a stage runs tests: a test step, or a stage named as a test whose steps do
+    nothing else cdlint knows (its own test script). A stage whose steps cdlint did not
+    read, or that scans or publishes, is not a test by its name alone."""
+    if test_steps(stage):
+        return True
+    if not stage.has("test") or not stage.steps:
+        return False
+    return not classify.kinds(t for s in stage.steps for t in s.tags) - {"build"}
+
+
+def benchmarks_only(steps: Iterable[Step]) -> bool:
+    """Whether the test steps among ``steps`` all run benchmarks (timings, not verdicts)."""
+    tests = [s for s in steps if has_tag(s.tags, "test")]
+    return bool(tests) and all({t for t in s.tags if t == "test" or t.startswith("test:")} == {"test:performance"} for s in tests)
+
+
 def test_runner_steps(stage: Stage) -> list[Step]:
     """Steps that run a test runner cdlint knows (``pytest``, ``npm test``, ``go test``…),
     not steps it calls tests only by their name ("Test the build works")."""

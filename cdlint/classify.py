@@ -106,7 +106,8 @@ COMMANDS: dict[str, list[str]] = {
         GRADLE + r"(?!.*\s-x\s+:?(?:test|check)(?=\s|$))(?:\s+\S+)*?\s+(?::?[\w-]+:)*"
         r"(?:test\w*|check|connected\w*Check|\w+Test|build)(?=\s|$)",
         r"dotnet\s+test\b",
-        r"(?:ctest|meson\s+test|vstest\.console)\b",
+        # `ctest -S ctest_submit.cmake` sends results to CDash; it runs no tests.
+        r"(?:ctest(?!.*submit)|meson\s+test|vstest\.console)\b",
         MAKE + r"\s+(?:\S+\s+)*(?:test|tests|check|unit|unittest|test-\S+|ci)\b",
         r"(?:bundle\s+exec\s+)?(?:rspec|rake\s+(?:test|spec)|minitest)\b",
         r"(?:phpunit|vendor/bin/phpunit|pest|vendor/bin/pest|codecept\s+run)\b",
@@ -141,6 +142,7 @@ COMMANDS: dict[str, list[str]] = {
     ],
     "scan:sast": [
         r"(?:semgrep|bandit|brakeman|gosec|njsscan|horusec|bearer\s+scan|flawfinder|sourceanalyzer|codeql)\b",
+        r"(?:\S*/)?cov-(?:build|analyze|capture)\b",
         r"(?:sonar-scanner|sonar\s+scan|dotnet\s+sonarscanner)\b",
         MVN + r".*\bsonar:sonar\b",
         GRADLE + r".*\bsonar(?:qube)?\b",

@@ -80,6 +80,8 @@ def check(project: Project, options: dict) -> Iterator[Finding]:
     """
     tiers = set(options["tiers"])
     own = _own_images(project)
+    # Jobs made from one template push with the same step: one finding for all of them.
+    reported_pushes: set[frozenset] = set()
     for stage in project.stages():
         if stage.has("deploy") and (stage.environment is None or stage.environment.tier in tiers):
             refs = _mutable_deploy_refs(stage, own)
@@ -99,6 +101,10 @@ def check(project: Project, options: dict) -> Iterator[Finding]:
         pushed = [r for step in stage.steps if analysis.has_tag(step.tags, "publish:image") and "rehearsal" not in step.tags for r in analysis.pushed_images(step)]
         tagged = [r for r in pushed if r.tag is not None]
         if tagged and all(r.mutable for r in tagged):
+            spans = frozenset(r.step.span for r in tagged)
+            if spans in reported_pushes:
+                continue
+            reported_pushes.add(spans)
             names = ", ".join(sorted({f"'{r}'" for r in tagged}))
             yield Finding(
                 stage.span,
