@@ -247,12 +247,16 @@ def branch_patterns(stage: Stage, trigger: Trigger) -> tuple[str, ...] | None:
 
 
 def unrestricted_branches(patterns: tuple[str, ...] | None, allowed: Iterable[str]) -> list[str]:
-    """The patterns that let other branches through than those ``allowed`` (globs);
-    ``["*"]`` for no restriction at all."""
+    """The wildcard patterns that let other branches through than those ``allowed``
+    (globs); ``["*"]`` for no restriction at all. A branch named literally is a choice
+    the team made (its long-lived ``develop`` or ``production`` branch), not any branch."""
     if patterns is None:
         return ["*"]
     allowed = list(allowed)
-    return [p for p in patterns if not any(p == a or fnmatch.fnmatchcase(p, a) for a in allowed)]
+    return [
+        p for p in patterns
+        if any(c in p for c in "*?[") and not any(p == a or fnmatch.fnmatchcase(p, a) for a in allowed)
+    ]
 
 
 _GH_EXPR = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")

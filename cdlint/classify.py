@@ -92,7 +92,8 @@ COMMANDS: dict[str, list[str]] = {
     "test:unit": [
         PY + r"(?:pytest|py\.test)\b",
         PY + r"unittest\b",
-        r"(?:tox|nox|hatch\s+test|coverage\s+run)\b",
+        r"(?:tox|nox)\b(?!\s+-[es]\s*\S*(?:lint|style|flake8|mypy|typ|pre-commit|docs|format|fmt))",
+        r"(?:hatch\s+test|coverage\s+run)\b",
         r"(?:npm|pnpm|bun)\s+(?:run\s+)?(?:test|t)\b",
         r"yarn\s+(?:run\s+)?test\b",
         NPM_RUN + r"(?:test|tests|coverage|spec)(?::\S*)?\b",
@@ -118,6 +119,11 @@ COMMANDS: dict[str, list[str]] = {
         r"(?:nx|turbo|lerna)\s+(?:run\s+)?test\b",
         r"R\s+CMD\s+check\b",
         r"julia\b.*Pkg\.test",
+        # A script of the project's own whose file name says it runs the tests
+        # (`.gitlab-ci/run-tests.sh`, `build_test_all.cmd`), and `cibuild` scripts, which
+        # build and test by convention (Arcade's eng/common/cibuild, "scripts to rule them all").
+        r"(?:(?:ba)?sh\s+|pwsh\s+|powershell\s+|python[\d.]*\s+|call\s+)?(?:\S*[/\\])?(?:run|ci|build)?[-_]?tests?(?:[-_][\w-]*)?\.(?:sh|bash|cmd|bat|ps1|py)\b",
+        r"(?:(?:ba)?sh\s+|call\s+)?\S*(?<![A-Za-z])cibuild(?:\.(?:sh|cmd|ps1))?\b",
     ],
     "test:integration": [
         NPM_RUN + r"(?:test|tests)?[:_-]?(?:integration|int|it)\b",

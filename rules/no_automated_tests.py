@@ -2,30 +2,46 @@ from collections.abc import Iterator
 
 from cdlint import analysis
 from cdlint.finding import Evidence, Finding
-from cdlint.model import Pipeline, Project, Stage
+from cdlint.model import KINDS, Pipeline, Project, Stage
 from cdlint.rule import rule
 
 
 def _builds(stage: Stage) -> bool:
-    """Whether a stage builds software (documentation builds alone do not count, even in a
-    job called "build")."""
-    if any(t.startswith("build:") and t != "build:docs" for t in stage.tags):
+    """Whether a stage builds software, by a build command or action, or by its name when
+    its steps do nothing cdlint knows (its own build script). Documentation builds alone
+    do not count, nor a step that only says "build" in its name."""
+    if any(t.startswith("build:") and t != "build:docs" for s in stage.steps for t in s.tags):
         return True
-    return "build" in stage.tags and "build:docs" not in stage.tags
+    steps_kinds = {t.partition(":")[0] for s in stage.steps for t in s.tags} & set(KINDS)
+    return "build" in analysis.name_tags(stage) and not steps_kinds
+
+
+def _ships(stage: Stage) -> bool:
+    """Whether a stage deploys or publishes, by a deploy or publish command or action, or
+    by the environment it declares."""
+    if any(t.startswith(("deploy:", "publish:")) for s in stage.steps for t in s.tags):
+        return True
+    env = stage.environment
+    return stage.has("deploy") and env is not None and env.declared and env.action == "start"
 
 
 def _tested(project: Project, pipeline: Pipeline) -> bool:
-    if any(s.has("test") for s in pipeline.stages):
+    if any(_tests(s) for s in pipeline.stages):
         return True
-    if any(up.has("test") for s in pipeline.stages for up in project.ancestors(s)):
+    if any(_tests(up) for s in pipeline.stages for up in project.ancestors(s)):
         return True
     # Tests that run on every push or pull request in another pipeline are the
     # repository's test suite; whether they gate this deploy is another rule's question.
     return any(
-        s.has("test") and any(t.kind in ("push", "pull_request") for t in project.triggers_of(s))
+        _tests(s) and any(t.kind in ("push", "pull_request") for t in project.triggers_of(s))
         for other in project.pipelines
         for s in other.stages
     )
+
+
+def _tests(stage: Stage) -> bool:
+    """A stage that runs tests, or publishes test results (which some test run made)."""
+    return stage.has("test") or analysis.has_tag(stage.tags, "report:junit")
 
 
 @rule(id="no-automated-tests", practice="automated-tests", severity="warning")
@@ -71,7 +87,7 @@ def check(project: Project, options: dict) -> Iterator[Finding]:
     """
     for pipeline in project.pipelines:
         builds = [s for s in pipeline.stages if _builds(s)]
-        ships = [s for s in pipeline.stages if s.has("deploy") or s.has("publish")]
+        ships = [s for s in pipeline.stages if _ships(s)]
         if not builds or not ships or _tested(project, pipeline):
             continue
         build = min(builds, key=lambda s: (s.span, s.id))

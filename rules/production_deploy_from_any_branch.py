@@ -50,8 +50,10 @@ def check(project: Project, options: dict) -> Iterator[Finding]:
     cdlint combines the pipeline's triggers (branch filters of push
     triggers, and of the pipeline that triggers this one) with the
     deploy's own condition (`if: github.ref == ...`, `rules:`/`only:`,
-    Azure `condition:`, Jenkins `when { branch }`). Tags, schedules and the
-    branches of the options are restricted. Deploys of pull requests are
+    Azure `condition:`, Jenkins `when { branch }`). Tags, schedules,
+    branches named literally (a team's long-lived `develop` or `production`
+    branch is a choice, not any branch) and the patterns of the options are
+    restricted; a wildcard such as `*` or `feature/*` is not. Deploys of pull requests are
     `ungated-production-deploy`'s finding; deploys started by hand are
     `manual-production-deploy`'s. GitHub deployment branch policies and
     Azure branch-control checks live in settings; the finding says they
