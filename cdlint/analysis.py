@@ -30,15 +30,27 @@ def test_steps(stage: Stage) -> list[Step]:
     return stage.steps_tagged("test")
 
 
+def named_only(step: Step) -> bool:
+    """Whether a step's kinds come from its name alone ("Clean up E2E runs", "Set a flag
+    when a test fails"), not from what it runs."""
+    found = classify.kinds(step.tags)
+    if not found or not step.name or not found <= classify.kinds(classify.classify_name(step.name)):
+        return False
+    if step.run is not None:
+        return not classify.kinds(classify.classify_command(step.run))
+    # A call gets the tags of its name only when the call itself shows no kind.
+    return True
+
+
 def runs_tests(stage: Stage) -> bool:
     """Whether a stage runs tests: a test step, or a stage named as a test whose steps do
     nothing else cdlint knows (its own test script). A stage whose steps cdlint did not
     read, or that scans or publishes, is not a test by its name alone."""
-    if test_steps(stage):
+    if any(not named_only(s) for s in test_steps(stage)):
         return True
     if not stage.has("test") or not stage.steps:
         return False
-    return not classify.kinds(t for s in stage.steps for t in s.tags) - {"build"}
+    return not classify.kinds(t for s in stage.steps if not named_only(s) for t in s.tags) - {"build"}
 
 
 def benchmarks_only(steps: Iterable[Step]) -> bool:
@@ -50,7 +62,7 @@ def benchmarks_only(steps: Iterable[Step]) -> bool:
 def test_runner_steps(stage: Stage) -> list[Step]:
     """Steps that run a test runner cdlint knows (``pytest``, ``npm test``, ``go test``…),
     not steps it calls tests only by their name ("Test the build works")."""
-    return [s for s in stage.steps if any(t.startswith("test:") for t in s.tags)]
+    return [s for s in stage.steps if any(t.startswith("test:") for t in s.tags) and not named_only(s)]
 
 
 def is_gate(stage: Stage) -> bool:

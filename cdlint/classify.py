@@ -123,7 +123,7 @@ COMMANDS: dict[str, list[str]] = {
         # (`.gitlab-ci/run-tests.sh`, `build_test_all.cmd`), and `cibuild` scripts, which
         # build and test by convention (Arcade's eng/common/cibuild, "scripts to rule them all").
         r"(?:(?:ba)?sh\s+|pwsh\s+|powershell\s+|python[\d.]*\s+|call\s+)?(?:\S*[/\\])?(?:run|ci|build)?[-_]?tests?(?:[-_][\w-]*)?\.(?:sh|bash|cmd|bat|ps1|py)\b",
-        r"(?:(?:ba)?sh\s+|call\s+)?\S*(?<![A-Za-z])cibuild(?:\.(?:sh|cmd|ps1))?\b",
+        r"(?:(?:ba)?sh\s+|call\s+)?\S*(?<![A-Za-z])cibuild(?:\.(?:sh|cmd|ps1))?\b(?!.*(?:/p:Test=false|--?test\s+false|--no-test))",
     ],
     "test:integration": [
         NPM_RUN + r"(?:test|tests)?[:_-]?(?:integration|int|it)\b",

@@ -16,7 +16,13 @@ TIERS = {
 
 def _own_images(project: Project) -> set[str]:
     """Short names of the images the pipelines build or push."""
-    return {ref.short for stage in project.stages() for step in stage.steps for ref in analysis.pushed_images(step)}
+    return {
+        ref.short
+        for stage in project.stages()
+        for step in stage.steps
+        if analysis.has_tag(step.tags, "publish:image") or analysis.has_tag(step.tags, "build:docker")
+        for ref in analysis.pushed_images(step)
+    }
 
 
 def _mutable_deploy_refs(stage: Stage, own: set[str]) -> list[ImageRef]:

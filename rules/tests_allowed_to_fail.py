@@ -59,7 +59,7 @@ def check(project: Project, options: dict) -> Iterator[Finding]:
             )
             continue
         for step in analysis.ignored_tests(stage):
-            if analysis.benchmarks_only([step]):
+            if analysis.benchmarks_only([step]) or analysis.named_only(step):
                 continue
             reason = analysis.failure_reason(step) or "its failure is ignored"
             yield Finding(
