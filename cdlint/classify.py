@@ -133,7 +133,8 @@ COMMANDS: dict[str, list[str]] = {
     "test:e2e": [
         r"(?:cypress\s+run|playwright\s+test|wdio|nightwatch|testcafe|detox\s+test|maestro\s+test|codeceptjs\s+run|newman\s+run)\b",
         NPM_RUN + r"(?:test[:_-]?)?(?:e2e|end-to-end|ui-?test|browser)\S*",
-        r"\S*\be2e\b\S*",
+        r"\S*\be2e\b(?![-_.]?(?:clean|setup|teardown|prepare|infra))\S*",
+        MAKE + r"\s+(?:\S+\s+)*\S*e2e\S*",
     ],
     "test:acceptance": [
         r"(?:behave|cucumber(?:-js)?|robot|gauge\s+run|specflow)\b",
@@ -813,7 +814,8 @@ _WRAPPERS = re.compile(
     r"poetry\s+run|uv\s+run(?:\s+--\S+)*|uvx|pipx\s+run|pipenv\s+run|hatch\s+(?:run|env\s+run)(?:\s+\S+:)?|pdm\s+run|rye\s+run|conda\s+run(?:\s+-n\s+\S+)?|"
     r"bundle\s+exec|dotnet\s+tool\s+run|[A-Za-z_][A-Za-z0-9_]*=(?:\"[^\"]*\"|'[^']*'|\S*))\s+)+"
 )
-_SPLIT = re.compile(r"\n|&&|\|\||;|(?<![|>])\|(?!\|)|\$\(|`")
+# `$(` starts a command substitution, except Azure's `$(Build.BuildId)` macros (a bare name).
+_SPLIT = re.compile(r"\n|&&|\|\||;|(?<![|>])\|(?!\|)|\$\((?![\w.]+\))|`")
 _CONTINUATION = re.compile(r"\\\r?\n\s*")
 # Shell keywords before a command, and builtins that never do the work themselves.
 _KEYWORD = re.compile(r"^(?:(?:if|then|else|elif|do|while|until|!)\s+)+")
@@ -962,7 +964,7 @@ def classify_jenkins_step(name: str) -> frozenset[str]:
 @lru_cache(maxsize=4096)
 def classify_name(name: str) -> frozenset[str]:
     """Tags suggested by a stage or step name (``deploy-prod``, ``Unit tests``, ``deployToProd``)."""
-    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", name).lower()
+    spaced = re.sub(r"([a-z])([A-Z])", r"\1 \2", name).lower()
     tags: set[str] = set()
     for word in _WORDS.findall(spaced.replace("_", " ")):
         for piece in (word, *word.split("-")):
