@@ -150,6 +150,8 @@ COMMANDS: dict[str, list[str]] = {
     "scan:sast": [
         r"(?:semgrep|bandit|brakeman|gosec|njsscan|horusec|bearer\s+scan|flawfinder|sourceanalyzer|codeql)\b",
         r"(?:\S*/)?cov-(?:build|analyze|capture)\b",
+        # OWASP counts these C/C++ analyzers among source code security tools.
+        r"(?:cppcheck|scan-build|clang\s+--analyze)\b",
         r"(?:sonar-scanner|sonar\s+scan|dotnet\s+sonarscanner)\b",
         MVN + r".*\bsonar:sonar\b",
         GRADLE + r".*\bsonar(?:qube)?\b",
@@ -168,6 +170,11 @@ COMMANDS: dict[str, list[str]] = {
         r"scorecard\b",
     ],
     "scan:secret": [r"(?:gitleaks|trufflehog|detect-secrets|ggshield|git-secrets|talisman)\b"],
+    "scan:fuzz": [
+        r"(?:cargo\s+fuzz|afl-fuzz|honggfuzz|atheris|cifuzz|jazzer|oss-fuzz)\b",
+        r"go\s+test\b.*\s-fuzz\b",
+        MAKE + r"\s+(?:\S+\s+)*(?:-C\s+)?\S*fuzz\S*",
+    ],
     "scan:container": [
         r"trivy\s+(?:image|i)\b",
         r"(?:grype|dockle|clair-scanner)\b",
@@ -179,7 +186,7 @@ COMMANDS: dict[str, list[str]] = {
         r"trivy\s+(?:config|conf)\b",
     ],
     "scan:lint": [
-        r"(?:eslint|stylelint|flake8|ruff(?:\s+check)?|pylint|pyright|pyflakes|pycodestyle|pydocstyle|golangci-lint|staticcheck|revive|rubocop|standardrb|shellcheck|hadolint|yamllint|markdownlint\S*|actionlint|phpstan|psalm|phpcs|ktlint|detekt|swiftlint|clang-tidy|cppcheck|codespell|vale|tflint|cpplint|checkstyle|spectral\s+lint|buf\s+lint|helm\s+lint|ansible-lint|sqlfluff\s+lint|biome\s+(?:check|lint|ci)|oxlint|dprint\s+check)\b",
+        r"(?:eslint|stylelint|flake8|ruff(?:\s+check)?|pylint|pyright|pyflakes|pycodestyle|pydocstyle|golangci-lint|staticcheck|revive|rubocop|standardrb|shellcheck|hadolint|yamllint|markdownlint\S*|actionlint|phpstan|psalm|phpcs|ktlint|detekt|swiftlint|clang-tidy|codespell|vale|tflint|cpplint|checkstyle|spectral\s+lint|buf\s+lint|helm\s+lint|ansible-lint|sqlfluff\s+lint|biome\s+(?:check|lint|ci)|oxlint|dprint\s+check)\b",
         PY + r"mypy\b",
         r"(?:black|isort|prettier|gofmt|rustfmt|clang-format|terraform\s+fmt|dotnet\s+format|cargo\s+fmt|ruff\s+format)\b.*(?:--check|-check|--verify|-l\b|--dry-run|--diff)",
         r"go\s+vet\b",
@@ -443,6 +450,8 @@ ACTIONS: dict[str, str] = {
     "enricomi/publish-unit-test-result-action": "report:junit",
     "mikepenz/action-junit-report": "report:junit",
     "github/codeql-action/init": "scan:sast",
+    "google/oss-fuzz/infra/cifuzz/actions/run_fuzzers": "scan:fuzz",
+    "google/clusterfuzzlite/actions/run_fuzzers": "scan:fuzz",
     "github/codeql-action/analyze": "scan:sast",
     "github/codeql-action/autobuild": "build:compile",
     "github/codeql-action/upload-sarif": "report:sarif",
@@ -604,6 +613,8 @@ TASKS: dict[str, str] = {
     "sonarqubeprepare": "scan:sast",
     "sonarcloudprepare": "scan:sast",
     "codeqlinit": "scan:sast",
+    "codeql3000init": "scan:sast",
+    "codeql3000finalize": "scan:sast",
     "advancedsecurity-codeql-init": "scan:sast",
     "advancedsecurity-codeql-analyze": "scan:sast",
     "advancedsecurity-dependency-scanning": "scan:dependency",
@@ -737,6 +748,9 @@ NAME_WORDS: dict[str, str] = {
     "scan": "scan",
     "scanning": "scan",
     "audit": "scan:dependency",
+    "fuzz": "scan:fuzz",
+    "fuzzer": "scan:fuzz",
+    "fuzzing": "scan:fuzz",
     "deploy": "deploy",
     "deployment": "deploy",
     "deploying": "deploy",
@@ -777,7 +791,11 @@ TIERS: list[tuple[str, str]] = [
 # GitLab's security templates and components, Microsoft's 1ES templates (which inject
 # CredScan, BinSkim and CodeQL into every job).
 REFERENCES: dict[str, list[str]] = {
-    "scan:sast": [r"(?i)\bSAST\b|SAST[.-]|codeql|semgrep|sonar", r"(?i)1ES\.(?:Official|Unofficial)\.PipelineTemplate|1ESPipelineTemplates"],
+    "scan:sast": [
+        r"(?i)\bSAST\b|SAST[.-]|codeql|semgrep|sonar",
+        # Microsoft's governed templates run the SDL tools in every job.
+        r"(?i)1ES\.(?:Official|Unofficial)\.PipelineTemplate|1ESPipelineTemplates|OneBranch\.(?:Official|NonOfficial)|Office\.(?:Official|Unofficial)\.PipelineTemplate",
+    ],
     "scan:dependency": [r"(?i)Dependency-Scanning|dependency[-_]scanning|License-Scanning"],
     "scan:secret": [r"(?i)Secret-Detection|secret[-_]detection"],
     "scan:container": [r"(?i)Container-Scanning|container[-_]scanning"],

@@ -5,7 +5,7 @@ from cdlint.finding import Evidence, Finding
 from cdlint.model import Project
 from cdlint.rule import rule
 
-SECURITY = ("sast", "dependency", "secret", "container", "iac", "dast")
+SECURITY = ("sast", "dependency", "secret", "container", "iac", "dast", "fuzz")
 
 
 @rule(id="no-security-scan", practice="automated-security-tests", severity="note")
@@ -21,9 +21,10 @@ def check(project: Project, options: dict) -> Iterator[Finding]:
     cdlint looks for static analysis (CodeQL, Semgrep, SonarQube, Bandit,
     gosec...), dependency audits (`npm audit`, pip-audit, OSV-Scanner,
     Snyk, Dependency-Check, dependency-review), secret scanners (gitleaks,
-    TruffleHog) and image or IaC scanners (Trivy, Grype, Checkov), in steps
-    and in included templates it knows by name (GitLab's `Security/*`
-    templates, Microsoft's 1ES templates). Lint-only checks do not count.
+    TruffleHog), image or IaC scanners (Trivy, Grype, Checkov) and fuzzing
+    (OSS-Fuzz, cargo fuzz, a fuzz job), in steps and in included templates
+    it knows by name (GitLab's `Security/*` templates, Microsoft's 1ES and
+    OneBranch templates). Lint-only checks do not count.
     Scans set up outside the pipeline files (GitHub's default CodeQL setup,
     Dependabot alerts, GitLab security policies) cannot be seen; the finding
     says so. Reported once per repository.
