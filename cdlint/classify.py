@@ -739,6 +739,8 @@ NAME_WORDS: dict[str, str] = {
     "linting": "scan:lint",
     "linter": "scan:lint",
     "codeql": "scan:sast",
+    "coverity": "scan:sast",
+    "cppcheck": "scan:sast",
     "sast": "scan:sast",
     "semgrep": "scan:sast",
     "sonar": "scan:sast",
