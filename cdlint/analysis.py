@@ -345,6 +345,17 @@ def pushed_images(step: Step) -> list[ImageRef]:
     return found
 
 
+def published_images(stage: Stage) -> list[ImageRef]:
+    """Images a stage pushes to a registry, with their tags (rehearsals left out)."""
+    return [
+        ref
+        for step in stage.steps
+        if has_tag(step.tags, "publish:image") and "rehearsal" not in step.tags
+        for ref in pushed_images(step)
+        if ref.tag is not None
+    ]
+
+
 def image_tokens(step: Step) -> list[ImageRef]:
     """Every ``name:tag`` written in a step: the images it may deploy, pull or run."""
     found = []

@@ -104,8 +104,7 @@ def check(project: Project, options: dict) -> Iterator[Finding]:
                     key=stage.key,
                 )
                 continue
-        pushed = [r for step in stage.steps if analysis.has_tag(step.tags, "publish:image") and "rehearsal" not in step.tags for r in analysis.pushed_images(step)]
-        tagged = [r for r in pushed if r.tag is not None]
+        tagged = analysis.published_images(stage)
         if tagged and all(r.mutable for r in tagged):
             spans = frozenset(r.step.span for r in tagged)
             if spans in reported_pushes:

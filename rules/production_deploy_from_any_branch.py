@@ -32,6 +32,27 @@ def _upstream_sources(project: Project, stage: Stage, trigger: Trigger) -> list[
     return [(t, path) for path in sorted(sources) for t in project.pipeline(path).triggers if t.kind == "push"]
 
 
+def _loose(project: Project, stage: Stage, trigger: Trigger, allowed: list[str]) -> tuple[list[str], list[Evidence]]:
+    """The branch patterns through which ``trigger`` runs the deploy for other branches
+    than the allowed ones, and the triggers that show it."""
+    if trigger.kind not in ("push", "upstream"):
+        # Tags and schedules are restricted; pull requests and manual starts are other rules'.
+        return [], []
+    patterns = analysis.branch_patterns(stage, trigger)
+    if trigger.kind == "push" or patterns is not None:
+        loose = analysis.unrestricted_branches(patterns, allowed)
+        return loose, [Evidence(trigger.span, f"'{trigger_label(trigger)}' starts it")] if loose else []
+    # An upstream run with no branch filter: the branches of the pipeline that triggers it.
+    for source, path in _upstream_sources(project, stage, trigger):
+        loose = analysis.unrestricted_branches(analysis.branch_patterns(stage, source), allowed)
+        if loose:
+            return loose, [
+                Evidence(trigger.span, f"'{trigger_label(trigger)}' starts it after '{path}'"),
+                Evidence(source.span, f"'{path}' runs on '{trigger_label(source)}'"),
+            ]
+    return [], []
+
+
 @rule(
     id="production-deploy-from-any-branch",
     practice="deploy-from-release-branches",
@@ -84,28 +105,7 @@ def check(project: Project, options: dict) -> Iterator[Finding]:
         if stage.when == "manual":
             continue
         for trigger in project.triggers_of(stage):
-            evidence: list[Evidence] = []
-            if trigger.kind == "push":
-                loose = analysis.unrestricted_branches(analysis.branch_patterns(stage, trigger), allowed)
-                if loose:
-                    evidence.append(Evidence(trigger.span, f"'{trigger_label(trigger)}' starts it"))
-            elif trigger.kind == "upstream":
-                own = analysis.branch_patterns(stage, trigger)
-                if own is not None:
-                    loose = analysis.unrestricted_branches(own, allowed)
-                    if loose:
-                        evidence.append(Evidence(trigger.span, f"'{trigger_label(trigger)}' starts it"))
-                else:
-                    loose = []
-                    for source, path in _upstream_sources(project, stage, trigger):
-                        found = analysis.unrestricted_branches(analysis.branch_patterns(stage, source), allowed)
-                        if found:
-                            loose = found
-                            evidence.append(Evidence(trigger.span, f"'{trigger_label(trigger)}' starts it after '{path}'"))
-                            evidence.append(Evidence(source.span, f"'{path}' runs on '{trigger_label(source)}'"))
-                            break
-            else:
-                continue
+            loose, evidence = _loose(project, stage, trigger, allowed)
             if not loose:
                 continue
             if loose == ["*"]:

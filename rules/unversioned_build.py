@@ -19,11 +19,7 @@ def _versioned(project: Project, stage: Stage) -> bool:
         return True
     # An image tag that is neither `latest` nor a branch: a version written or computed
     # in the pipeline (`app:$VERSION`, `app:1.4.2`, the metadata action's outputs).
-    return any(not r.mutable for r in _pushed(stage) if r.tag is not None)
-
-
-def _pushed(stage: Stage):
-    return [r for step in stage.steps if analysis.has_tag(step.tags, "publish:image") for r in analysis.pushed_images(step)]
+    return any(not r.mutable for r in analysis.published_images(stage))
 
 
 @rule(id="unversioned-build", practice="automated-versioning", severity="note")
@@ -68,7 +64,8 @@ def check(project: Project, options: dict) -> Iterator[Finding]:
     for stage in project.stages("publish"):
         steps = [s for s in stage.steps if any(t.startswith("publish:") for t in s.tags) and "rehearsal" not in s.tags]
         triggers = project.triggers_of(stage)
-        # Runs started by another pipeline or an API call get their version from the caller.
+        # Runs for tags have their version; runs started by another pipeline or an API call
+        # get theirs from the caller.
         if not steps or not triggers or any(t.kind not in _OWN_RUNS for t in triggers):
             continue
         # Publishes of pull requests (previews), of test jobs run on pull requests or by
@@ -79,7 +76,7 @@ def check(project: Project, options: dict) -> Iterator[Finding]:
             continue
         if stage.environment is not None and stage.environment.tier in ("testing", "development", "review"):
             continue
-        pushed = [r for r in _pushed(stage) if r.tag is not None]
+        pushed = analysis.published_images(stage)
         if pushed and all(r.mutable for r in pushed):
             continue
         if _versioned(project, stage):
