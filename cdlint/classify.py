@@ -90,9 +90,9 @@ COMMANDS: dict[str, list[str]] = {
         MAKE + r"\s+(?:\S+\s+)*(?:docs|html|doc)\b",
     ],
     "test:unit": [
-        PY + r"(?:pytest|py\.test)\b",
+        PY + r"(?:pytest|py\.test)\b(?!.*\s--(?:co|collect-only)\b)",
         PY + r"unittest\b",
-        r"(?:tox|nox)\b(?!\s+-[es]\s*\S*(?:lint|style|flake8|mypy|typ|pre-commit|docs|format|fmt))",
+        r"(?:tox|nox)\b(?!.*\s-[es]\s*\S*(?:lint|style|flake8|mypy|typ|pre-commit|docs|format|fmt|update|pin|lock|build|release|publish|bump|clean))",
         r"(?:hatch\s+test|coverage\s+run)\b",
         r"(?:npm|pnpm|bun)\s+(?:run\s+)?(?:test|t)\b",
         r"yarn\s+(?:run\s+)?test\b",
