@@ -181,6 +181,12 @@ def project_anchor(project: Project) -> tuple[Pipeline, Span] | None:
     return main, anchor(main)
 
 
+def partly_read(pipeline: Pipeline) -> bool:
+    """Whether some of a pipeline's content was not read (a remote include or template, a
+    reusable workflow of another repository): its stages may do more than cdlint sees."""
+    return bool(pipeline.references) or not pipeline.stages
+
+
 def tags_of(project: Project, pipeline: Pipeline | None = None) -> set[str]:
     """Every tag of every stage (of ``pipeline``), and of the unread templates it names."""
     pipelines = [pipeline] if pipeline is not None else list(project.pipelines)

@@ -26,7 +26,9 @@ def _ships(stage: Stage) -> bool:
 
 
 def _tested(project: Project, pipeline: Pipeline) -> bool:
-    if any(_tests(s) for s in pipeline.stages):
+    """Whether tests run in the pipeline, before it, or on commits in the repository, or may
+    run in templates of those cdlint did not read."""
+    if analysis.partly_read(pipeline) or any(_tests(s) for s in pipeline.stages):
         return True
     if any(_tests(up) for s in pipeline.stages for up in project.ancestors(s)):
         return True
@@ -36,7 +38,7 @@ def _tested(project: Project, pipeline: Pipeline) -> bool:
         _tests(s) and any(t.kind in ("push", "pull_request") for t in project.triggers_of(s))
         for other in project.pipelines
         for s in other.stages
-    )
+    ) or any(p.commit_triggers and analysis.partly_read(p) for p in project.pipelines)
 
 
 def _tests(stage: Stage) -> bool:
@@ -58,7 +60,8 @@ def check(project: Project, options: dict) -> Iterator[Finding]:
     that triggers it, or in any pipeline of the repository that runs on
     pushes or pull requests. Whether the tests gate the deploy is
     `ungated-production-deploy`'s concern. Documentation builds alone do
-    not count as builds.
+    not count as builds. Templates or includes cdlint could not read may
+    hold the tests, so such pipelines are not reported.
 
     Fix: run the project's tests in the pipeline (or in the pipeline that
     triggers it), before the deploy.

@@ -35,7 +35,8 @@ def check(project: Project, options: dict) -> Iterator[Finding]:
     extended test suite next to a CI workflow that tests every push is
     fine; a release workflow started by hand next to one that builds every
     push is fine. A pipeline with no triggers in the file (a Jenkinsfile
-    started by the multibranch job, a template) is not reported.
+    started by the multibranch job, a template) is not reported, nor one
+    beside a commit-triggered pipeline whose templates cdlint could not read.
 
     Fix: trigger the pipeline on pushes and pull/merge requests (keep the
     schedule for the slow suites if you like).
@@ -60,6 +61,9 @@ def check(project: Project, options: dict) -> Iterator[Finding]:
     for stage in project.stages():
         if _on_commit(project, stage):
             on_commit |= {k for k in _WORK if stage.has(k)}
+    # A pipeline run on commits whose templates cdlint did not read may build and test there.
+    if any(p.commit_triggers and analysis.partly_read(p) for p in project.pipelines):
+        on_commit |= set(_WORK)
     for pipeline in project.pipelines:
         if not pipeline.triggers or any(t.kind not in _NOT_ON_COMMIT for t in pipeline.triggers):
             continue

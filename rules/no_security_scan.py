@@ -58,6 +58,8 @@ def check(project: Project, options: dict) -> Iterator[Finding]:
     kinds = "(SAST, dependency, secret or container scan)"
     message = f"the pipeline runs no security scan {kinds}" if count == 1 else f"none of the {count} pipelines runs a security scan {kinds}"
     who = f"'{pipeline.name or pipeline.path}'" + (" runs" if count == 1 else " and the other pipelines run")
+    unread = [ref for p in project.pipelines for ref in p.references][:1]
+    unread_notes = [Evidence(ref.span, f"'{ref.target}' was not read; a scan there would not be seen") for ref in unread]
     hooks = [
         Evidence(step.span, "runs pre-commit hooks, which cdlint does not read; a scanner among them would count")
         for stage in project.stages("scan")
@@ -71,6 +73,7 @@ def check(project: Project, options: dict) -> Iterator[Finding]:
             Evidence(span, f"{who} no scanner cdlint knows"),
             Evidence(span, "scans configured outside the files (default code scanning, Dependabot, security policies) are not visible to cdlint"),
             *hooks,
+            *unread_notes,
         ),
         key="project",
     )

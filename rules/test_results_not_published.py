@@ -63,9 +63,11 @@ def check(project: Project, options: dict) -> Iterator[Finding]:
             continue
         first = min(tests, key=lambda s: (s.span, s.id))
         names = ", ".join(f"'{s.name}'" for s in tests[:3]) + (f" and {len(tests) - 3} more" if len(tests) > 3 else "")
+        evidence = [Evidence(s.span, f"'{s.name}' runs tests") for s in tests[:3]]
+        evidence += [Evidence(r.span, f"'{r.target}' was not read; a report published there would not be seen") for r in pipeline.references[:1]]
         yield Finding(
             first.span,
             f"tests run in {names}, but no test report is published",
-            tuple(Evidence(s.span, f"'{s.name}' runs tests") for s in tests[:3]),
+            tuple(evidence),
             key=f"{pipeline.path}#test-results",
         )
