@@ -168,6 +168,7 @@ COMMANDS: dict[str, list[str]] = {
         MVN + r".*\bdependency-check\b",
         r"dotnet\s+list\b.*--vulnerable",
         r"scorecard\b",
+        r"(?:(?:ba)?sh\s+|python[\d.]*\s+)?\S*(?<![A-Za-z])cve[-_]?(?:report|scan|check)\S*",
     ],
     "scan:secret": [r"(?:gitleaks|trufflehog|detect-secrets|ggshield|git-secrets|talisman)\b"],
     "scan:fuzz": [
@@ -750,6 +751,7 @@ NAME_WORDS: dict[str, str] = {
     "scan": "scan",
     "scanning": "scan",
     "audit": "scan:dependency",
+    "cve": "scan:dependency",
     "fuzz": "scan:fuzz",
     "fuzzer": "scan:fuzz",
     "fuzzing": "scan:fuzz",
