@@ -5,20 +5,11 @@ from cdlint.finding import Evidence, Finding
 from cdlint.model import Project, Stage, Trigger, trigger_label
 from cdlint.rule import rule
 
-DEFAULT_BRANCHES = {
-    "type": "array",
-    "items": {"type": "string"},
-    "default": ["$default", "$default-branch", "main", "master"],
-    "description": "default branch names ($default: the repository's default branch, as GitLab's $CI_DEFAULT_BRANCH; $default-branch: the placeholder of GitHub's starter workflows)",
-}
 RELEASE_BRANCHES = {
     "type": "array",
     "items": {"type": "string"},
-    "default": [
-        "release", "release/*", "releases/*", "release-*", "hotfix/*", "hotfix-*", "support/*",
-        "production", "prod", "live", "stable", "v[0-9]*", "[0-9]*.x",
-    ],
-    "description": "glob patterns of release branches that may deploy to production",
+    "default": ["release/*", "releases/*", "release-*", "hotfix/*", "hotfix-*", "support/*", "v[0-9]*", "[0-9]*.x"],
+    "description": "glob patterns of release branches that may deploy to production (branches named literally always may)",
 }
 
 
@@ -57,7 +48,7 @@ def _loose(project: Project, stage: Stage, trigger: Trigger, allowed: list[str])
     id="production-deploy-from-any-branch",
     practice="deploy-from-release-branches",
     severity="warning",
-    options={"default_branches": DEFAULT_BRANCHES, "release_branches": RELEASE_BRANCHES},
+    options={"release_branches": RELEASE_BRANCHES},
 )
 def check(project: Project, options: dict) -> Iterator[Finding]:
     """A production deploy is not restricted to the default branch, release branches or tags.
@@ -71,14 +62,15 @@ def check(project: Project, options: dict) -> Iterator[Finding]:
     cdlint combines the pipeline's triggers (branch filters of push
     triggers, and of the pipeline that triggers this one) with the
     deploy's own condition (`if: github.ref == ...`, `rules:`/`only:`,
-    Azure `condition:`, Jenkins `when { branch }`). Tags, schedules,
-    branches named literally (a team's long-lived `develop` or `production`
-    branch is a choice, not any branch) and the patterns of the options are
-    restricted; a wildcard such as `*` or `feature/*` is not. Deploys of pull requests are
-    `ungated-production-deploy`'s finding; deploys started by hand are
-    `manual-production-deploy`'s. GitHub deployment branch policies and
-    Azure branch-control checks live in settings; the finding says they
-    may exist.
+    Azure `condition:`, Jenkins `when { branch }`). Tags, schedules and
+    branches named literally are restricted (the default branch, or a
+    team's long-lived `develop` or `production` branch, is a choice, not
+    any branch), and so are the release-branch patterns of the options; a
+    wildcard such as `*` or `feature/*`, or no filter at all, is not.
+    Deploys of pull requests are `ungated-production-deploy`'s finding;
+    deploys started by hand are `manual-production-deploy`'s. GitHub
+    deployment branch policies and Azure branch-control checks live in
+    settings; the finding says they may exist.
 
     Fix: limit the deploy to the default branch (or release branches, or
     tags), in the trigger or in the deploy's condition.
@@ -100,7 +92,7 @@ def check(project: Project, options: dict) -> Iterator[Finding]:
             environment: production
             steps: [{run: ./deploy.sh}]
     """
-    allowed = [*options["default_branches"], *options["release_branches"]]
+    allowed = list(options["release_branches"])
     for stage in analysis.deploys(project):
         if stage.when == "manual":
             continue
