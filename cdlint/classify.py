@@ -706,7 +706,6 @@ JENKINS_STEPS: dict[str, str] = {
     "githubrelease": "publish:package version:tool",
     "createtag": "version:tool",
     "withmaven": "report:junit",
-    "publishchecks": "report:junit",
 }
 
 # Words in a stage or step name that say what it does. Names are weaker evidence
