@@ -2,24 +2,25 @@ from collections.abc import Iterator
 
 from cdlint import analysis
 from cdlint.finding import Evidence, Finding
-from cdlint.model import KINDS, Pipeline, Project, Stage
+from cdlint.model import Pipeline, Project, Stage
 from cdlint.rule import rule
 
 
 def _builds(stage: Stage) -> bool:
-    """Whether a stage builds software, by a build command or action, or by its name when
-    its steps do nothing cdlint knows (its own build script). Documentation builds alone
-    do not count, nor a step that only says "build" in its name."""
-    if any(t.startswith("build:") and t != "build:docs" for s in stage.steps for t in s.tags):
+    """Whether a stage builds software: a build command or action, or a job named for
+    building ("build-and-deploy", where a deploy action builds remotely). Documentation
+    builds alone do not count, nor a step that only says "build" in its name."""
+    steps = [s for s in stage.steps if not analysis.named_only(s)]
+    if any(t.startswith("build:") and t != "build:docs" for s in steps for t in s.tags):
         return True
-    steps_kinds = {t.partition(":")[0] for s in stage.steps for t in s.tags} & set(KINDS)
-    return "build" in analysis.name_tags(stage) and not steps_kinds
+    return "build" in analysis.name_tags(stage) and not any("build:docs" in s.tags for s in steps)
 
 
 def _ships(stage: Stage) -> bool:
     """Whether a stage deploys or publishes, by a deploy or publish command or action, or
     by the environment it declares."""
-    if any(t.startswith(("deploy:", "publish:")) for s in stage.steps for t in s.tags):
+    steps = [s for s in stage.steps if not analysis.named_only(s)]
+    if any(t.startswith(("deploy:", "publish:")) for s in steps for t in s.tags):
         return True
     env = stage.environment
     return stage.has("deploy") and env is not None and env.declared and env.action == "start"
