@@ -33,12 +33,13 @@ def test_steps(stage: Stage) -> list[Step]:
 def named_only(step: Step) -> bool:
     """Whether a step's kinds come from its name alone ("Clean up E2E runs", "Set a flag
     when a test fails"), not from what it runs."""
-    found = classify.kinds(step.tags)
-    if not found or not step.name or not found <= classify.kinds(classify.classify_name(step.name)):
+    kind_tags = {t for t in step.tags if t.partition(":")[0] in classify.KINDS}
+    if not kind_tags or not step.name or not kind_tags <= classify.classify_name(step.name):
         return False
     if step.run is not None:
         return not classify.kinds(classify.classify_command(step.run))
-    # A call gets the tags of its name only when the call itself shows no kind.
+    # A call gets the tags of its name only when the call itself shows no kind, and
+    # then its tags are exactly those of the name.
     return True
 
 
