@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from cdlint.engine import Settings, check
+from cdlint.engine import Settings, check, lint_file
 from cdlint.rule import load_rules
 
 from conftest import FIXTURES
@@ -67,3 +67,24 @@ def test_per_run_concurrency_group_is_explained(tmp_path: Path) -> None:
         "concurrency group 'deploy-${{ github.run_id }}' is different for every run, so it serializes nothing"
     ]
 
+
+
+
+TEARDOWN_RULES = ["persistent-test-environment", "environment-without-teardown"]
+TEARDOWN_CASES = sorted(
+    p for rule in TEARDOWN_RULES for p in (FIXTURES / "rules" / rule).iterdir() if not p.name.startswith(".")
+)
+
+
+@pytest.mark.parametrize("case", TEARDOWN_CASES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_no_environment_is_reported_by_both_teardown_rules(case: Path) -> None:
+    # persistent-test-environment owns testing-tier environments, environment-without-teardown
+    # the other per-change ones; both key a finding by pipeline and environment name.
+    rules = [RULES[r] for r in TEARDOWN_RULES]
+    if case.is_dir():
+        found = check([str(case)], Settings(rules={r.id: r for r in rules})).findings
+    else:
+        found = lint_file(case, platform=case.name.partition("_")[0], rules=rules, root=case.parent)
+    keys = {r: {f.key for f in found if f.rule == r} for r in TEARDOWN_RULES}
+    both = keys[TEARDOWN_RULES[0]] & keys[TEARDOWN_RULES[1]]
+    assert not both, f"{sorted(both)} reported by both rules: give each tier to one rule (see _dynamic in environment_without_teardown)"
