@@ -39,8 +39,9 @@ def check(project: Project, options: dict) -> Iterator[Finding]:
     it, computes a version (semantic-release, GitVersion, setuptools-scm,
     release-please, changesets, `git describe`, docker metadata-action,
     commit SHA or build number variables), when it runs for tags or
-    releases, or when its image tags are versions rather than `latest` or
-    a branch name. Images published only as `latest` are
+    releases, when it ships what another pipeline's run built (versioned
+    there), or when its image tags are versions rather than `latest` or a
+    branch name. Images published only as `latest` are
     `mutable-artifact-reference`'s finding and are not reported twice.
 
     Fix: derive the version in the pipeline: publish from tags (`on: push:
@@ -75,6 +76,9 @@ def check(project: Project, options: dict) -> Iterator[Finding]:
         if stage.has("test") and not any(t.kind in ("push", "schedule") for t in triggers):
             continue
         if stage.environment is not None and stage.environment.tier in ("testing", "development", "review"):
+            continue
+        # What another pipeline's run built was versioned there.
+        if any(a.source for a in stage.consumes):
             continue
         pushed = analysis.published_images(stage)
         if pushed and all(r.mutable for r in pushed):
