@@ -60,6 +60,17 @@ def benchmarks_only(steps: Iterable[Step]) -> bool:
     return bool(tests) and all({t for t in s.tags if t == "test" or t.startswith("test:")} == {"test:performance"} for s in tests)
 
 
+_OPAQUE = re.compile(r"^\s*(?:\$\{\{[^}]*\}\}|\$\{?[A-Za-z_][\w.]*\}?|\$\([\w.]+\))\s*$")
+_CHOSEN = re.compile(r"\$\{\{[^}]*\b(?:matrix|inputs|parameters)\.")
+
+
+def opaque_steps(stage: Stage) -> list[Step]:
+    """Steps whose command is a variable, or takes its arguments from the matrix or the
+    inputs (``${{ matrix.task.run }}``, ``jest --selectProjects ${{ matrix.projects }}``):
+    what they run is decided outside the command cdlint reads."""
+    return [s for s in stage.steps if s.run is not None and (_OPAQUE.match(s.run) or _CHOSEN.search(s.run))]
+
+
 def test_runner_steps(stage: Stage) -> list[Step]:
     """Steps that run a test runner cdlint knows (``pytest``, ``npm test``, ``go test``…),
     not steps it calls tests only by their name ("Test the build works")."""
