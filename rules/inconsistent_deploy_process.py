@@ -60,16 +60,17 @@ def check(project: Project, options: dict) -> Iterator[Finding]:
     Every deploy to staging rehearses the production deploy, but only if it
     is the same deploy: the same tool, the same script, the same job
     template, with the environment as a parameter. When staging is deployed
-    with `kubectl apply` and production with Helm, or by `deploy-staging.sh`
-    and `deploy-prod.sh`, the production path runs for the first time in
-    production. One deploy process for all environments is a practice of
+    with `kubectl apply` and production with Helm, or by a deploy script
+    for staging and a make target for production, the production path runs
+    for the first time in production. One deploy process for all environments is a practice of
     the intermediate level of the maturity model.
 
     cdlint compares each production deploy with the staging and test
     deploys before it or in its pipeline: their deploy tools, the actions
     or tasks they call, and the deploy scripts they run (with environment
-    names removed, so `./deploy.sh staging` and `./deploy.sh production`
-    are one process). Deploys defined by one template, reusable workflow,
+    names removed, so `./deploy.sh staging` and `./deploy.sh production`,
+    or `make deploy-staging` and `make deploy-production`, count as one
+    process: cdlint cannot see inside them). Deploys defined by one template, reusable workflow,
     `extends:` base or matrix are consistent by construction.
 
     Fix: deploy every environment with one job template, reusable workflow
