@@ -109,7 +109,7 @@ COMMANDS: dict[str, list[str]] = {
         r"dotnet\s+test\b",
         # `ctest -S ctest_submit.cmake` sends results to CDash; it runs no tests.
         r"(?:ctest(?!.*submit)|meson\s+test|vstest\.console)\b",
-        MAKE + r"\s+(?:\S+\s+)*(?:test|tests|check|unit|unittest|test-\S+|ci)\b",
+        MAKE + r"\s+(?:\S+\s+)*(?:test|tests|check|unit|unittest|test-\S+|ci)(?=\s|$)",
         r"(?:bundle\s+exec\s+)?(?:rspec|rake\s+(?:test|spec)|minitest)\b",
         r"(?:phpunit|vendor/bin/phpunit|pest|vendor/bin/pest|codecept\s+run)\b",
         r"(?:mix|flutter|swift|stack|cabal|sbt|lein|dune|zig)\s+(?:\S+\s+)*test\b",
