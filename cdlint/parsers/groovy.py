@@ -640,7 +640,10 @@ class _Parser:
                 try:
                     self.parse_statement_into(body, class_name)
                     tok = toks[self.i]
-                    if tok.kind not in _STATEMENT_END and not (
+                    # ``nl_before`` without a newline token means an unclosed
+                    # bracket made the lexer treat line breaks as whitespace;
+                    # the line break still ends the statement.
+                    if tok.kind not in _STATEMENT_END and not tok.nl_before and not (
                         switch and tok.kind == NAME and tok.value in ("case", "default")
                     ):
                         raise _Bail(tok.start, f"unexpected {_token_text(tok)}")
@@ -685,9 +688,10 @@ class _Parser:
                     j = tok.match + 1
                     continue
                 unclosed = True
-            elif k in _CLOSER_OPENER:
-                # Matched pairs were jumped over, so any closer met here
-                # belongs to an enclosing construct (or is stray).
+            elif k in _CLOSER_OPENER and tok.match >= 0:
+                # Matched pairs were jumped over, so a matched closer met
+                # here belongs to an enclosing construct.  Unmatched
+                # closers are stray and skipped with the broken statement.
                 break
             j += 1
         if j == from_i:
@@ -1842,8 +1846,11 @@ class _Parser:
 
 
 def _already_reported(toks: list[Token], err_i: int, bail: _Bail) -> bool:
-    """Whether the failure is at an error token the lexer already reported."""
-    return 0 <= err_i < len(toks) and toks[err_i].kind == ERROR and toks[err_i].start == bail.offset
+    """Whether the failure is at, or right after, an error token the lexer
+    already reported; one stray character should cost one error."""
+    if 0 <= err_i < len(toks) and toks[err_i].kind == ERROR and toks[err_i].start == bail.offset:
+        return True
+    return 0 < err_i < len(toks) and toks[err_i - 1].kind == ERROR
 
 
 def _make_call(

@@ -102,19 +102,37 @@ OPERATORS = sorted(
     key=len,
     reverse=True,
 )
-_OP_RE = re.compile("|".join(re.escape(op) for op in OPERATORS))
-_WS_RE = re.compile(r"(?:[ \t\f\v\u00a0\ufeff]|\\\r?\n|\\\r)+")
-_IDENT_RE = re.compile(r"(?:[^\W\d]|\$)(?:\w|\$)*")
+_REST_OF_LINE_RE = re.compile(r"[^\r\n]*")
 # Inside GStrings ``$`` ends an identifier: "$a$b" interpolates a and b.
 _GSTRING_IDENT_RE = re.compile(r"[^\W\d]\w*")
-_NUM_RE = re.compile(
+# One regex finds the next token after whitespace (and backslash-newline
+# continuations); the lexer dispatches on the name of the group that
+# matched.  Slashes, quotes and ``$/`` need context and are finished by hand.
+_MAIN_RE = re.compile(
     r"""
-    0[xX][0-9a-fA-F](?:[0-9a-fA-F_]*[0-9a-fA-F])?[lLiIgG]?
-  | 0[bB][01](?:[01_]*[01])?[lLiIgG]?
-  | \d(?:[\d_]*\d)?(?:\.\d(?:[\d_]*\d)?)?(?:[eE][+-]?\d+)?[lLiIgGdDfF]?
+    [ \t\f\v\u00a0\ufeff]*(?:(?:\\\r?\n|\\\r)[ \t\f\v\u00a0\ufeff]*)*
+    (?:
+        (?P<name>(?:[^\W\d]|\$)(?:\w|\$)*)
+      | (?P<op>"""
+    + "|".join(re.escape(op) for op in OPERATORS if op not in ("/", "/="))
+    + r""")
+      | (?P<nl>\r\n|\r|\n)
+      | (?P<plain>'(?!'')[^'\\\r\n]*'|"(?!"")[^"\\$\r\n]*")
+      | (?P<str>['"])
+      | (?P<slash>/)
+      | (?P<num>
+            0[xX][0-9a-fA-F](?:[0-9a-fA-F_]*[0-9a-fA-F])?[lLiIgG]?
+          | 0[bB][01](?:[01_]*[01])?[lLiIgG]?
+          | \d(?:[\d_]*\d)?(?:\.\d(?:[\d_]*\d)?)?(?:[eE][+-]?\d+)?[lLiIgGdDfF]?
+        )
+      | (?P<end>\Z)
+      | (?P<other>.)
+    )
     """,
-    re.X,
+    re.X | re.S,
 )
+_MEMBER_OPS = frozenset((".", "?.", "*.", ".&", ".@", "::"))
+_OPERAND_END_OPS = frozenset((")", "]", "}", "++", "--"))
 _NOT_IN_RE = re.compile(r"!(?:instanceof|in)(?![\w$])")
 
 _OPENERS = {"(": ")", "[": "]", "{": "}"}
@@ -192,116 +210,120 @@ class Lexer:
             end = _line_end(text, 0)
             self.comments.append(Comment(0, end, text[0:end]))
             pos = end
+        main = _MAIN_RE.match
         while True:
-            m = _WS_RE.match(text, pos)
-            if m:
-                pos = m.end()
-            if pos >= n:
-                append(Token(EOF, "", n, n, True))
-                return toks, n, not interp
-            c = text[pos]
-            if c == "\n" or c == "\r":
-                end = pos + 2 if text.startswith("\r\n", pos) else pos + 1
-                if interp and single_line and not stack:
-                    return toks, pos, False
-                if not stack or stack[-1] == "{":
-                    if toks and toks[-1].kind != NL:
-                        append(Token(NL, "\n", pos, end))
-                    operand = False
-                nl_before = True
-                pos = end
-                continue
-            if c == "/" and pos + 1 < n and text[pos + 1] in "/*":
-                if text[pos + 1] == "/":
-                    end = _line_end(text, pos)
-                    self.comments.append(Comment(pos, end, text[pos:end]))
-                    pos = end
-                    continue
-                end = text.find("*/", pos + 2)
-                if end < 0:
-                    self._error(pos, "unterminated comment")
-                    append(Token(ERROR, "unterminated comment", pos, n, nl_before))
-                    self.comments.append(Comment(pos, n, text[pos:]))
-                    pos = n
-                    continue
-                end += 2
-                self.comments.append(Comment(pos, end, text[pos:end]))
-                # A block comment spanning lines separates statements like a
-                # line break would.
-                if "\n" in text[pos:end] or "\r" in text[pos:end]:
-                    if interp and single_line and not stack:
-                        return toks, pos, False
-                    if (not stack or stack[-1] == "{") and toks and toks[-1].kind != NL:
-                        append(Token(NL, "\n", pos, end))
-                        operand = False
-                    nl_before = True
-                pos = end
-                continue
-            start = pos
-            if c == "'" or c == '"':
-                style = c * 3 if text.startswith(c * 3, pos) else c
-                tok, pos = self._string(pos, style)
-                tok.nl_before = nl_before
-                append(tok)
-                operand = tok.kind == STR
-            elif c == "/" and not operand:
-                tok, pos = self._string(pos, "/")
-                tok.nl_before = nl_before
-                append(tok)
-                operand = tok.kind == STR
-            elif c == "$" and not operand and text.startswith("$/", pos):
-                tok, pos = self._string(pos, "$/")
-                tok.nl_before = nl_before
-                append(tok)
-                operand = tok.kind == STR
-            elif c.isdigit():
-                m = _NUM_RE.match(text, pos)
-                pos = m.end() if m else pos + 1
-                append(Token(NUM, text[start:pos], start, pos, nl_before))
-                operand = True
-            elif c == "$" or c == "_" or c.isalpha():
-                m = _IDENT_RE.match(text, pos)
-                if m is None:
-                    pos += 1
-                    self._error(start, f"unexpected character {c!r}")
-                    append(Token(ERROR, f"unexpected character {c!r}", start, pos, nl_before))
-                    operand = False
+            m = main(text, pos)
+            group = m.lastgroup
+            pos = m.end()
+            start = m.start(group)
+            if group == "name":
+                word = m.group(group)
+                if word == "$" and not operand and text.startswith("/", pos):
+                    tok, pos = self._string(start, "$/")
+                    tok.nl_before = nl_before
+                    append(tok)
+                    operand = tok.kind == STR
                 else:
-                    pos = m.end()
-                    word = m.group()
-                    after_dot = bool(toks) and toks[-1].kind in (".", "?.", "*.", ".&", ".@", "::")
+                    after_dot = bool(toks) and toks[-1].kind in _MEMBER_OPS
                     append(Token(NAME, word, start, pos, nl_before))
                     operand = after_dot or word not in KEYWORDS or word in VALUE_KEYWORDS
-            else:
-                m = _NOT_IN_RE.match(text, pos) if c == "!" and operand else None
-                if m is None:
-                    m = _OP_RE.match(text, pos)
-                if m is None:
-                    pos += 1
-                    self._error(start, f"unexpected character {c!r}")
-                    append(Token(ERROR, f"unexpected character {c!r}", start, pos, nl_before))
+            elif group == "op":
+                op = m.group(group)
+                if op == "!" and operand:
+                    m = _NOT_IN_RE.match(text, start)
+                    if m is not None:
+                        op = m.group()
+                        pos = m.end()
+                if op in _OPENERS:
+                    stack.append(op)
+                elif op in _CLOSERS:
+                    if interp and op == "}" and not stack:
+                        append(Token(EOF, "", start, start, nl_before))
+                        return toks, pos, True
+                    opener = _CLOSERS[op]
+                    if stack and stack[-1] == opener:
+                        stack.pop()
+                    elif opener in stack:
+                        # Mismatched closer: assume the brackets opened
+                        # after its partner were never closed.
+                        while stack.pop() != opener:
+                            pass
+                append(Token(op, op, start, pos, nl_before))
+                operand = op in _OPERAND_END_OPS
+            elif group == "nl":
+                if interp and single_line and not stack:
+                    return toks, start, False
+                if not stack or stack[-1] == "{":
+                    if toks and toks[-1].kind != NL:
+                        append(Token(NL, "\n", start, pos))
+                    operand = False
+                nl_before = True
+                continue
+            elif group == "plain":
+                # Fast path: a one-line string without escapes or interpolation.
+                value = text[start + 1 : pos - 1]
+                tok = Token(STR, value, start, pos, nl_before)
+                tok.parts = [value]
+                tok.quote = text[start]
+                append(tok)
+                operand = True
+            elif group == "str":
+                c = text[start]
+                style = c * 3 if text.startswith(c * 3, start) else c
+                tok, pos = self._string(start, style)
+                tok.nl_before = nl_before
+                append(tok)
+                operand = tok.kind == STR
+            elif group == "slash":
+                nxt = text[pos : pos + 1]
+                if nxt == "/":
+                    end = _line_end(text, start)
+                    self.comments.append(Comment(start, end, text[start:end]))
+                    pos = end
+                    continue
+                if nxt == "*":
+                    end = text.find("*/", pos + 1)
+                    if end < 0:
+                        self._error(start, "unterminated comment")
+                        append(Token(ERROR, "unterminated comment", start, n, nl_before))
+                        self.comments.append(Comment(start, n, text[start:]))
+                        pos = n
+                        continue
+                    end += 2
+                    self.comments.append(Comment(start, end, text[start:end]))
+                    pos = end
+                    # A block comment spanning lines separates statements
+                    # like a line break would.
+                    if "\n" in text[start:end] or "\r" in text[start:end]:
+                        if interp and single_line and not stack:
+                            return toks, start, False
+                        if (not stack or stack[-1] == "{") and toks and toks[-1].kind != NL:
+                            append(Token(NL, "\n", start, end))
+                            operand = False
+                        nl_before = True
+                    continue
+                if operand:
+                    if nxt == "=":
+                        pos += 1
+                    op = text[start:pos]
+                    append(Token(op, op, start, pos, nl_before))
                     operand = False
                 else:
-                    op = m.group()
-                    pos = m.end()
-                    if op in _OPENERS:
-                        stack.append(op)
-                    elif op in _CLOSERS:
-                        if interp and op == "}" and not stack:
-                            append(Token(EOF, "", start, start, nl_before))
-                            return toks, pos, True
-                        opener = _CLOSERS[op]
-                        if stack and stack[-1] == opener:
-                            stack.pop()
-                        elif opener in stack:
-                            # Mismatched closer: assume the brackets opened
-                            # after its partner were never closed.
-                            while stack.pop() != opener:
-                                pass
-                    append(Token(op, op, start, pos, nl_before))
-                    operand = op in (")", "]", "}", "++", "--")
-                    if op == ";":
-                        operand = False
+                    tok, pos = self._string(start, "/")
+                    tok.nl_before = nl_before
+                    append(tok)
+                    operand = tok.kind == STR
+            elif group == "num":
+                append(Token(NUM, m.group(group), start, pos, nl_before))
+                operand = True
+            elif group == "end":
+                append(Token(EOF, "", n, n, True))
+                return toks, n, not interp
+            else:
+                message = f"unexpected character {text[start]!r}"
+                self._error(start, message)
+                append(Token(ERROR, message, start, pos, nl_before))
+                operand = False
             nl_before = False
 
     def _string(self, pos: int, style: str) -> tuple[Token, int]:
@@ -435,11 +457,8 @@ def _error_token(message: str, start: int, end: int) -> Token:
 
 def _line_end(text: str, pos: int) -> int:
     """Offset of the line break ending the line that contains ``pos``."""
-    nl = text.find("\n", pos)
-    cr = text.find("\r", pos)
-    if nl < 0:
-        return len(text) if cr < 0 else cr
-    return nl if cr < 0 else min(nl, cr)
+    m = _REST_OF_LINE_RE.match(text, pos)
+    return m.end() if m else pos
 
 
 def _is_hex4(text: str, i: int) -> bool:
