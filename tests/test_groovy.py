@@ -209,7 +209,7 @@ def test_unterminated_triple_string_and_interpolation() -> None:
 
 def test_unterminated_interpolation_in_single_line_string_stops_at_line_end() -> None:
     mod = parse('echo "a ${b"\nstage("s") { }')
-    assert mod.errors
+    assert [e.message for e in mod.errors] == ["unterminated string"]
     assert [c.args[0].value for c in calls(mod, "stage")] == ["s"]
 
 
@@ -998,6 +998,23 @@ def test_deep_but_reasonable_nesting_parses() -> None:
     assert calls(mod, "sh")
 
 
+def test_long_flat_chains_do_not_exhaust_the_stack() -> None:
+    mod = ok("a: " * 3000 + "b()")
+    assert mod.body[0].name == "b"
+    mod = ok("if (x) y() else " * 3000 + "z()")
+    assert isinstance(mod.body[0], If) and len(nodes(mod, If)) == 3000
+    mod = ok("x = " + " + ".join(["'s'"] * 3000))
+    assert len(nodes(mod, Binary)) == 2999
+
+
+def test_else_if_chain_offsets() -> None:
+    text = "if (a) x()\nelse if (b) y()\nelse z()"
+    outer = expr(text)
+    inner = outer.orelse[0]
+    assert src(text, outer) == text
+    assert src(text, inner) == "if (b) y()\nelse z()"
+
+
 def test_parse_never_raises_on_garbage() -> None:
     for text in ["", "}", ")", "]", "{", "(", "'", '"', "/", "$/", "@", "->", "?.", "#!", "\\", "\x00", "def", "class"]:
         mod = parse(text)
@@ -1099,10 +1116,23 @@ groovyish = st.lists(st.sampled_from(TOKENS), max_size=80).map("".join)
 
 
 def check_module(text: str, mod: Module) -> None:
+    """Invariants every parse result must satisfy, whatever the input."""
     assert isinstance(mod, Module)
     assert mod.start == 0 and mod.end == len(text)
-    for n in iter_nodes(mod):
-        assert 0 <= n.start <= n.end <= len(text), (n, len(text))
+    stack: list[Node] = [mod]
+    while stack:
+        node = stack.pop()
+        assert 0 <= node.start <= node.end <= len(text), (node, len(text))
+        for child in child_nodes(node):
+            # Children lie inside their parent ...
+            assert node.start <= child.start and child.end <= node.end, (node, child)
+            stack.append(child)
+        for name in ("body", "then", "orelse", "final"):
+            seq = getattr(node, name, None)
+            if isinstance(seq, list):
+                # ... and statements follow each other without overlapping.
+                for a, b in zip(seq, seq[1:]):
+                    assert a.end <= b.start, (a, b)
     for offset, message in mod.errors:
         assert 0 <= offset <= len(text)
         assert "internal" not in message, message
@@ -1256,11 +1286,14 @@ def parsed_stage_calls(text: str, mod: Module) -> dict[int, str]:
     return found
 
 
-def test_corpus_parses_and_stage_recall(corpus: list[tuple[Path, str]]) -> None:
+def test_corpus_parses_fast_with_stage_recall(corpus: list[tuple[Path, str]]) -> None:
     total = hits = 0
     misses = []
+    slowest = 0.0
     for path, text in corpus:
+        started = time.perf_counter()
         mod = parse(text)
+        slowest = max(slowest, time.perf_counter() - started)
         check_module(text, mod)
         got = parsed_stage_calls(text, mod)
         for offset, arg in expected_stage_calls(text):
@@ -1271,16 +1304,8 @@ def test_corpus_parses_and_stage_recall(corpus: list[tuple[Path, str]]) -> None:
                 misses.append((path.name, text.count("\n", 0, offset) + 1, arg, got.get(offset)))
     assert total > 0
     assert hits / total >= 0.99, misses
-
-
-def test_corpus_files_parse_fast(corpus: list[tuple[Path, str]]) -> None:
-    slowest = 0.0
-    for _, text in corpus:
-        parse(text)
-        started = time.perf_counter()
-        parse(text)
-        slowest = max(slowest, time.perf_counter() - started)
-    # 50 ms is the budget; leave headroom for slow CI machines.
+    # The budget is 50 ms per file (bench/groovy_bench.py measures it); the
+    # assertion leaves headroom for slow or busy CI machines.
     assert slowest < 0.2
 
 

@@ -726,14 +726,25 @@ class _Parser:
             self.advance()
             return [], self.prev_end()
         out: list[Node] = []
-        self.parse_statement_into(out, None)
+        # ``if (a) if (b) ...`` nests without brackets; count it too.
+        self.enter()
+        try:
+            self.parse_statement_into(out, None)
+        finally:
+            self.depth -= 1
         return out, self.prev_end()
 
     # ---- statements -----------------------------------------------------
 
     def parse_statement_into(self, out: list[Node], class_name: str | None) -> None:
-        start_tok = self.peek()
-        start = start_tok.start
+        toks = self.toks
+        while toks[self.i].kind == NAME and toks[self.i + 1].kind == ":" and toks[self.i].value not in KEYWORDS:
+            # Statement label (``outer: for ...``); the label itself is dropped.
+            self.i += 2
+            self.skip_nl()
+            if toks[self.i].kind in _STATEMENT_END:
+                return
+        start = toks[self.i].start
         annotations: list[Annotation] = []
         while self.at("@") and self.peek(1).kind == NAME and self.peek(1).value != "interface":
             annotations.append(self.parse_annotation())
@@ -765,7 +776,7 @@ class _Parser:
                 return
             if v not in KEYWORDS or v in PRIMITIVES:
                 if class_name is not None and v == class_name and self.peek(1).kind == "(":
-                    out.append(self.parse_method(start, None, modifiers, annotations, constructor=True))
+                    out.append(self.parse_method(start, None, modifiers, annotations))
                     return
                 kind, type_end = self.decl_lookahead(bool(modifiers or annotations), class_name is not None)
                 if kind is not None:
@@ -799,15 +810,6 @@ class _Parser:
                     self.parse_call_args(args, named)
                 closure = self.parse_closure() if self.at("{") else None
                 out.append(Call(name_tok.start, self.prev_end(), None, v, args, named, closure))
-                return
-            if k == NAME and self.peek(1).kind == ":" and v not in KEYWORDS and not annotations and not modifiers:
-                # Statement label (``outer: for ...``); the label itself is dropped.
-                self.advance()
-                self.advance()
-                self.skip_nl()
-                if self.peek().kind in _STATEMENT_END:
-                    return
-                self.parse_statement_into(out, class_name)
                 return
         if modifiers:
             raise _Bail(tok.start, f"expected a declaration after {modifiers[-1]!r}")
@@ -995,7 +997,6 @@ class _Parser:
         return_type: str | None,
         modifiers: list[str],
         annotations: list[Annotation],
-        constructor: bool = False,
     ) -> MethodDef:
         name_tok = self.advance()
         if name_tok.kind == STR:
@@ -1181,25 +1182,33 @@ class _Parser:
         return cond
 
     def parse_if(self, start: int) -> If:
-        cond = self.parse_paren_condition()
-        then, end = self.parse_body()
-        orelse: list[Node] = []
-        save = self.i
-        while self.peek().kind in (NL, ";"):
-            self.i += 1
-        if self.at_name("else"):
+        # ``else if`` chains are collected in a loop rather than by recursion
+        # so that long chains cannot exhaust the Python stack.
+        chain: list[If] = []
+        while True:
+            cond = self.parse_paren_condition()
+            then, end = self.parse_body()
+            node = If(start, end, cond, then, [])
+            if chain:
+                chain[-1].orelse = [node]
+            chain.append(node)
+            save = self.i
+            while self.peek().kind in (NL, ";"):
+                self.i += 1
+            if not self.at_name("else"):
+                self.i = save
+                break
             self.advance()
             self.skip_nl()
             if self.at_name("if"):
-                if_tok = self.advance()
-                nested = self.parse_if(if_tok.start)
-                orelse = [nested]
-                end = nested.end
-            else:
-                orelse, end = self.parse_body()
-        else:
-            self.i = save
-        return If(start, end, cond, then, orelse)
+                start = self.advance().start
+                continue
+            node.orelse, _ = self.parse_body()
+            break
+        end = self.prev_end()
+        for node in chain:
+            node.end = end
+        return chain[0]
 
     def parse_for(self, start: int) -> For:
         self.skip_nl()

@@ -391,6 +391,7 @@ class Lexer:
                     value.append(text[i + 1])
                     i += 2
                 elif c == "$" and interpolates:
+                    errors_before = len(self.errors)
                     interp, i2 = self._interpolation(i, single_line=not multiline)
                     if interp is None:
                         if i2 < 0:
@@ -398,6 +399,9 @@ class Lexer:
                             value.append("$")
                             i += 1
                             continue
+                        # Whatever went wrong inside the broken interpolation
+                        # is one problem: this unterminated string.
+                        del self.errors[errors_before:]
                         self._error(start, "unterminated string")
                         return _error_token("unterminated string", start, i2), i2
                     if buf:
