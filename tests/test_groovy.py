@@ -271,11 +271,24 @@ def test_identifiers_with_dollar_and_unicode() -> None:
 
 @pytest.mark.parametrize(
     "op",
-    ["?:", "<=>", "=~", "==~", "**", "..", "..<", "<<", ">>", ">>>", "&&", "||", "==", "!=", "in", "!in", "instanceof"],
+    ["?:", "<=>", "=~", "==~", "**", "..", "..<", "<<", ">>", ">>>", "&&", "||", "==", "!=", "===", "in", "instanceof"],
 )
 def test_binary_operators(op: str) -> None:
     node = expr(f"a {op} B")
     assert isinstance(node, Binary) and node.op == op
+
+
+@pytest.mark.parametrize(
+    ("text", "token"),
+    [("a !in B", "!in"), ("a !instanceof B", "!instanceof"), ("x ?= 4", "?="), ("f = this::foo", "::")],
+)
+def test_groovy3_syntax_parses_but_is_reported(text: str, token: str) -> None:
+    # Jenkins runs Groovy 2.4, which rejects these.
+    mod = parse(text)
+    assert [(e.offset, e.message) for e in mod.errors] == [
+        (text.index(token), f"{token!r} needs Groovy 3; Jenkins runs Groovy 2.4")
+    ]
+    assert len(mod.body) == 1 and not isinstance(mod.body[0], ErrorNode)
 
 
 def test_safe_spread_method_reference_operators() -> None:
@@ -289,8 +302,8 @@ def test_safe_spread_method_reference_operators() -> None:
 
 
 def test_compound_assignment_operators() -> None:
-    mod = ok("a += 1\nb <<= 2\nc >>>= 3\nd ?= 4\ne **= 2")
-    assert [n.op for n in mod.body] == ["+=", "<<=", ">>>=", "?=", "**="]
+    mod = ok("a += 1\nb <<= 2\nc >>>= 3\ne **= 2")
+    assert [n.op for n in mod.body] == ["+=", "<<=", ">>>=", "**="]
 
 
 def test_lambda_arrow_and_operator_tokens() -> None:
@@ -339,11 +352,19 @@ def test_leading_dot_continues_line() -> None:
     assert collect.callee.name == "grep"
 
 
-def test_leading_logical_operator_and_ternary_continue_line() -> None:
-    mod = ok("x = a\n  && b\n  || c\ny = cond\n  ? 1\n  : 2\nz = v\n  ?: 'd'")
-    assert len(mod.body) == 3
-    assert isinstance(mod.body[1].value, Ternary)
-    assert mod.body[2].value.op == "?:"
+def test_leading_ternary_and_elvis_continue_line() -> None:
+    mod = ok("y = cond\n  ? 1\n  : 2\nz = v\n  ?: 'd'")
+    assert len(mod.body) == 2
+    assert isinstance(mod.body[0].value, Ternary)
+    assert mod.body[1].value.op == "?:"
+
+
+def test_leading_logical_operator_does_not_continue_line() -> None:
+    # Groovy 2.4 ends the statement at the newline and rejects ``&& b``.
+    text = "x = a\n  && b"
+    mod = parse(text)
+    assert mod.errors[0].offset == text.index("&&")
+    assert isinstance(mod.body[0], Assign) and mod.body[0].value.id == "a"
 
 
 def test_leading_plus_starts_new_statement() -> None:
@@ -449,6 +470,70 @@ def test_closure_without_params_is_not_confused_by_later_arrow() -> None:
 def test_several_trailing_closures() -> None:
     c = expr("foo { 1 } { 2 }")
     assert len(c.args) == 1 and isinstance(c.args[0], Closure) and c.closure is not None
+
+
+# The following cases were checked against Groovy 2.4.21, the version
+# Jenkins runs, whose parser is the reference for what is valid.
+
+
+def test_block_on_next_line_is_the_closure_argument() -> None:
+    text = "stage('x')\n{\n  sh 'a'\n}\nnode\n\n// comment\n{ }\nx = foo()\n{ }"
+    mod = ok(text)
+    stage, node, assign = mod.body
+    assert stage.name == "stage" and stage.closure.body[0].name == "sh"
+    assert src(text, stage) == "stage('x')\n{\n  sh 'a'\n}"
+    assert node.name == "node" and node.closure is not None
+    assert assign.value.name == "foo" and assign.value.closure is not None
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["{ echo 1 }", "foo();\n{ 1 }", "foo bar\n{ 1 }", "x++\n{ 1 }", "return x\n{ 1 }", "if (x) {}\n{ 1 }"],
+)
+def test_statement_starting_with_brace_is_ambiguous(text: str) -> None:
+    mod = parse(text)
+    assert [e.message.split(":")[0] for e in mod.errors] == ["ambiguous code block"]
+    assert isinstance(mod.body[-1], Closure)
+
+
+def test_labelled_block_and_class_initializer_are_fine() -> None:
+    ok("L: { echo 1 }")
+    ok("class A { { println 1 } }")
+
+
+def test_block_after_command_arguments_goes_to_the_last_argument() -> None:
+    # Groovy: ``foo 'x' { 1 }`` is ``foo(x({ 1 }))``.
+    c = expr("foo 'x' { 1 }")
+    assert c.name == "foo" and c.closure is None
+    inner = c.args[0]
+    assert isinstance(inner, Call) and inner.name == "x" and inner.closure is not None
+
+
+def test_command_chain_elements_may_be_strings_and_follow_calls() -> None:
+    chain = expr("sh 'a' 'b'")
+    assert isinstance(chain, Property) and chain.name == "b" and chain.obj.name == "sh"
+    chain = expr("foo(1) bar 2")
+    assert isinstance(chain, Call) and chain.name == "bar" and chain.callee.name == "foo"
+
+
+def test_empty_arguments_are_ignored() -> None:
+    assert len(expr("foo(a,, b)").args) == 2
+    assert len(expr("[a,, b]").items) == 2
+
+
+def test_empty_index_is_an_array_type() -> None:
+    idx = expr("String[]")
+    assert isinstance(idx, Index) and idx.index == ListLit(6, 8, [])
+
+
+@pytest.mark.parametrize("text", ["return foo bar", "x = (foo bar)", "def def x = 1", "i++ ++", "(a, b)"])
+def test_invalid_in_groovy_is_reported(text: str) -> None:
+    assert parse(text).errors
+
+
+def test_def_then_newline_then_method() -> None:
+    m = expr("def\ncall(String who) { echo who }")
+    assert isinstance(m, MethodDef) and m.name == "call"
 
 
 def test_call_on_expression_uses_name_call() -> None:
@@ -614,9 +699,11 @@ def test_for_in_and_classic_for() -> None:
 
 
 def test_while_and_do_while() -> None:
-    mod = ok("while (i < 3) { i++ }\ndo { i-- } while (i > 0)")
+    mod = parse("while (i < 3) { i++ }\ndo { i-- } while (i > 0)")
     assert isinstance(mod.body[0], While) and not mod.body[0].do_while
     assert isinstance(mod.body[1], While) and mod.body[1].do_while
+    # do/while arrived in Groovy 3.
+    assert [e.message for e in mod.errors] == ["'do' needs Groovy 3; Jenkins runs Groovy 2.4"]
 
 
 def test_return_throw_break_continue_assert() -> None:

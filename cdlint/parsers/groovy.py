@@ -4,6 +4,15 @@
 has ``start``/``end`` character offsets (0-based, end exclusive) so that
 ``text[node.start:node.end]`` is the node's source.
 
+The reference for what is valid is Groovy 2.4, the version Jenkins runs:
+a ``{`` on the line after ``stage('x')`` is that call's closure argument;
+a statement that starts with ``{`` is an error unless labelled; the block
+after command arguments belongs to the last argument (``foo 'x' {}`` is
+``foo(x({}))``).  Groovy 3 syntax (``!in``, ``!instanceof``, ``?=``,
+``::``, ``do``/``while``) is parsed but reported as an error.  Errors never
+stop the parse: a broken statement becomes an ``ErrorNode`` and parsing
+resumes at the next statement.
+
 Node set (all ``@dataclass(slots=True)`` subclasses of ``Node``):
 
 Statements and declarations
@@ -514,9 +523,13 @@ _BINARY_PREC = {
 }
 _TERNARY_PREC = 2
 _UNARY_PREC = 13
-# Groovy lets these operators start a continuation line: a statement does
-# not end before a line that begins with them.
-_NL_CONTINUATION_OPS = frozenset(("&&", "||", "?", "?:", "|", "&", "^"))
+# Groovy 2.4 lets a ternary or elvis operator start a continuation line
+# (a statement does not end before a line that begins with them); ``&&``,
+# ``||`` and the other binary operators must end the previous line instead.
+_NL_CONTINUATION_OPS = frozenset(("?", "?:"))
+# Accepted by Groovy 3+ but not by Groovy 2.4, which is what Jenkins runs.
+# They are parsed normally and reported as errors.
+_GROOVY3_OPS = frozenset(("!in", "!instanceof", "?=", "::"))
 _NL_CONTINUATION_POSTFIX = frozenset((".", "?.", "*.", ".&", ".@", "::"))
 _STATEMENT_END = frozenset((NL, ";", "}", ")", "]", EOF))
 _CLOSER_OPENER = {")": "(", "]": "[", "}": "{"}
@@ -552,6 +565,12 @@ class _Parser:
         # Brackets of the constructs currently being parsed; a block that
         # meets a closer belonging to one of these ends instead of eating it.
         self.open: list[str] = []
+        # Groovy 2.4 (the version Jenkins runs) appends a ``{`` on a later
+        # line to the expression before it as a closure argument, so
+        # ``stage('x')`` NEWLINE ``{ ... }`` passes the closure to stage.
+        # That holds for plain expression statements, assigned values and
+        # declarations, but not for command calls or ``return`` values.
+        self.nl_block_ok = False
 
     # ---- token helpers -------------------------------------------------
 
@@ -596,6 +615,9 @@ class _Parser:
     def error(self, offset: int, message: str) -> None:
         self.errors.append(ParseError(offset, message))
 
+    def groovy3(self, tok: Token) -> None:
+        self.error(tok.start, f"{tok.value!r} needs Groovy 3; Jenkins runs Groovy 2.4")
+
     def enter(self) -> None:
         if self.depth >= MAX_NESTING:
             raise _Bail(self.peek().start, "nesting too deep")
@@ -607,6 +629,7 @@ class _Parser:
         """Parse statements until ``closer`` (``}``), a ``case`` label in a
         switch, a closer owned by an enclosing construct, or end of input."""
         self.enter()
+        saved_nl_block_ok = self.nl_block_ok
         try:
             body: list[Node] = []
             toks = self.toks
@@ -657,6 +680,7 @@ class _Parser:
                     self.recover(start_i, err_i, bail, body)
         finally:
             self.depth -= 1
+            self.nl_block_ok = saved_nl_block_ok
 
     def recover(self, from_i: int, err_i: int, bail: _Bail, body: list[Node]) -> None:
         """Skip the rest of a broken statement and record an error.
@@ -738,13 +762,20 @@ class _Parser:
 
     def parse_statement_into(self, out: list[Node], class_name: str | None) -> None:
         toks = self.toks
+        labelled = False
         while toks[self.i].kind == NAME and toks[self.i + 1].kind == ":" and toks[self.i].value not in KEYWORDS:
             # Statement label (``outer: for ...``); the label itself is dropped.
             self.i += 2
+            labelled = True
             self.skip_nl()
             if toks[self.i].kind in _STATEMENT_END:
                 return
         start = toks[self.i].start
+        if toks[self.i].kind == "{" and class_name is None and not labelled:
+            # Groovy 2.4 rejects this ("Ambiguous expression could be either
+            # a parameterless closure expression or an isolated open code
+            # block"); keep the closure in the tree anyway.
+            self.error(start, "ambiguous code block: a statement cannot start with '{' (label it, or join it to the line above)")
         annotations: list[Annotation] = []
         while self.at("@") and self.peek(1).kind == NAME and self.peek(1).value != "interface":
             annotations.append(self.parse_annotation())
@@ -814,6 +845,7 @@ class _Parser:
         if modifiers:
             raise _Bail(tok.start, f"expected a declaration after {modifiers[-1]!r}")
         out.extend(annotations)
+        self.nl_block_ok = True
         out.append(self.parse_command_or_expr())
 
     def parse_annotation(self) -> Annotation:
@@ -933,6 +965,7 @@ class _Parser:
         class_name: str | None,
     ) -> None:
         """After ``def``: a method, ``def (a, b) = ...`` or variables."""
+        self.skip_nl()
         tok = self.peek()
         if tok.kind == "(":
             self.advance()
@@ -952,12 +985,15 @@ class _Parser:
             if self.at("="):
                 self.advance()
                 self.skip_nl()
+                self.nl_block_ok = True
                 value = self.parse_command_or_expr()
             out.append(VarDecl(start, self.prev_end(), names, None, value, modifiers, annotations))
             return
         type_text = None
         j = self.scan_type(self.i)
         if j > 0 and self.toks[j].kind == NAME and self.toks[j].value not in KEYWORDS:
+            if tok.value == "def":
+                raise _Bail(tok.start, "unexpected 'def'")
             type_text = self.text[tok.start : self.toks[j - 1].end]
             self.i = j
         if self.peek().kind == NAME and self.peek(1).kind == "(":
@@ -983,6 +1019,7 @@ class _Parser:
             if self.at("="):
                 self.advance()
                 self.skip_nl()
+                self.nl_block_ok = True
                 value = self.parse_command_or_expr()
             out.append(VarDecl(start, self.prev_end(), [name_tok.value], type_text, value, modifiers, annotations))
             if not self.at(","):
@@ -1112,6 +1149,7 @@ class _Parser:
     def parse_keyword_statement(self, word: str) -> Node:
         tok = self.advance()
         start = tok.start
+        self.nl_block_ok = False
         if word == "if":
             return self.parse_if(start)
         if word == "for":
@@ -1121,6 +1159,7 @@ class _Parser:
             body, end = self.parse_body()
             return While(start, end, cond, body)
         if word == "do":
+            self.groovy3(tok)
             body, _ = self.parse_body()
             self.skip_nl()
             if not self.at_name("while"):
@@ -1134,7 +1173,9 @@ class _Parser:
         if word == "try":
             return self.parse_try(start)
         if word == "return":
-            value = None if self.peek().kind in _STATEMENT_END else self.parse_command_or_expr()
+            # Groovy does not accept a command call here: ``return foo bar``
+            # is a syntax error.
+            value = None if self.peek().kind in _STATEMENT_END else self.parse_expr()
             return Return(start, self.prev_end(), value)
         if word == "throw":
             value = self.parse_expr()
@@ -1366,6 +1407,9 @@ class _Parser:
         expr = self.parse_expr()
         if isinstance(expr, (Name, Property)) and self.starts_command_arg():
             return self.parse_command(expr)
+        if isinstance(expr, Call) and expr.parens and self.starts_chain_element():
+            # ``foo(1) bar 2`` continues as a chain: ``foo(1).bar(2)``.
+            return self.parse_command_chain(expr)
         return expr
 
     def starts_command_arg(self) -> bool:
@@ -1377,26 +1421,40 @@ class _Parser:
             return tok.value not in KEYWORDS or tok.value in _VALUE_START_KEYWORDS
         return False
 
+    def starts_chain_element(self) -> bool:
+        tok = self.toks[self.i]
+        if tok.kind == NAME:
+            return tok.value not in KEYWORDS
+        return tok.kind == STR or tok.kind == NUM
+
     def parse_command(self, head: Node) -> Node:
+        # A block after the arguments belongs to the last argument, as in
+        # Groovy: ``foo 'x' { }`` calls ``x`` with the closure, and a ``{`` on
+        # the next line is an error rather than an argument.
+        self.nl_block_ok = False
+        args: list[Node] = []
+        named: list[NamedArg] = []
+        self.parse_arg_list_into(args, named, closer=None)
+        call = _make_call(head, head.start, self.prev_end(), args, named, None, parens=False)
+        if self.starts_chain_element():
+            return self.parse_command_chain(call)
+        return call
+
+    def parse_command_chain(self, receiver: Node) -> Node:
+        """Command chain: ``a b c d`` means ``a(b).c(d)`` and ``a b c`` means
+        ``a(b).c``; the names may also be strings or numbers."""
         while True:
+            tok = self.advance()
+            node: Node = Property(receiver.start, tok.end, receiver, tok.value)
+            node = self.parse_postfix(node, receiver.start)
+            if not (isinstance(node, (Name, Property)) and self.starts_command_arg()):
+                return node
             args: list[Node] = []
             named: list[NamedArg] = []
             self.parse_arg_list_into(args, named, closer=None)
-            closure = None
-            if self.at("{"):
-                closure = self.parse_closure()
-            call = _make_call(head, head.start, self.prev_end(), args, named, closure, parens=False)
-            tok = self.peek()
-            if tok.kind != NAME or tok.value in KEYWORDS:
-                return call
-            # Command chain: ``a b c d`` means ``a(b).c(d)``.
-            self.advance()
-            node: Node = Property(call.start, tok.end, call, tok.value)
-            node = self.parse_postfix(node, call.start)
-            if isinstance(node, (Name, Property)) and self.starts_command_arg():
-                head = node
-                continue
-            return node
+            receiver = _make_call(node, node.start, self.prev_end(), args, named, None, parens=False)
+            if not self.starts_chain_element():
+                return receiver
 
     def parse_expr(self, min_prec: int = 0) -> Node:
         self.enter()
@@ -1424,6 +1482,8 @@ class _Parser:
                 if op in _ASSIGN_OPS:
                     if min_prec > 1:
                         return left
+                    if op in _GROOVY3_OPS:
+                        self.groovy3(tok)
                     self.advance()
                     self.skip_nl()
                     value = self.parse_command_or_expr()
@@ -1432,6 +1492,8 @@ class _Parser:
                 prec = _BINARY_PREC.get(op) if op is not None else None
                 if prec is None or prec < min_prec:
                     return left
+                if op in _GROOVY3_OPS:
+                    self.groovy3(tok)
                 self.advance()
                 self.skip_nl()
                 if op == "?":
@@ -1555,6 +1617,8 @@ class _Parser:
                     self.parse_call_args(args, named)
                     node = _make_call(node, start, self.prev_end(), args, named, None, parens=True)
             elif k == ".&" or k == "::":
+                if k == "::":
+                    self.groovy3(tok)
                 self.advance()
                 name_tok = self.advance()
                 if name_tok.kind != NAME:
@@ -1566,7 +1630,7 @@ class _Parser:
                 self.parse_call_args(args, named)
                 node = _make_call(node, start, self.prev_end(), args, named, None, parens=True)
             elif k == "[":
-                self.advance()
+                lb = self.advance()
                 self.open.append("[")
                 items: list[Node] = []
                 while not self.at("]"):
@@ -1577,12 +1641,19 @@ class _Parser:
                 self.open.pop()
                 rb = self.expect("]")
                 if not items:
-                    raise _Bail(rb.start, "empty index")
-                index = items[0] if len(items) == 1 else ListLit(items[0].start, items[-1].end, items)
+                    # ``String[]`` used as a value: the array class.
+                    index: Node = ListLit(lb.start, rb.end, [])
+                elif len(items) == 1:
+                    index = items[0]
+                else:
+                    index = ListLit(items[0].start, items[-1].end, items)
                 node = Index(start, rb.end, node, index)
-            elif k == "{" and isinstance(node, (Name, Property, Call)):
+            elif k == "{":
+                # Groovy appends a block to whatever precedes it: a call
+                # gains a closure argument, ``name {}`` calls name, and even
+                # ``1 {}`` means ``1.call({})``.
                 closure = self.parse_closure()
-                if isinstance(node, Call):
+                if isinstance(node, Call) and (node.parens or node.closure is not None):
                     if node.closure is not None:
                         node.args.append(node.closure)
                     node.closure = closure
@@ -1591,12 +1662,13 @@ class _Parser:
                     node = _make_call(node, start, closure.end, [], [], closure, parens=False)
             elif k in ("++", "--"):
                 self.advance()
-                node = Unary(start, tok.end, k, node, True)
+                return Unary(start, tok.end, k, node, True)
             elif k == NL:
                 j = self.i + 1
                 while toks[j].kind == NL:
                     j += 1
-                if toks[j].kind in _NL_CONTINUATION_POSTFIX:
+                nk = toks[j].kind
+                if nk in _NL_CONTINUATION_POSTFIX or (nk == "{" and self.nl_block_ok):
                     self.i = j
                     continue
                 return node
@@ -1635,6 +1707,10 @@ class _Parser:
                 return
             self.advance()
             self.skip_nl()
+            if closer is not None:
+                # Groovy 2.4 ignores empty arguments: ``f(a,, b)`` is ``f(a, b)``.
+                while self.at(","):
+                    self.advance()
 
     def parse_entry(self) -> tuple[Node, Node | None]:
         """A list item or argument, or a ``key: value`` entry.
@@ -1680,7 +1756,7 @@ class _Parser:
     def parse_paren(self) -> Node:
         lp = self.advance()
         self.open.append("(")
-        first = self.parse_command_or_expr()
+        first = self.parse_expr()
         if self.at(","):
             items = [first]
             while self.at(","):
@@ -1688,6 +1764,8 @@ class _Parser:
                 items.append(self.parse_expr())
             self.open.pop()
             rp = self.expect(")")
+            if not self.at("="):
+                self.error(lp.start, "a parenthesised list is only allowed before '=' (multiple assignment)")
             return ListLit(lp.start, rp.end, items)
         self.open.pop()
         self.expect(")")
@@ -1707,6 +1785,9 @@ class _Parser:
             if not self.at(","):
                 break
             self.advance()
+            while self.at(",") and self.peek(1).kind != "]":
+                # Empty elements are ignored, as in argument lists.
+                self.advance()
         self.open.pop()
         tok = self.peek()
         if tok.kind == "]":
@@ -1873,6 +1954,9 @@ def _make_call(
 ) -> Call:
     if isinstance(target, Name):
         return Call(start, end, None, target.id, args, named, closure, "", parens)
+    if isinstance(target, Str):
+        # Groovy calls a method named by the string: ``'x' {}`` is ``x({})``.
+        return Call(start, end, None, target.value, args, named, closure, "", parens)
     if isinstance(target, Property):
         return Call(start, end, target.obj, target.name, args, named, closure, target.op, parens)
     return Call(start, end, target, "call", args, named, closure, "", parens)
