@@ -516,6 +516,18 @@ def test_command_chain_elements_may_be_strings_and_follow_calls() -> None:
     assert isinstance(chain, Call) and chain.name == "bar" and chain.callee.name == "foo"
 
 
+def test_chain_after_trailing_closure_on_one_line() -> None:
+    c = expr("agent { label 'x' }  options { timeout(time: 1, unit: 'HOURS') }")
+    assert c.name == "options" and c.closure is not None
+    assert c.callee.name == "agent" and c.callee.closure is not None
+
+
+def test_newline_after_unary_operator_and_map_index() -> None:
+    mod = ok("x = !\n  y\nz = m[a: 1]")
+    assert mod.body[0].value.operand.id == "y"
+    assert isinstance(mod.body[1].value.index, MapLit)
+
+
 def test_empty_arguments_are_ignored() -> None:
     assert len(expr("foo(a,, b)").args) == 2
     assert len(expr("[a,, b]").items) == 2

@@ -1407,8 +1407,9 @@ class _Parser:
         expr = self.parse_expr()
         if isinstance(expr, (Name, Property)) and self.starts_command_arg():
             return self.parse_command(expr)
-        if isinstance(expr, Call) and expr.parens and self.starts_chain_element():
-            # ``foo(1) bar 2`` continues as a chain: ``foo(1).bar(2)``.
+        if isinstance(expr, Call) and (expr.parens or expr.closure is not None) and self.starts_chain_element():
+            # ``foo(1) bar 2`` continues as a chain: ``foo(1).bar(2)``, and
+            # so does ``agent { } options { }`` written on one line.
             return self.parse_command_chain(expr)
         return expr
 
@@ -1524,6 +1525,7 @@ class _Parser:
         k = tok.kind
         if k in ("-", "+", "!", "~", "++", "--"):
             self.advance()
+            self.skip_nl()
             operand = self.parse_expr(_UNARY_PREC)
             return Unary(tok.start, operand.end, k, operand)
         if k == "(" and self.is_cast():
@@ -1633,16 +1635,26 @@ class _Parser:
                 lb = self.advance()
                 self.open.append("[")
                 items: list[Node] = []
+                pairs: list[tuple[Node, Node]] = []
                 while not self.at("]"):
-                    items.append(self.parse_expr())
+                    entry, key = self.parse_entry()
+                    if key is not None and isinstance(entry, NamedArg):
+                        pairs.append((key, entry.value))
+                    else:
+                        items.append(entry)
                     if not self.at(","):
                         break
                     self.advance()
                 self.open.pop()
                 rb = self.expect("]")
-                if not items:
+                if pairs:
+                    # ``a[k: v]`` indexes with a map.
+                    index: Node = MapLit(lb.start + 1, rb.start, pairs)
+                    if items:
+                        self.error(items[0].start, "list item in map index")
+                elif not items:
                     # ``String[]`` used as a value: the array class.
-                    index: Node = ListLit(lb.start, rb.end, [])
+                    index = ListLit(lb.start, rb.end, [])
                 elif len(items) == 1:
                     index = items[0]
                 else:
