@@ -532,6 +532,8 @@ _NL_CONTINUATION_OPS = frozenset(("?", "?:"))
 _GROOVY3_OPS = frozenset(("!in", "!instanceof", "?=", "::"))
 _NL_CONTINUATION_POSTFIX = frozenset((".", "?.", "*.", ".&", ".@", "::"))
 _STATEMENT_END = frozenset((NL, ";", "}", ")", "]", EOF))
+# After a leading non-keyword name, these tokens rule out a declaration.
+_PLAIN_STATEMENT_FOLLOWERS = frozenset((STR, NUM, "(", "{", "=", "+=", "-=", "?.", "*.", NL, ";", "}", EOF))
 _CLOSER_OPENER = {")": "(", "]": "[", "}": "{"}
 _OPENERS = frozenset("([{")
 # Keywords that may start an argument of a paren-less command call.
@@ -770,6 +772,18 @@ class _Parser:
             # a parameterless closure expression or an isolated open code
             # block"); keep the closure in the tree anyway.
             self.error(start, "ambiguous code block: a statement cannot start with '{' (label it, or join it to the line above)")
+        first = toks[self.i]
+        if (
+            first.kind == NAME
+            and first.value not in KEYWORDS
+            and class_name is None
+            and toks[self.i + 1].kind in _PLAIN_STATEMENT_FOLLOWERS
+        ):
+            # Fast path for the common ``sh 'x'``, ``stage(...)``, ``node {``
+            # and ``x = ...`` statements: no declaration can start this way.
+            self.nl_block_ok = True
+            out.append(self.parse_command_or_expr())
+            return
         annotations: list[Annotation] = []
         while self.at("@") and self.peek(1).kind == NAME and self.peek(1).value != "interface":
             annotations.append(self.parse_annotation())
