@@ -769,7 +769,7 @@ def test_method_definitions() -> None:
     mod = ok(text)
     m1, m2, m3 = mod.body
     assert m1.name == "nodeWithTimeout" and m1.return_type == "void"
-    assert [(p.name, p.type) for p in m1.params] == [("label", "String"), ("body", "def")]
+    assert [(p.name, p.type) for p in m1.params] == [("label", "String"), ("body", None)]
     assert m2.return_type == "String" and m2.body[0].value == "x"
     assert isinstance(m3.params[0].default, MapLit) and m3.params[1].type == "Closure"
     assert src(text, m1).endswith("}")

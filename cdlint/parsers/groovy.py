@@ -24,7 +24,8 @@ Statements and declarations
     several names.  ``int a = 1, b = 2`` gives one VarDecl per name.
     ``MethodDef(name, params, body, return_type, modifiers, annotations)``
     ``ClassDef(name, kind, body, extends, implements, modifiers, annotations)``
-    ``Param(name, type, default)`` for methods, closures and catch clauses.
+    ``Param(name, type, default)`` for methods and closures (``type`` None
+    when untyped or ``def``).
     ``If(cond, then, orelse)`` - ``else if`` nests an ``If`` in ``orelse``.
     ``For(var, iterable, body, init, cond, update)`` - ``for (x in xs)``
     fills var/iterable, ``for (;;)`` fills init/cond/update.
@@ -1090,7 +1091,9 @@ class _Parser:
         type_text = None
         j = self.scan_type(self.i)
         if j > 0 and self.toks[j].kind == NAME:
-            type_text = self.text[self.peek().start : self.toks[j - 1].end]
+            # ``def`` means untyped, as for variables.
+            if not (j == self.i + 1 and self.peek().value == "def"):
+                type_text = self.text[self.peek().start : self.toks[j - 1].end]
             self.i = j
         name_tok = self.expect_name()
         default = None
