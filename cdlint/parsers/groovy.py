@@ -68,8 +68,10 @@ decoded text and the parsed interpolation expressions; ``Str.quote`` is
 ``'``, ``"``, ``'''``, ``\"\"\"``, ``/`` or ``$/``, or ``''`` for a bare map
 key such as ``[a: 1]``.
 
-``iter_nodes(node)`` walks all descendants in pre-order; ``child_nodes``
-yields the direct children in source order.
+``iter_nodes(node)`` walks all descendants in pre-order (iteratively, so
+deep trees are fine); ``child_nodes`` yields the direct children in field
+order, which is source order except that a call's positional arguments come
+before its named ones.
 """
 
 from __future__ import annotations
