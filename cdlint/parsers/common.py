@@ -135,6 +135,16 @@ def environment(name: str, span: Span, workspace: Workspace | None, **fields) ->
     return Environment(name=name, span=span, **fields)
 
 
+_TIER_RANK = {t: i for i, t in enumerate(("production", "staging", "testing", "review", "development", "other"))}
+
+
+def strictest_tier(names: Iterable[str], workspace: Workspace | None) -> str:
+    """The most guarded tier among environment names a stage may deploy to (a matrix of
+    environments that includes production deploys to production)."""
+    tiers = workspace.tiers if workspace else classify.DEFAULT_TIERS
+    return min((tiers(n) for n in names), key=_TIER_RANK.__getitem__, default="other")
+
+
 def artifact_matches(pattern: str, name: str) -> bool:
     return pattern == name or fnmatch.fnmatchcase(name, pattern)
 
