@@ -25,7 +25,20 @@ from dataclasses import dataclass, replace
 
 from cdlint import classify
 from cdlint.errors import ParseError
-from cdlint.model import Artifact, Condition, Edge, Environment, Pipeline, Problem, Reference, Span, Stage, Step, Trigger
+from cdlint.model import (
+    Artifact,
+    Condition,
+    Edge,
+    Environment,
+    Input,
+    Pipeline,
+    Problem,
+    Reference,
+    Span,
+    Stage,
+    Step,
+    Trigger,
+)
 from cdlint.parsers import glexpr
 from cdlint.parsers.common import environment, finish_stage, link_artifacts, make_step, strictest_tier, text
 from cdlint.parsers.glcompose import Composed, Composer, content, flatten, origin
@@ -164,7 +177,7 @@ class _Reader:
         triggers = self.triggers(workflow, jobs, data)
         names = {j.name for j in jobs}
         for job in jobs:
-            job.stage = self.link_stop(self.stage(job), names)
+            job.stage = self.link_stop(self.stage(job), job.data, names)
         built = [job.stage for job in jobs]
         order = self.order(jobs)
         edges = order + link_artifacts(built, order)
@@ -416,8 +429,27 @@ class _Reader:
                 if not region:
                     continue
                 span = spans[kind]
-            found.append(_trigger(kind, region, span))
+            found.append(_trigger(kind, region, span, self.inputs() if kind == "manual" else ()))
         return found
+
+    def choices(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """Values a person may pick for the global variables offered with ``options``."""
+        return tuple((i.name, i.choices) for i in self.inputs() if i.choices)
+
+    def inputs(self) -> tuple[Input, ...]:
+        """Global variables with a ``description`` are offered, prefilled, in the form of
+        "Run pipeline"; a person may change them."""
+        variables = self.config.get("variables")
+        if not isinstance(variables, Map):
+            return ()
+        found = []
+        for key, item in variables.items():
+            if isinstance(item, Map) and "description" in item:
+                options = tuple(text(o) for o, _ in flatten(item.get("options"), variables.key_span(key)))
+                default = item.get("value")
+                found.append(Input(text(key), variables.key_span(key), choices=options,
+                                   default=None if default is None else text(default)))
+        return tuple(found)
 
     # --- a job's stage ----------------------------------------------------------------
 
@@ -579,7 +611,7 @@ class _Reader:
             return None
         name = _substitute(text(value), variables)
         env = environment(name, span, self.workspace, **fields)
-        candidates = _matrix_names(name, matrix)
+        candidates = _matrix_names(name, matrix) or _matrix_names(name, self.choices())
         if candidates:
             env = replace(env, tier=strictest_tier(candidates, self.workspace), dynamic=False)
         if tier in ("production", "staging", "testing", "development", "other"):
@@ -587,12 +619,12 @@ class _Reader:
             env = replace(env, tier=tier)
         return env
 
-    def link_stop(self, stage: Stage, names: set[str]) -> Stage:
+    def link_stop(self, stage: Stage, data: Map, names: set[str]) -> Stage:
         env = stage.environment
         if env is None or env.stop_stage is None:
             return stage
         if env.stop_stage not in names:
-            self.unknown(stage.id, env.stop_stage, env.span, "on_stop")
+            self.unknown(stage.id, env.stop_stage, data["environment"].value_span("on_stop"), "on_stop")
             return replace(stage, environment=replace(env, stop_stage=None))
         return stage
 
@@ -787,7 +819,7 @@ def _compatible(a: dict[str, frozenset[str]], b: dict[str, frozenset[str]]) -> b
     return any(overlap(x, y) for k in KINDS for x in a[k] for y in b[k])
 
 
-def _trigger(kind: str, region: frozenset[str], span: Span) -> Trigger:
+def _trigger(kind: str, region: frozenset[str], span: Span, inputs: tuple[Input, ...] = ()) -> Trigger:
     event = _EVENTS[kind]
     branches = tags = None
     heads = sorted(r[11:] for r in region if r.startswith("refs/heads/"))
@@ -797,7 +829,7 @@ def _trigger(kind: str, region: frozenset[str], span: Span) -> Trigger:
     if kind == "tag" and glexpr.TAGS not in region:
         tags = tuple(tag_names)
     on_success = kind == "upstream"
-    return Trigger(kind, span, event, branches=branches, tags=tags, on_success_only=on_success)
+    return Trigger(kind, span, event, branches=branches, tags=tags, inputs=inputs, on_success_only=on_success)
 
 
 def _variables(value, static: bool = True) -> dict[str, str]:
@@ -847,7 +879,8 @@ def _matrix(value) -> tuple[tuple[str, tuple[str, ...]], ...]:
 
 
 def _matrix_names(name: str, matrix) -> list[str]:
-    """The environment names a matrix job deploys to, when its name uses a matrix variable."""
+    """The environment names a job deploys to when its name uses a variable of a matrix
+    (or one with a list of options)."""
     for axis, values in matrix:
         if re.search(r"\$\{?" + re.escape(axis) + r"\b\}?", name):
             found = [re.sub(r"\$\{?" + re.escape(axis) + r"\b\}?", v, name) for v in values]
