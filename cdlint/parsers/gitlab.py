@@ -134,6 +134,7 @@ class _Job:
     condition: Condition
     needs: list[tuple[str, Span, bool, bool]] | None = None
     stage: Stage | None = None
+    rule_values: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 @dataclass
@@ -142,6 +143,7 @@ class _Outcome:
     allow_failure: bool
     span: Span
     text: str
+    variables: dict[str, str]
 
 
 class _Reader:
@@ -191,7 +193,7 @@ class _Reader:
             triggers=tuple(triggers),
             stages=tuple(built),
             edges=tuple(sorted(set(edges))),
-            references=tuple(self.references),
+            references=tuple(dict.fromkeys(self.references)),
             problems=tuple(self.problems),
             files=tuple(sorted(self.files)),
         )
@@ -226,6 +228,7 @@ class _Reader:
             self.problem(job.value_span("when"), f"'when: {job_when}' is not one of {', '.join(WHEN)}")
             job_when = None
         job_allow = _allow_failure(job.get("allow_failure"))
+        outcomes: list[_Outcome] = []
         if "rules" in job:
             if "only" in job or "except" in job:
                 self.problem(job.key_span("rules"), f"job '{name}' uses 'rules' together with 'only'/'except'")
@@ -246,7 +249,7 @@ class _Reader:
             when = "never"
         condition = _condition(regions, text_, cond_span)
         needs = self.needs(name, job) if "needs" in job else None
-        return _Job(name, job, span, group, index, regions, when, allow, condition, needs)
+        return _Job(name, job, span, group, index, regions, when, allow, condition, needs, rule_values=_rule_values(outcomes))
 
     def rules(
         self, job: Map, job_when: str | None, job_allow: bool | None, known: dict[str, str | None]
@@ -281,7 +284,7 @@ class _Reader:
                     # GitLab: a job-level `when: manual` does not block the pipeline; a
                     # `when: manual` written in a rule does, unless it says otherwise.
                     allow = when == "manual" and rule.get("when") is None
-                outcomes.append(_Outcome(when, allow, span, _rule_text(rule, when)))
+                outcomes.append(_Outcome(when, allow, span, _rule_text(rule, when), _variables(rule.get("variables"))))
             remaining = {k: minus(remaining[k], reading.must[k]) for k in KINDS}
         return regions, outcomes
 
@@ -470,6 +473,9 @@ class _Reader:
         for report in reports:
             extra |= classify.classify_gitlab_report(report)[1]
         calls = self.trigger_call(job) if "trigger" in data else None
+        env = self.environment(job, variables, matrix)
+        if env is not None and env.action == "start" and self.only_uses(job, steps, extra):
+            env = replace(env, action="access")
         stage = Stage(
             id=job.name,
             name=job.name,
@@ -477,7 +483,7 @@ class _Reader:
             span=job.span,
             group=job.group,
             steps=tuple(steps),
-            environment=self.environment(job, variables, matrix),
+            environment=env,
             when=job.when,
             allow_failure=job.allow_failure,
             condition=job.condition,
@@ -492,6 +498,20 @@ class _Reader:
             calls=calls,
         )
         return finish_stage(stage, self.workspace, extra)
+
+    @staticmethod
+    def only_uses(job: _Job, steps: list[Step], extra: set[str]) -> bool:
+        """Whether a job in a build or test stage names an environment without deploying to it.
+
+        Jobs name environments to get their secrets as often as to deploy (GitLab's
+        ``action: access``). A job whose commands and name show no deploy or publish,
+        in a stage whose name says it builds or tests, is read as one that uses the
+        environment; a deploy command or name keeps it a deployment.
+        """
+        work = classify.kinds(extra | {t for s in steps for t in s.tags} | classify.classify_name(job.name))
+        if work & {"deploy", "publish", "teardown", "provision"}:
+            return False
+        return bool(classify.kinds(classify.classify_name(job.group)) & {"build", "test", "scan", "verify"})
 
     def steps(self, job: _Job) -> list[Step]:
         data = job.data
@@ -611,7 +631,9 @@ class _Reader:
             return None
         name = _substitute(text(value), variables)
         env = environment(name, span, self.workspace, **fields)
-        candidates = _matrix_names(name, matrix) or _matrix_names(name, self.choices())
+        candidates = (
+            _matrix_names(name, matrix) or _matrix_names(name, job.rule_values) or _matrix_names(name, self.choices())
+        )
         if candidates:
             env = replace(env, tier=strictest_tier(candidates, self.workspace), dynamic=False)
         if tier in ("production", "staging", "testing", "development", "other"):
@@ -776,6 +798,17 @@ def _instance_of(name: str, jobs) -> str:
         return name
     match = _INSTANCE.match(name)
     return match[1] if match and match[1] in jobs else name
+
+
+def _rule_values(outcomes: list[_Outcome]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Values the reachable rules give variables (``rules:variables``), for names built from them."""
+    values: dict[str, list[str]] = {}
+    for outcome in outcomes:
+        for key, value in outcome.variables.items():
+            seen = values.setdefault(key, [])
+            if value not in seen:
+                seen.append(value)
+    return tuple((k, tuple(v)) for k, v in values.items())
 
 
 def _rule_text(rule: Map, when: str) -> str:

@@ -415,7 +415,7 @@ class Composer:
         wanted_defaults = _inherited(inherit.get("default", True))
         extra: list[tuple[str, Any, Map]] = []
         for key in DEFAULT_KEYS:
-            if key in job or not (wanted_defaults is True or key in wanted_defaults):
+            if key in job or not _wants(wanted_defaults, key):
                 continue
             if defaults is not None and key in defaults:
                 extra.append((key, defaults[key], defaults))
@@ -438,6 +438,10 @@ class Composer:
             elif "variables" not in job:
                 _put(node, "variables", inherited, config, "default")
         return node
+
+
+def _wants(inherited: bool | set[str], key: str) -> bool:
+    return inherited is True or (isinstance(inherited, set) and key in inherited)
 
 
 def _inherited(value: Any) -> bool | set[str]:
