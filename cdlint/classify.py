@@ -627,9 +627,9 @@ JENKINS_STEPS: dict[str, str] = {
 }
 
 # GitLab ``artifacts:reports`` types → (report name for ``Stage.reports``, tags). A job
-# that uploads a security report is that scanner's job.
+# that uploads a security report is that scanner's job; one that uploads test results runs tests.
 GITLAB_REPORTS: dict[str, tuple[str, str]] = {
-    "junit": ("junit", "report:junit"),
+    "junit": ("junit", "test report:junit"),
     "coverage_report": ("coverage", "report:coverage"),
     "cobertura": ("coverage", "report:coverage"),
     "codequality": ("codequality", "scan:lint report:codequality"),
