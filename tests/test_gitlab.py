@@ -221,3 +221,26 @@ def test_check_reads_gitlab_repositories_like_github_ones() -> None:
     report = check([str(FIXTURES / "parsers" / "gitlab" / "rules")], Settings())
     assert (".gitlab-ci.yml", "gitlab") in report.files
     assert not report.errors
+
+
+def test_cli_check_and_graph_on_a_gitlab_repository() -> None:
+    import json
+    from importlib.resources import files
+
+    import jsonschema
+    from click.testing import CliRunner
+
+    from cdlint.cli import main
+
+    demo = str(FIXTURES / "demo")
+    result = CliRunner().invoke(main, ["check", demo], catch_exceptions=False)
+    assert result.exit_code == 1
+    assert ".gitlab-ci.yml:108:1: error ungated-production-deploy: 'hotfix' deploys to 'production'" in result.output
+    clean = str(FIXTURES / "rules" / "ungated-production-deploy" / "gitlab_tested.yml")
+    result = CliRunner().invoke(main, ["check", "--platform", "gitlab", clean], catch_exceptions=False)
+    assert result.exit_code == 0
+    result = CliRunner().invoke(main, ["graph", "--format", "json", demo], catch_exceptions=False)
+    document = json.loads(result.output)
+    jsonschema.validate(document, json.loads(files("cdlint").joinpath("schemas", "graph-v1.schema.json").read_text()))
+    gitlab_ = next(p for p in document["pipelines"] if p["path"] == ".gitlab-ci.yml")
+    assert {"from": "smoke", "to": "production", "kind": "order"} in gitlab_["edges"]
