@@ -156,29 +156,31 @@ def link_artifacts(stages: Sequence[Stage], order: Sequence[Edge]) -> list[Edge]
     it depends on. A consumer of an artifact from another run (``source`` set)
     is linked by the project builder instead.
     """
-    before: dict[str, set[str]] = {s.key: set() for s in stages}
     incoming: dict[str, list[str]] = {s.key: [] for s in stages}
     for e in order:
         if e.target in incoming:
             incoming[e.target].append(e.source)
-    for s in stages:
-        stack, seen = list(incoming[s.key]), set()
+
+    def before(stage: Stage) -> set[str]:
+        stack, seen = list(incoming[stage.key]), set()
         while stack:
             key = stack.pop()
-            if key in seen:
-                continue
-            seen.add(key)
-            stack.extend(incoming.get(key, ()))
-        before[s.key] = seen
+            if key not in seen:
+                seen.add(key)
+                stack.extend(incoming.get(key, ()))
+        return seen
+
+    producers = [s for s in stages if s.produces]
     edges = []
     for consumer in stages:
         for wanted in consumer.consumes:
             if wanted.source is not None:
                 continue
-            for producer in stages:
+            earlier = before(consumer) if wanted.name == "*" else None
+            for producer in producers:
                 if producer.key == consumer.key:
                     continue
-                if wanted.name == "*" and producer.key not in before[consumer.key]:
+                if earlier is not None and producer.key not in earlier:
                     continue
                 names = [a.name for a in producer.produces if artifact_matches(wanted.name, a.name)]
                 if names:

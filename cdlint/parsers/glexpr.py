@@ -22,6 +22,7 @@ import fnmatch
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 KINDS = ("push", "tag", "pull_request", "schedule", "manual", "api", "upstream")
 HEADS, TAGS, PULLS = "refs/heads/*", "refs/tags/*", "refs/pull/*"
@@ -144,6 +145,7 @@ def covers(general: str, specific: str) -> bool:
     return general == specific or fnmatch.fnmatchcase(specific, general)
 
 
+@lru_cache(maxsize=65536)
 def overlap(a: str, b: str) -> bool:
     """Whether some ref may match both patterns (the default branch may be any branch)."""
     if covers(a, b) or covers(b, a):
@@ -157,11 +159,13 @@ def overlap(a: str, b: str) -> bool:
     return False
 
 
+@lru_cache(maxsize=65536)
 def tidy(refs: frozenset[str]) -> frozenset[str]:
     """Drop patterns another pattern of the set already covers."""
     return frozenset(r for r in refs if not any(o != r and covers(o, r) for o in refs))
 
 
+@lru_cache(maxsize=65536)
 def meet(a: frozenset[str], b: frozenset[str], exact: bool = False) -> frozenset[str]:
     """Refs in both sets: exact (only what both certainly share) or possible."""
     found = set()
@@ -176,6 +180,7 @@ def meet(a: frozenset[str], b: frozenset[str], exact: bool = False) -> frozenset
     return tidy(frozenset(found))
 
 
+@lru_cache(maxsize=65536)
 def minus(a: frozenset[str], b: frozenset[str], exact: bool = False) -> frozenset[str]:
     """Refs of ``a`` not in ``b``: patterns of ``a`` that ``b`` covers are dropped; with
     ``exact``, also those ``b`` may overlap (so the result is certainly outside ``b``)."""
@@ -207,9 +212,38 @@ def read(expr: object, known: Mapping[str, str | None] | None = None) -> Reading
     source = str(expr).strip()
     if not source:
         return Reading.always()
+    parsed = _parse(source)
+    if parsed is None:
+        return Reading.unknown(_mentions_by_text(source), readable=False)
+    known = known or {}
+    # Jobs share their rules (templates, !reference): read each expression once per
+    # value of the variables it uses.
+    return _read(source, tuple((n, known[n]) for n in parsed[1] if n in known))
+
+
+@lru_cache(maxsize=4096)
+def _parse(source: str):
+    """The expression's tree and the variables it names, or None when it cannot be read."""
     try:
         tree = _Parser(source).parse()
-        return _eval(_fill(tree, known or {}))
+    except (_Fail, RecursionError):
+        return None
+    names = []
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if node[0] == "var":
+            names.append(node[1])
+        else:
+            stack.extend(c for c in node[1:] if isinstance(c, tuple))
+    return tree, tuple(sorted(set(names)))
+
+
+@lru_cache(maxsize=16384)
+def _read(source: str, known: tuple[tuple[str, str | None], ...]) -> Reading:
+    tree = _parse(source)[0]
+    try:
+        return _eval(_fill(tree, dict(known)))
     except (_Fail, RecursionError, re.error):
         return Reading.unknown(_mentions_by_text(source), readable=False)
 
