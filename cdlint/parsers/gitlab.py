@@ -22,6 +22,7 @@ from __future__ import annotations
 import posixpath
 import re
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 from cdlint import classify
 from cdlint.errors import ParseError
@@ -78,20 +79,18 @@ def detect(path: str, text_: str | None = None) -> bool:
     stages = data.get("stages")
     if isinstance(stages, Seq) and stages and all(isinstance(s, str) for s in stages):
         return True
-    for key, value in data.items():
-        if isinstance(value, Map) and "steps" not in value and ("script" in value or "trigger" in value):
-            script = value.get("script", "")
-            if isinstance(script, (str, Seq)) and not str(key).startswith("-"):
-                return True
-    return False
+    # Azure's `stages` list mappings and its scripts are steps; GitLab jobs hold scripts.
+    return any(isinstance(v, Map) and "steps" not in v and ("script" in v or "trigger" in v) for v in data.values())
 
 
 def repository_root(path: str, workspace: Workspace | None) -> str:
     """The repository directory of a configuration file: the directory of ``.gitlab-ci.yml``,
     else the nearest directory above the file holding one, else the scanned root."""
     directory = posixpath.dirname(path)
-    if posixpath.basename(path) == FILENAME or workspace is None or workspace.root is None:
-        return directory if posixpath.basename(path) == FILENAME else ""
+    if posixpath.basename(path) == FILENAME:
+        return directory
+    if workspace is None or workspace.root is None:
+        return ""
     while directory:
         if workspace.exists(f"{directory}/{FILENAME}"):
             return directory
@@ -219,9 +218,10 @@ class _Reader:
         if group in stages:
             index = stages.index(group)
         else:
+            # GitLab rejects the pipeline; a template that is not read may define the stage.
             if self.composed.complete:
-                    self.problem(job.value_span("stage") if "stage" in job else span,
-                             f"job '{name}' uses stage '{group}', which 'stages' does not list")
+                where = job.value_span("stage") if "stage" in job else span
+                self.problem(where, f"job '{name}' uses stage '{group}', which 'stages' does not list")
             index = len(stages) - 1
         job_when = text(job.get("when")) if job.get("when") is not None else None
         if job_when is not None and job_when not in WHEN:
@@ -422,23 +422,26 @@ class _Reader:
         kinds += [k for k in ("schedule", "manual", "api", "upstream") if k in self.mentions]
         found = []
         for kind in kinds:
-            if workflow is None:
-                region, span = UNIVERSE[kind], self.mentions.get(kind, default_span) if kind not in ("push", "tag") else default_span
-                if kind == "pull_request":
-                    span = next((j.condition.span for j in jobs if j.regions["pull_request"] and j.condition.span), default_span)
-            else:
+            if workflow is not None:
                 regions, spans = workflow
-                region = regions[kind]
-                if not region:
+                if not regions[kind]:
                     continue
-                span = spans[kind]
-            found.append(_trigger(kind, region, span, self.inputs() if kind == "manual" else ()))
+                region, span = regions[kind], spans[kind]
+            elif kind == "pull_request":
+                region = UNIVERSE[kind]
+                span = next((j.condition.span for j in jobs if j.regions[kind] and j.condition.span), default_span)
+            else:
+                region = UNIVERSE[kind]
+                span = default_span if kind in ("push", "tag") else self.mentions[kind]
+            found.append(_trigger(kind, region, span, self.inputs if kind == "manual" else ()))
         return found
 
+    @cached_property
     def choices(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
         """Values a person may pick for the global variables offered with ``options``."""
-        return tuple((i.name, i.choices) for i in self.inputs() if i.choices)
+        return tuple((i.name, i.choices) for i in self.inputs if i.choices)
 
+    @cached_property
     def inputs(self) -> tuple[Input, ...]:
         """Global variables with a ``description`` are offered, prefilled, in the form of
         "Run pipeline"; a person may change them."""
@@ -493,7 +496,7 @@ class _Reader:
             consumes=tuple(self.consumes(job)),
             reports=tuple(sorted({classify.classify_gitlab_report(r)[0] for r in reports})),
             matrix=matrix,
-            concurrency=_substitute(text(data["resource_group"]), variables) if data.get("resource_group") not in (None, "") else None,
+            concurrency=_substitute(text(group), variables) if (group := data.get("resource_group")) not in (None, "") else None,
             template=self.template(job, matrix),
             calls=calls,
         )
@@ -616,10 +619,10 @@ class _Reader:
             url, action = value.get("url"), value.get("action")
             if url is not None:
                 fields["url"] = text(url)
-            if action is not None:
-                fields["action"] = text(action) if text(action) in _ACTIONS else "start"
-                if text(action) not in _ACTIONS:
-                    self.problem(value.value_span("action"), f"environment action '{text(action)}' is not one of {', '.join(_ACTIONS)}")
+            if action is not None and text(action) in _ACTIONS:
+                fields["action"] = text(action)
+            elif action is not None:
+                self.problem(value.value_span("action"), f"environment action '{text(action)}' is not one of {', '.join(_ACTIONS)}")
             if value.get("auto_stop_in") is not None:
                 fields["auto_stop"] = text(value["auto_stop_in"])
             if value.get("on_stop") is not None:
@@ -632,7 +635,7 @@ class _Reader:
         name = _substitute(text(value), variables)
         env = environment(name, span, self.workspace, **fields)
         candidates = (
-            _matrix_names(name, matrix) or _matrix_names(name, job.rule_values) or _matrix_names(name, self.choices())
+            _matrix_names(name, matrix) or _matrix_names(name, job.rule_values) or _matrix_names(name, self.choices)
         )
         if candidates:
             env = replace(env, tier=strictest_tier(candidates, self.workspace), dynamic=False)
@@ -701,12 +704,12 @@ class _Reader:
                 )
             return None
         local, where = locals_[0]
+        if "$" in local:
+            self.references.append(Reference("include", local, where, "path depends on CI/CD variables"))
+            return None
         target = self.workspace.normalize((self.root + "/" if self.root else "") + local.lstrip("/"))
         if target is None or (self.root and not target.startswith(self.root + "/")):
             self.problem(where, f"child pipeline '{local}' is outside the repository")
-            return None
-        if "$" in local:
-            self.references.append(Reference("include", local, where, "path depends on CI/CD variables"))
             return None
         if self.workspace.root is not None and not self.workspace.exists(target):
             self.problem(where, f"child pipeline file '{local}' does not exist")

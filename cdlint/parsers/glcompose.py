@@ -168,7 +168,11 @@ class Composed:
     @property
     def complete(self) -> bool:
         """Whether every included file was read (else missing names may live in the unread ones)."""
-        return not any(r.kind in ("include", "component") for r in self.references)
+        return _complete(self.references)
+
+
+def _complete(references: list[Reference]) -> bool:
+    return not any(r.kind in ("include", "component") for r in references)
 
 
 class Composer:
@@ -190,7 +194,7 @@ class Composer:
 
     def compose(self, data: Map) -> Composed:
         merged = self._file(data, (self.path,))
-        complete = not any(r.kind in ("include", "component") for r in self.references)
+        complete = _complete(self.references)
         jobs, extends = self._extend(merged, complete)
         spans = {text(k): merged.key_span(k) for k in merged if k not in GLOBAL_KEYS}
         jobs = {name: self._resolve(job, jobs, merged, complete) for name, job in jobs.items()}
