@@ -244,3 +244,8 @@ def test_cli_check_and_graph_on_a_gitlab_repository() -> None:
     jsonschema.validate(document, json.loads(files("cdlint").joinpath("schemas", "graph-v1.schema.json").read_text()))
     gitlab_ = next(p for p in document["pipelines"] if p["path"] == ".gitlab-ci.yml")
     assert {"from": "smoke", "to": "production", "kind": "order"} in gitlab_["edges"]
+
+
+def test_detect_reads_the_head_of_a_big_file() -> None:
+    head = GITLAB_TEXT + "".join(f"job{i}:\n  script:\n    - make {i}\n" for i in range(3000))
+    assert detect("ci/main.yml", head[:65536])

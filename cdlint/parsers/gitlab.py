@@ -73,7 +73,14 @@ def detect(path: str, text_: str | None = None) -> bool:
     try:
         data = content(load(text_, path))
     except ParseError:
-        return False
+        # Discovery reads the head of a big file: retry up to its last top-level key.
+        tops = [m.start() for m in re.finditer(r"^[^\s#-]", text_, re.M)]
+        if len(tops) < 2:
+            return False
+        try:
+            data = content(load(text_[: tops[-1]], path))
+        except ParseError:
+            return False
     if not isinstance(data, Map) or any(k in data for k in _FOREIGN_KEYS):
         return False
     stages = data.get("stages")
