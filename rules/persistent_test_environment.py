@@ -79,7 +79,7 @@ def check(project: Project, options: dict) -> Iterator[Finding]:
     for stage in project.stages("test"):
         # Smoke tests after a deploy verify that deploy; they are not a test suite parked
         # on a shared environment.
-        if stage.has("deploy") or stage.has("verify") or stage.tagged("env:ephemeral"):
+        if stage.has("deploy") or stage.has("verify") or stage.tagged("env:ephemeral") or stage.when == "never":
             continue
         for env, source in _environments_under_test(project, stage):
             if env.dynamic or env.tier not in shared or env.stop_stage or env.auto_stop:
@@ -100,6 +100,8 @@ def check(project: Project, options: dict) -> Iterator[Finding]:
     for stage in project.stages("deploy"):
         env = stage.environment
         if env is None or not env.declared or env.tier not in ("testing", "review") or env.action != "start":
+            continue
+        if stage.when == "never":
             continue
         if env.stop_stage or env.auto_stop:
             continue
