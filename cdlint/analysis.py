@@ -107,12 +107,13 @@ def passing_tests(project: Project, stage: Stage) -> list[Stage]:
 
 
 def deploys(project: Project, tiers: Iterable[str] = ("production",)) -> list[Stage]:
-    """Stages that deploy to an environment of one of ``tiers``."""
+    """Stages that deploy to an environment of one of ``tiers`` (and can run at all)."""
     wanted = set(tiers)
     return [
         s
         for s in project.stages("deploy")
         if s.environment is not None and s.environment.tier in wanted and s.environment.action == "start"
+        and s.when != "never"
     ]
 
 

@@ -18,6 +18,8 @@ The tables are data. To teach cdlint a tool, add a line:
 - ``ACTION_INPUTS``/``TASK_INPUTS``: an action's or task's input values that
   add tags (an artifact upload of test results is a published report).
 - ``JENKINS_STEPS``: Jenkins pipeline step → tags.
+- ``GITLAB_REPORTS``: GitLab ``artifacts:reports`` type → report name and tags;
+  ``GITLAB_KEYWORDS``: GitLab job keyword → tags.
 - ``NAME_WORDS``: word in a stage or step name → tags.
 - ``TIERS``: environment tier → name patterns, checked in order.
 - ``REFERENCES``: tags for templates and includes cdlint does not read, by
@@ -708,6 +710,42 @@ JENKINS_STEPS: dict[str, str] = {
     "withmaven": "report:junit",
 }
 
+# GitLab ``artifacts:reports`` types → (report name for ``Stage.reports``, tags). A job
+# that uploads a security report is that scanner's job; one that uploads test results runs tests.
+GITLAB_REPORTS: dict[str, tuple[str, str]] = {
+    "junit": ("junit", "test report:junit"),
+    "coverage_report": ("coverage", "report:coverage"),
+    "cobertura": ("coverage", "report:coverage"),
+    "codequality": ("codequality", "scan:lint report:codequality"),
+    "sast": ("sast", "scan:sast report:sast"),
+    "dependency_scanning": ("dependency_scanning", "scan:dependency report:dependency_scanning"),
+    "container_scanning": ("container_scanning", "scan:container report:container_scanning"),
+    "secret_detection": ("secret_detection", "scan:secret report:secret_detection"),
+    "dast": ("dast", "scan:dast report:dast"),
+    "api_fuzzing": ("api_fuzzing", "scan:dast report:api_fuzzing"),
+    "coverage_fuzzing": ("coverage_fuzzing", "test:fuzz report:coverage_fuzzing"),
+    "license_scanning": ("license_scanning", "scan:license report:license_scanning"),
+    "cyclonedx": ("cyclonedx", "provenance report:cyclonedx"),
+    "browser_performance": ("browser_performance", "test:performance report:performance"),
+    "load_performance": ("load_performance", "test:performance report:performance"),
+    "performance": ("performance", "test:performance report:performance"),
+    "accessibility": ("accessibility", "test report:accessibility"),
+    "terraform": ("terraform", "iac report:terraform"),
+    "dotenv": ("dotenv", "report:dotenv"),
+    "metrics": ("metrics", "report:metrics"),
+    "requirements": ("requirements", "report:requirements"),
+    "annotations": ("annotations", "report:annotations"),
+}
+
+# GitLab job keywords that say what a job does.
+GITLAB_KEYWORDS: dict[str, str] = {
+    "release": "publish:release",
+    "pages": "deploy:pages",
+    "when:manual": "approval",
+    "interruptible": "interruptible",
+    "coverage": "report:coverage",
+}
+
 # Words in a stage or step name that say what it does. Names are weaker evidence
 # than commands, so only unambiguous words are listed.
 NAME_WORDS: dict[str, str] = {
@@ -982,6 +1020,17 @@ def classify_jenkins_step(name: str) -> frozenset[str]:
     return classify_name(name)
 
 
+def classify_gitlab_report(report: str) -> tuple[str, frozenset[str]]:
+    """The report name and tags of a GitLab ``artifacts:reports`` type."""
+    name, spec = GITLAB_REPORTS.get(report, (report, f"report:{report}"))
+    return name, frozenset(_split(spec))
+
+
+def classify_gitlab_keyword(keyword: str) -> frozenset[str]:
+    """Tags for a GitLab job keyword (``release``, ``pages``, ``when:manual`` …)."""
+    return frozenset(_split(GITLAB_KEYWORDS.get(keyword, "")))
+
+
 @lru_cache(maxsize=4096)
 def classify_name(name: str) -> frozenset[str]:
     """Tags suggested by a stage or step name (``deploy-prod``, ``Unit tests``, ``deployToProd``)."""
@@ -1000,7 +1049,7 @@ def kinds(tags: Iterable[str]) -> frozenset[str]:
     return frozenset(k for k in (t.partition(":")[0] for t in tags) if k in KINDS)
 
 
-_DYNAMIC = re.compile(r"\$\{\{|\$\{|\$\(|\$[A-Za-z_]|\{\{|%\{")
+_DYNAMIC = re.compile(r"\$\{\{|\$\{|\$\(|\$\[\[|\$[A-Za-z_]|\{\{|%\{")
 
 
 def is_dynamic(name: str) -> bool:

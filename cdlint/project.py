@@ -12,9 +12,10 @@ from __future__ import annotations
 import posixpath
 import traceback
 from collections.abc import Iterable
+from dataclasses import replace
 
 from cdlint.errors import ParseError
-from cdlint.model import Edge, Pipeline, Problem, Project, Span, Stage
+from cdlint.model import Edge, Pipeline, Problem, Project, Span, Stage, Trigger
 from cdlint.parsers import parser
 from cdlint.parsers.common import artifact_matches
 from cdlint.workspace import Workspace
@@ -50,7 +51,7 @@ def build_project(root: str, files: Iterable[tuple[str, str]], workspace: Worksp
             continue
         if child not in pipelines:
             platform = pipelines[stage.pipeline].platform
-            pipelines[child] = parse_file(child, platform, workspace, debug)
+            pipelines[child] = _called(parse_file(child, platform, workspace, debug), stage)
             pending.extend(s for s in pipelines[child].stages if s.calls)
         for entry in _entries(pipelines[child]):
             links.append(Edge(stage.key, entry.key, "trigger", stage.span, f"triggers {child}"))
@@ -69,6 +70,13 @@ def _local_call(stage: Stage, pipelines: dict[str, Pipeline], workspace: Workspa
     if path in pipelines or workspace.exists(path):
         return path
     return None
+
+
+def _called(pipeline: Pipeline, caller: Stage) -> Pipeline:
+    """A pipeline found only because a stage starts it (a GitLab child pipeline): whatever
+    triggers its file names, it runs when, and only when, that stage runs."""
+    trigger = Trigger("upstream", caller.span, "parent_pipeline", on_success_only=True)
+    return replace(pipeline, triggers=(trigger,))
 
 
 def _entries(pipeline: Pipeline) -> list[Stage]:

@@ -40,9 +40,10 @@ def check(project: Project, options: dict) -> Iterator[Finding]:
 
     cdlint reports a test stage that runs after a deploy to a fixed-name
     environment that the pipeline never tears down (smoke tests that verify
-    the deploy itself are fine), and a deploy
-    that creates a testing-tier environment with no stop job, auto-stop or
-    destroy step. Service containers, `docker compose up`/`down`, kind or
+    the deploy itself are fine), and a deploy that creates a testing-tier
+    environment or a review app (one environment per branch or merge request)
+    with no stop job, auto-stop or destroy step: review apps without one pile
+    up until someone deletes them by hand. Service containers, `docker compose up`/`down`, kind or
     minikube clusters and GitLab review apps with `on_stop` or `auto_stop_in`
     are ephemeral and pass.
 
@@ -78,7 +79,7 @@ def check(project: Project, options: dict) -> Iterator[Finding]:
     for stage in project.stages("test"):
         # Smoke tests after a deploy verify that deploy; they are not a test suite parked
         # on a shared environment.
-        if stage.has("deploy") or stage.has("verify") or stage.tagged("env:ephemeral"):
+        if stage.has("deploy") or stage.has("verify") or stage.tagged("env:ephemeral") or stage.when == "never":
             continue
         for env, source in _environments_under_test(project, stage):
             if env.dynamic or env.tier not in shared or env.stop_stage or env.auto_stop:
@@ -98,7 +99,9 @@ def check(project: Project, options: dict) -> Iterator[Finding]:
             )
     for stage in project.stages("deploy"):
         env = stage.environment
-        if env is None or not env.declared or env.tier != "testing" or env.action != "start":
+        if env is None or not env.declared or env.tier not in ("testing", "review") or env.action != "start":
+            continue
+        if stage.when == "never":
             continue
         if env.stop_stage or env.auto_stop:
             continue
@@ -107,7 +110,8 @@ def check(project: Project, options: dict) -> Iterator[Finding]:
         reported.add((stage.pipeline, env.name))
         yield Finding(
             stage.span,
-            f"'{stage.name}' creates test environment '{env.name}' and nothing stops or removes it",
+            f"'{stage.name}' creates {'test' if env.tier == 'testing' else 'review'} environment '{env.name}' "
+            "and nothing stops or removes it",
             (Evidence(env.span, f"environment '{env.name}' has no stop action, auto-stop or teardown stage"),),
             key=f"{stage.pipeline}#env:{env.name}",
         )

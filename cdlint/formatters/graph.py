@@ -65,6 +65,7 @@ def stage_dict(s: Stage, detail: bool = False) -> dict:
             data["consumes"] = [a.name + (f" from {a.source}" if a.source else "") for a in s.consumes]
         data["steps"] = [
             {"line": st.span.line, "label": st.label, "tags": sorted(st.tags)}
+            | ({"path": st.span.path} if st.span.path not in (s.span.path, st.origin) else {})
             | ({"origin": st.origin} if st.origin and st.origin != s.span.path else {})
             | ({"allow_failure": True} if st.allow_failure else {})
             for st in s.steps

@@ -150,6 +150,16 @@ def environment(name: str, span: Span, workspace: Workspace | None, **fields) ->
     return Environment(name=name, span=span, **fields)
 
 
+_TIER_RANK = {t: i for i, t in enumerate(("production", "staging", "testing", "review", "development", "other"))}
+
+
+def strictest_tier(names: Iterable[str], workspace: Workspace | None) -> str:
+    """The most guarded tier among environment names a stage may deploy to (a matrix of
+    environments that includes production deploys to production)."""
+    tiers = workspace.tiers if workspace else classify.DEFAULT_TIERS
+    return min((tiers(n) for n in names), key=_TIER_RANK.__getitem__, default="other")
+
+
 def artifact_matches(pattern: str, name: str) -> bool:
     return pattern == name or fnmatch.fnmatchcase(name, pattern)
 
@@ -161,29 +171,31 @@ def link_artifacts(stages: Sequence[Stage], order: Sequence[Edge]) -> list[Edge]
     it depends on. A consumer of an artifact from another run (``source`` set)
     is linked by the project builder instead.
     """
-    before: dict[str, set[str]] = {s.key: set() for s in stages}
     incoming: dict[str, list[str]] = {s.key: [] for s in stages}
     for e in order:
         if e.target in incoming:
             incoming[e.target].append(e.source)
-    for s in stages:
-        stack, seen = list(incoming[s.key]), set()
+
+    def before(stage: Stage) -> set[str]:
+        stack, seen = list(incoming[stage.key]), set()
         while stack:
             key = stack.pop()
-            if key in seen:
-                continue
-            seen.add(key)
-            stack.extend(incoming.get(key, ()))
-        before[s.key] = seen
+            if key not in seen:
+                seen.add(key)
+                stack.extend(incoming.get(key, ()))
+        return seen
+
+    producers = [s for s in stages if s.produces]
     edges = []
     for consumer in stages:
         for wanted in consumer.consumes:
             if wanted.source is not None:
                 continue
-            for producer in stages:
+            earlier = before(consumer) if wanted.name == "*" else None
+            for producer in producers:
                 if producer.key == consumer.key:
                     continue
-                if wanted.name == "*" and producer.key not in before[consumer.key]:
+                if earlier is not None and producer.key not in earlier:
                     continue
                 names = [a.name for a in producer.produces if artifact_matches(wanted.name, a.name)]
                 if names:

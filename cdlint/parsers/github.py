@@ -28,13 +28,12 @@ from cdlint.model import (
     Trigger,
 )
 from cdlint.parsers import ghexpr
-from cdlint.parsers.common import environment, finish_stage, link_artifacts, make_step, text
+from cdlint.parsers.common import environment, finish_stage, link_artifacts, make_step, strictest_tier, text
 from cdlint.workspace import Workspace
 from cdlint.yamlload import Map, Seq, load
 
 PLATFORM = "github"
 MAX_CALL_DEPTH = 10
-_TIER_RANK = {t: i for i, t in enumerate(("production", "staging", "testing", "review", "development", "other"))}
 _EXPR = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
 
 
@@ -407,8 +406,7 @@ class _Workflow:
         env = environment(name, span, self.workspace, url=url, external_gates=True)
         candidates = self._environment_candidates(name, matrix, context)
         if candidates:
-            tiers = sorted({self.workspace.tiers(c) for c in candidates}, key=_TIER_RANK.__getitem__)
-            env = replace(env, tier=tiers[0], dynamic=False)
+            env = replace(env, tier=strictest_tier(candidates, self.workspace), dynamic=False)
         return env
 
     def _environment_candidates(self, name: str, matrix, context: _Context) -> list[str]:
