@@ -7,14 +7,14 @@ from cdlint.rule import rule
 
 
 def _dynamic(env: Environment) -> bool:
-    """A review or other environment made per branch, merge request or pull request.
+    """An environment made per branch, merge request or pull request.
 
-    Testing-tier environments are `persistent-test-environment`'s, and a
-    production environment is meant to stay, whatever its name.
+    Testing-tier environments and review apps are `persistent-test-environment`'s,
+    and a production environment is meant to stay, whatever its name.
     """
-    if env.action != "start" or not env.dynamic or env.tier in ("production", "testing"):
+    if env.action != "start" or not env.dynamic or env.tier in ("production", "testing", "review"):
         return False
-    return env.tier == "review" or classify.is_per_change(env.name)
+    return classify.is_per_change(env.name)
 
 
 def _teardown(project: Project, stage: Stage) -> Stage | None:
@@ -37,10 +37,10 @@ def _teardown(project: Project, stage: Stage) -> Stage | None:
 
 @rule(id="environment-without-teardown", practice="ephemeral-test-environments", severity="warning")
 def check(project: Project, options: dict) -> Iterator[Finding]:
-    """A review or other per-branch environment is created and nothing ever stops or removes it.
+    """A preview or other per-branch environment is created and nothing ever stops or removes it.
 
-    Environments made per merge request or branch (review apps, previews)
-    are the right way to test a change in isolation, as long as they go
+    Environments made per merge request or branch (previews, per-branch
+    staging copies) are the right way to try a change in isolation, as long as they go
     away with the change: otherwise every branch leaves a running copy
     behind, with its database, its cost and its stale data, until someone
     cleans up by hand. Ephemeral environments that are created and
@@ -50,31 +50,32 @@ def check(project: Project, options: dict) -> Iterator[Finding]:
     `on_stop` with an `action: stop` job), an automatic stop
     (`auto_stop_in`), or when a stage of the repository's pipelines tears it
     down (a destroy, uninstall or delete step, a cleanup job, a workflow run
-    when the pull request closes). Testing-tier environments are
-    `persistent-test-environment`'s finding and are not reported twice.
+    when the pull request closes). Review apps and testing-tier
+    environments are `persistent-test-environment`'s finding and are not
+    reported twice.
 
     Fix: add a stop job and an automatic stop to the environment, or a
     cleanup job that runs when the branch or merge request is closed.
 
     Bad (GitLab CI):
 
-        review:
+        preview:
           environment:
-            name: review/$CI_COMMIT_REF_SLUG
-          script: helm upgrade --install review-$CI_COMMIT_REF_SLUG chart/
+            name: preview/$CI_COMMIT_REF_SLUG
+          script: helm upgrade --install preview-$CI_COMMIT_REF_SLUG chart/
 
     Good:
 
-        review:
+        preview:
           environment:
-            name: review/$CI_COMMIT_REF_SLUG
-            on_stop: stop-review
+            name: preview/$CI_COMMIT_REF_SLUG
+            on_stop: stop-preview
             auto_stop_in: 3 days
-          script: helm upgrade --install review-$CI_COMMIT_REF_SLUG chart/
-        stop-review:
+          script: helm upgrade --install preview-$CI_COMMIT_REF_SLUG chart/
+        stop-preview:
           when: manual
-          environment: {name: review/$CI_COMMIT_REF_SLUG, action: stop}
-          script: helm uninstall review-$CI_COMMIT_REF_SLUG
+          environment: {name: preview/$CI_COMMIT_REF_SLUG, action: stop}
+          script: helm uninstall preview-$CI_COMMIT_REF_SLUG
     """
     reported: set[tuple[str, str]] = set()
     for stage in project.stages("deploy"):
