@@ -9,7 +9,10 @@ REPORTS = ("report:junit", "report:html")
 
 
 def _suite(step: Step) -> bool:
-    """A test suite with pass/fail results; benchmarks report timings, not results."""
+    """A test suite with pass/fail results; benchmarks report timings, not results, and a
+    smoke check after a deploy is a verification, not a suite to track."""
+    if "verify:smoke" in step.tags:
+        return False
     return any(t.startswith("test:") and t != "test:performance" for t in step.tags)
 
 
@@ -29,7 +32,8 @@ def check(project: Project, options: dict) -> Iterator[Finding]:
 
     Reported once per pipeline that runs a test runner cdlint knows
     (pytest, Jest, `go test`, Maven Surefire...), at its first test stage;
-    benchmarks, which report timings rather than results, are left out;
+    benchmarks, which report timings rather than results, and smoke checks
+    after a deploy are left out;
     steps that are tests only by name (a smoke check called "Test the
     build") are left out. A report published by a pipeline that runs after
     it (a `workflow_run` reporter) counts.

@@ -22,6 +22,17 @@ def _versioned(project: Project, stage: Stage) -> bool:
     return any(not r.mutable for r in analysis.published_images(stage))
 
 
+def _tag_unknown(stage: Stage) -> bool:
+    """Whether the stage pushes an image named only by a variable (``docker push $IMAGE``),
+    whose tag is set where cdlint does not look (``variables: {IMAGE: app:$CI_COMMIT_SHA}``)."""
+    return any(
+        r.tag is None and r.name.startswith("$")
+        for step in stage.steps
+        if analysis.has_tag(step.tags, "publish:image")
+        for r in analysis.pushed_images(step)
+    )
+
+
 @rule(id="unversioned-build", practice="automated-versioning", severity="note")
 def check(project: Project, options: dict) -> Iterator[Finding]:
     """Build outputs are published with no version derived from the commit, a tag or a versioning tool.
@@ -82,6 +93,8 @@ def check(project: Project, options: dict) -> Iterator[Finding]:
             continue
         pushed = analysis.published_images(stage)
         if pushed and all(r.mutable for r in pushed):
+            continue
+        if _tag_unknown(stage):
             continue
         if _versioned(project, stage):
             continue
