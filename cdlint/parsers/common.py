@@ -55,7 +55,9 @@ def make_step(
             for value in args.values():
                 if isinstance(value, str) and value:
                     tags |= {t for t in classify.classify_command(value) if t in ("version:commit", "image:latest")}
-    if name and not classify.kinds(tags) and not _SETUP_NAME.search(name):
+    # A name says what a step does only when nothing else does: an artifact upload called
+    # "Publish drop" passes files along, it does not publish a release.
+    if name and not classify.kinds(tags) and not _SETUP_NAME.search(name) and not any(t.startswith("artifact:") for t in tags):
         tags |= {t for t in classify.classify_name(name) if t.partition(":")[0] in classify.KINDS}
     return Step(
         span=span,
