@@ -15,6 +15,7 @@ from types import ModuleType
 
 PARSERS: dict[str, str] = {
     "github": "cdlint.parsers.github",
+    "azure": "cdlint.parsers.azure",
 }
 
 # Directories never searched for pipelines: dependencies, build output, tool caches.
