@@ -894,6 +894,7 @@ def kinds(tags: Iterable[str]) -> frozenset[str]:
     return frozenset(k for k in (t.partition(":")[0] for t in tags) if k in KINDS)
 
 
+_CAMEL = re.compile(r"([a-z0-9])([A-Z])")
 _DYNAMIC = re.compile(r"\$\{\{|\$\{|\$\(|\$[A-Za-z_]|\{\{|%\{")
 
 
@@ -913,9 +914,10 @@ class Tiers:
             if pattern.search(name):
                 return tier
         static = _DYNAMIC.split(name)[0] if is_dynamic(name) else name
-        lowered = static.lower()
-        if not lowered.strip():
-            lowered = name.lower()
+        if not static.strip():
+            static = name
+        # Identifiers such as Azure job names are camelCase: DeployProd, PreProdWestEurope.
+        lowered = _CAMEL.sub(r"\1-\2", static).lower()
         for tier, pattern in _tables()[2]:
             if pattern.search(lowered):
                 return tier

@@ -48,7 +48,9 @@ from cdlint.yamlload import Map, Seq, load
 PLATFORM = "azure"
 # Discovery: a file another Azure pipeline includes is a template, not a pipeline of its own.
 INCLUDES_ARE_TEMPLATES = True
-MAX_VALUES = 400_000
+# Bounds on template expansion; real pipelines stay far below (the corpus: 3,400 values, 100 inclusions).
+MAX_VALUES = 100_000
+MAX_INCLUDES = 2_000
 MAX_EXTENDS = 10
 _TIER_RANK = {t: i for i, t in enumerate(("production", "staging", "testing", "review", "development", "other"))}
 
@@ -196,8 +198,10 @@ def _append(out: _Seq, value: Any, where: tuple[str, int, int]) -> None:
 
 
 def _where(seq: Seq, index: int) -> tuple[str, int, int]:
-    span = seq.item_span(index)
-    return span.path, span.line, span.column
+    if 0 <= index < len(seq.items_at):
+        line, column = seq.items_at[index]
+        return (seq.files[index] if isinstance(seq, _Seq) else seq.path), line, column
+    return seq.path, seq.line, seq.column
 
 
 def _copy(m: Map) -> _Map:
@@ -229,6 +233,13 @@ class _Variables:
 
 
 @dataclass(frozen=True)
+class _Remote:
+    """A template of another repository, as the place that includes what is passed to it."""
+
+    alias: str
+
+
+@dataclass(frozen=True)
 class _Scope:
     """What template expressions see at one place: the file, its parameters, the static
     variables, loop variables, the template stack, and the undecided ``${{ if }}`` guards."""
@@ -240,6 +251,9 @@ class _Scope:
     stack: tuple[str, ...] = ()
     guards: tuple[tuple[bool, str], ...] = ()
     each: str | None = None
+    # Azure resolves a template reference inside a value passed to a template against the
+    # template it is passed to (issue MicrosoftDocs/azure-devops-docs#8106), not its own file.
+    base: str | _Remote | None = None
 
     def lookup(self, name: str) -> Any:
         if name in self.loops:
@@ -299,7 +313,14 @@ class _Expander:
     def value(self, v: Any, scope: _Scope, hint: str | None = None) -> Any:
         self.spend()
         if isinstance(v, str):
-            return self.scalar(v, scope)
+            result = self.scalar(v, scope)
+            if hint in _TEMPLATE_LISTS and isinstance(result, Seq):
+                # `steps: ${{ parameters.steps }}`: the inserted items are included here.
+                out = _new_seq(result)
+                for index, element in enumerate(result):
+                    self.add(out, element, _where(result, index), scope, hint, fresh=False)
+                return out
+            return result
         if isinstance(v, Map):
             return self.mapping(v, scope, hint)
         if isinstance(v, Seq):
@@ -361,9 +382,17 @@ class _Expander:
             value = self.value(m["variables"], scope, "variables")
             _put(out, "variables", value, m, "variables")
             scope = replace(scope, variables={**scope.variables, **self.reader.static_variables(value)})
+        passing = scope
+        if isinstance(m.get("template"), str) and "parameters" in m:
+            where = self.reader.locate(self.scalar(m["template"], scope), scope.base or scope.file)
+            if where is not None:
+                passing = replace(scope, base=where)
         chain: _Chain | None = None
         for key, val in m.items():
             if key in skip or key == "variables":
+                continue
+            if key == "parameters" and passing is not scope:
+                _put(out, key, self.value(val, passing, key), m, key)
                 continue
             directive = _DIRECTIVE.match(key.strip()) if isinstance(key, str) else None
             if directive:
@@ -498,6 +527,9 @@ class _Reader:
         self.references: list[Reference] = []
         self.files: set[str] = set()
         self.loaded: set[str] = set()
+        self.existing: dict[str, bool] = {}
+        self.failed: set[tuple[Span, str]] = set()
+        self.included = 0
         self.repositories: dict[str, str] = {}
         self.containers: dict[str, str] = {}
         self.resources: dict[str, str] = {}
@@ -519,7 +551,8 @@ class _Reader:
             content, scope = self.extends(top, scope)
         except _Budget:
             raise ParseError(
-                f"templates expand to more than {MAX_VALUES} values; cdlint stops here", data.span()
+                f"templates expand to more than {MAX_VALUES} values or {MAX_INCLUDES} template uses; cdlint stops here",
+                data.span(),
             ) from None
         self.read_resources(top.get("resources"))
         variables = {**self.static_variables(top.get("variables")), **self.static_variables(content.get("variables"))}
@@ -625,7 +658,36 @@ class _Reader:
 
     # --- templates --------------------------------------------------------------
 
-    def template_target(self, ref: Any, span: Span, base: str) -> str | None:
+    def locate(self, ref: Any, base: str | _Remote) -> str | _Remote | None:
+        """The file or remote template a reference names, without recording anything."""
+        if not isinstance(ref, str) or not ref.strip() or "${{" in ref or "$(" in ref:
+            return None
+        path, _, alias = ref.strip().partition("@")
+        if alias and alias != "self":
+            return _Remote(alias)
+        if isinstance(base, _Remote) and alias != "self":
+            return base
+        return self.local_path(path, base if isinstance(base, str) else self.path)
+
+    def local_path(self, path: str, base: str) -> str | None:
+        root = self.root + "/" if self.root else ""
+        if path.startswith("/"):
+            return self.workspace.normalize(root + path.lstrip("/"))
+        target = self.workspace.normalize(path, base)
+        if target is not None and not self.exists(target):
+            # Relative to the including file, as Azure documents; pipelines also write paths
+            # from the repository root without '/' (with or without `@self`), which Azure finds.
+            fallback = self.workspace.normalize(root + path)
+            if fallback is not None and self.exists(fallback):
+                return fallback
+        return target
+
+    def exists(self, target: str) -> bool:
+        if target not in self.existing:
+            self.existing[target] = self.workspace.root is not None and self.workspace.exists(target)
+        return self.existing[target]
+
+    def template_target(self, ref: Any, span: Span, base: str | _Remote) -> str | None:
         """The root-relative file a template reference names, or None (recorded as a problem
         or a reference) when cdlint cannot read it."""
         if not isinstance(ref, str) or not ref.strip() or "${{" in ref or "$(" in ref:
@@ -633,28 +695,33 @@ class _Reader:
             return None
         path, _, alias = ref.strip().partition("@")
         if alias and alias != "self":
-            repository = self.repositories.get(alias)
-            where = f"repository '{alias}'" + (f" ({repository})" if repository and repository != alias else "")
-            self.references.append(Reference("template", ref.strip(), span, f"template from {where} is not fetched"))
+            self.references.append(Reference("template", ref.strip(), span, f"template from {self.repository(alias)} is not fetched"))
             return None
-        if path.startswith("/") or alias == "self":
-            # '/' and the repository alias (`@self`) start at the repository's root.
-            target = self.workspace.normalize((self.root + "/" if self.root else "") + path.lstrip("/"))
-        else:
-            target = self.workspace.normalize(path, base)
+        if isinstance(base, _Remote) and alias != "self":
+            reason = f"it is passed to a template from {self.repository(base.alias)}, where Azure looks it up; not fetched"
+            self.references.append(Reference("template", ref.strip(), span, reason))
+            return None
+        target = self.local_path(path, base if isinstance(base, str) else self.path)
         if target is None:
             self.problem("parse-error", span, f"template '{ref.strip()}' is outside the scanned directory")
             return None
-        if self.workspace.root is None or not self.workspace.exists(target):
+        if not self.exists(target):
             self.references.append(Reference("template", ref.strip(), span, "local template not found"))
             return None
         return target
+
+    def repository(self, alias: str) -> str:
+        name = self.repositories.get(alias)
+        return f"repository '{alias}'" + (f" ({name})" if name and name != alias else "")
 
     def load_template(self, target: str, span: Span, stack: tuple[str, ...]) -> Map | None:
         if target in stack:
             chain = " -> ".join((*stack[stack.index(target):], target))
             self.problem("parse-error", span, f"template '{target}' includes itself (cycle: {chain})", key=f"cycle:{target}")
             return None
+        self.included += 1
+        if self.included > MAX_INCLUDES:
+            raise _Budget()
         if len(stack) > self.workspace.max_include_depth:
             self.problem("parse-error", span, f"templates nested deeper than {self.workspace.max_include_depth} levels")
             return None
@@ -677,15 +744,19 @@ class _Reader:
         """The stages, jobs, steps or variables a ``template:`` item stands for; None when the
         template was not read."""
         span = item.value_span("template")
-        target = self.template_target(item.get("template"), span, span.path)
+        attempt = (span, text(item.get("template")))
+        if attempt in self.failed:
+            return None  # already recorded where it was first met
+        target = self.template_target(item.get("template"), span, scope.base or scope.file)
         if target is None:
+            self.failed.add(attempt)
             return None
         body = self.load_template(target, span, scope.stack)
         if body is None:
             return None
         inner = replace(
             scope, file=target, params=self.bind(body.get("parameters"), item.get("parameters")), loops={},
-            stack=scope.stack + (target,),
+            stack=scope.stack + (target,), base=None,
         )
         expanded = self.expander.mapping(body, inner, skip=("parameters",))
         content = expanded.get(hint)
@@ -710,7 +781,7 @@ class _Reader:
                 return current, scope
             span = ext.value_span("template") if "template" in ext else current.value_span("extends")
             passed = ext.get("parameters")
-            target = self.template_target(ext.get("template"), span, span.path)
+            target = self.template_target(ext.get("template"), span, scope.file)
             body = self.load_template(target, span, scope.stack) if target else None
             if body is None:
                 # A template from another repository (1ES, OneBranch) wraps the stages the
@@ -723,7 +794,7 @@ class _Reader:
                 return content, scope
             scope = replace(
                 scope, file=target, params=self.bind(body.get("parameters"), passed), loops={},
-                stack=scope.stack + (target,),
+                stack=scope.stack + (target,), base=None,
             )
             current = self.expander.mapping(body, scope, skip=("parameters",))
         self.problem("parse-error", current.span(), f"'extends' chained more than {MAX_EXTENDS} times")
@@ -857,10 +928,12 @@ class _Reader:
         self.jobs(group, item.get("jobs"), variables)
         return group
 
-    def reading(self, item: Map, variables: dict[str, Any]) -> tuple[azexpr.Reading, str, Span | None]:
+    def reading(
+        self, item: Map, variables: dict[str, Any], inherited: tuple[tuple[bool, str], ...] = ()
+    ) -> tuple[azexpr.Reading, str, Span | None]:
         """The condition of a stage or job: its ``condition:`` and the undecided template
-        guards it was inserted under."""
-        guards = self.expander.guards.get(id(item), ())
+        guards it was inserted under (less those its stage already has)."""
+        guards = tuple(g for g in self.expander.guards.get(id(item), ()) if g not in inherited)
         resolve = _resolver(variables)
         parts = [azexpr.read_condition(_guard_text(g), resolve, guard=True) for g in guards]
         texts = [f"${{{{ if {_guard_text(g)} }}}}" for g in guards]
@@ -929,7 +1002,7 @@ class _Reader:
     def job(self, sid: str, item: Map, group: _Group, variables: dict[str, Any], entry: bool) -> Stage:
         deployment = "deployment" in item
         variables = {**variables, **self.static_variables(item.get("variables"))}
-        reading, condition_text, condition_span = self.reading(item, variables)
+        reading, condition_text, condition_span = self.reading(item, variables, group.guards)
         when = reading.when
         if entry and group.explicit:
             # A job that waits for nothing in its stage starts when its stage starts: the

@@ -56,8 +56,9 @@ def make_step(
                 if isinstance(value, str) and value:
                     tags |= {t for t in classify.classify_command(value) if t in ("version:commit", "image:latest")}
     # A name says what a step does only when nothing else does: an artifact upload called
-    # "Publish drop" passes files along, it does not publish a release.
-    if name and not classify.kinds(tags) and not _SETUP_NAME.search(name) and not any(t.startswith("artifact:") for t in tags):
+    # "Publish drop" passes files along, a "Publish Test Results" step reports.
+    known = {t for t in tags if not t.startswith(("version:", "image:"))}
+    if name and not known and not _SETUP_NAME.search(name):
         tags |= {t for t in classify.classify_name(name) if t.partition(":")[0] in classify.KINDS}
     return Step(
         span=span,
