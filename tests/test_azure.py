@@ -223,3 +223,19 @@ def test_remote_extends_analyses_the_stages_passed_to_it() -> None:
 )
 def test_azure_tasks_are_classified(task: str, inputs: dict, tags: set) -> None:
     assert set(classify_task(task, inputs)) == tags
+
+
+@pytest.mark.parametrize(
+    "text, manual",
+    [
+        ("trigger: none\npr: none\nsteps:\n- script: ./deploy.sh\n", True),  # nothing else starts it
+        ("trigger: none\npr: none\nparameters:\n- name: v\n  type: string\n  default: x\nsteps:\n- script: make\n", True),
+        # A CD pipeline started by its CI pipeline: `trigger: none` only turns CI off.
+        ("trigger: none\npr: none\nresources:\n  pipelines:\n  - pipeline: ci\n    source: ci\n    trigger: true\n"
+         "steps:\n- script: make\n", False),
+        ("trigger: [main]\npr: none\nparameters:\n- name: v\n  default: x\nsteps:\n- script: make\n", False),
+    ],
+)
+def test_manual_trigger(text: str, manual: bool) -> None:
+    pipeline = azure.parse(text, "azure-pipelines.yml", Workspace())
+    assert bool(pipeline.manual_triggers) is manual

@@ -143,11 +143,24 @@ def parse(text_: str, path: str, workspace: Workspace | None = None) -> Pipeline
 # --- positioned values built by the expansion ----------------------------------------
 
 
+class _Text(str):
+    """A string from a template parameter, which remembers where its value was written."""
+
+    where: tuple[str, int, int]
+
+
+def _text_at(value: Any, span: Span) -> Any:
+    if isinstance(value, str) and not isinstance(value, _Text):
+        value = _Text(value)
+        value.where = (span.path, span.line, span.column)
+    return value
+
+
 class _Map(Map):
     """A mapping assembled from several places (conditional insertions, parameters):
-    each key remembers the file it was written in."""
+    each key and value remembers the file it was written in."""
 
-    __slots__ = ("files",)
+    __slots__ = ("files", "value_files")
 
     def key_span(self, key: Any) -> Span:
         line, column = self.keys_at.get(key, (self.line, self.column))
@@ -155,7 +168,7 @@ class _Map(Map):
 
     def value_span(self, key: Any) -> Span:
         line, column = self.values_at.get(key, (self.line, self.column))
-        return Span(self.files.get(key, self.path), line, column)
+        return Span(self.value_files.get(key, self.files.get(key, self.path)), line, column)
 
 
 class _Seq(Seq):
@@ -173,7 +186,7 @@ class _Seq(Seq):
 def _new_map(like) -> _Map:
     m = _Map()
     m.path, m.line, m.column = like.path, like.line, like.column
-    m.tag, m.keys_at, m.values_at, m.files = None, {}, {}, {}
+    m.tag, m.keys_at, m.values_at, m.files, m.value_files = None, {}, {}, {}, {}
     return m
 
 
@@ -187,11 +200,21 @@ def _new_seq(like) -> _Seq:
 def _put(out: _Map, key: Any, value: Any, source: Map, source_key: Any) -> None:
     out[key] = value
     out.keys_at[key] = source.keys_at.get(source_key, (source.line, source.column))
-    out.values_at[key] = source.values_at.get(source_key, (source.line, source.column))
     out.files[key] = source.files.get(source_key, source.path) if isinstance(source, _Map) else source.path
+    if isinstance(value, _Text):
+        out.value_files[key], line, column = value.where
+        out.values_at[key] = (line, column)
+        return
+    out.values_at[key] = source.values_at.get(source_key, (source.line, source.column))
+    if isinstance(source, _Map) and source_key in source.value_files:
+        out.value_files[key] = source.value_files[source_key]
+    else:
+        out.value_files.pop(key, None)
 
 
 def _append(out: _Seq, value: Any, where: tuple[str, int, int]) -> None:
+    if isinstance(value, _Text):
+        where = value.where
     out.append(value)
     out.items_at.append((where[1], where[2]))
     out.files.append(where[0])
@@ -369,8 +392,10 @@ class _Expander:
         if isinstance(collection, dict):
             typed = type(collection) is dict
             items: list[Any] = [{"key": k, "value": v if typed else azexpr.plain(v)} for k, v in collection.items()]
+        elif isinstance(collection, Seq):
+            items = [_text_at(azexpr.plain(v), collection.item_span(i)) for i, v in enumerate(collection)]
         elif isinstance(collection, list):
-            items = list(collection) if type(collection) is list else [azexpr.plain(v) for v in collection]
+            items = list(collection)
         else:
             return []
         origin = scope.each or f"{scope.file}#each:{match[1]}"
@@ -543,12 +568,14 @@ class _Reader:
 
     def pipeline(self, data: Map) -> Pipeline:
         self.read_resources(data.get("resources"))
-        manual = _is_none(data.get("trigger"))
+        # With `trigger: none`, runtime parameters make a pipeline that people start by hand
+        # and fill in; parameters of CI-triggered runs keep their defaults.
         declared = data.get("parameters")
+        manual = _is_none(data.get("trigger")) and bool(declared)
         scope = _Scope(file=self.path, params=self.top_parameters(declared, manual), stack=(self.path,))
         try:
             top = self.expander.mapping(data, scope, skip=("parameters",))
-            content, scope = self.extends(top, scope)
+            content = self.extends(top, scope)
         except _Budget:
             raise ParseError(
                 f"templates expand to more than {MAX_VALUES} values or {MAX_INCLUDES} template uses; cdlint stops here",
@@ -624,19 +651,19 @@ class _Reader:
                 name = text(spec["name"])
                 kind = text(spec.get("type") or "string").lower()
                 if name in given:
-                    value = given[name]
+                    value = _text_at(_coerce(given[name], kind), given.value_span(name))
                 elif "default" in spec:
-                    value = spec["default"]
+                    value = _text_at(_coerce(spec["default"], kind), spec.value_span("default"))
                 else:
                     value = Unknown(f"parameters.{name}")
-                params[name] = _coerce(value, kind)
+                params[name] = value
         elif isinstance(declared, Map):
             for name, value in declared.items():
-                params[text(name)] = azexpr.plain(value)
+                params[text(name)] = _text_at(azexpr.plain(value), declared.value_span(name))
         for name, value in given.items():
             # Old-style (mapping) declarations take any parameter; typed ones were bound above.
             if text(name) not in params or not isinstance(declared, Seq):
-                params[text(name)] = azexpr.plain(value)
+                params[text(name)] = _text_at(azexpr.plain(value), given.value_span(name))
         return params
 
     def static_variables(self, value: Any) -> dict[str, Any]:
@@ -771,14 +798,14 @@ class _Reader:
             return [(content, (content.path, content.line, content.column))]
         return []
 
-    def extends(self, top: _Map, scope: _Scope) -> tuple[Map, _Scope]:
+    def extends(self, top: _Map, scope: _Scope) -> Map:
         """The map that holds the pipeline's stages/jobs/steps: the file itself, or the
         template it extends (local templates are expanded, chains followed)."""
         current: Map = top
         for _ in range(MAX_EXTENDS):
             ext = current.get("extends")
             if not isinstance(ext, Map):
-                return current, scope
+                return current
             span = ext.value_span("template") if "template" in ext else current.value_span("extends")
             passed = ext.get("parameters")
             target = self.template_target(ext.get("template"), span, scope.file)
@@ -791,14 +818,14 @@ class _Reader:
                     for key in ("stages", "jobs", "steps", "pool"):
                         if key in passed:
                             _put(content, key, passed[key], passed, key)
-                return content, scope
+                return content
             scope = replace(
                 scope, file=target, params=self.bind(body.get("parameters"), passed), loops={},
                 stack=scope.stack + (target,), base=None,
             )
             current = self.expander.mapping(body, scope, skip=("parameters",))
         self.problem("parse-error", current.span(), f"'extends' chained more than {MAX_EXTENDS} times")
-        return current, scope
+        return current
 
     # --- triggers ---------------------------------------------------------------
 
@@ -825,7 +852,8 @@ class _Reader:
                     branches, ignore = _filters(item.get("branches"))
                     found.append(Trigger("schedule", schedules.item_span(index), "schedules", branches, ignore))
         found.extend(self.resource_triggers(top.get("resources")))
-        if manual:
+        if manual or (not found and _is_none(top.get("trigger"))):
+            # Started by hand: with parameters to fill in, or because nothing else starts it.
             found.append(Trigger("manual", top.key_span("trigger"), "manual run", inputs=tuple(_inputs(declared))))
         return found
 
@@ -1004,14 +1032,11 @@ class _Reader:
         variables = {**variables, **self.static_variables(item.get("variables"))}
         reading, condition_text, condition_span = self.reading(item, variables, group.guards)
         when = reading.when
-        if entry and group.explicit:
+        if entry:
             # A job that waits for nothing in its stage starts when its stage starts: the
-            # stage's condition gates it; its own status check has nothing to look at.
-            when = group.reading.when if group.reading.when != "on_success" else ("on_failure" if when == "on_failure" else "on_success")
-        elif entry:
-            when = "on_failure" if when == "on_failure" else "on_success"
-        if group.manual and entry:
-            when = "manual"
+            # stage's condition gates it, its own status check has no job to look at.
+            own = "on_failure" if reading.when == "on_failure" else "on_success"
+            when = "manual" if group.manual else (group.reading.when if group.reading.when != "on_success" else own)
         merged = azexpr.combine(group.reading, reading)
         texts = [t for t in (group.condition_text, condition_text) if t]
         condition = Condition(
