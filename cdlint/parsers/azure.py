@@ -1151,6 +1151,8 @@ class _Reader:
             step_when = when
             if raw.get("condition") is not None:
                 reading = azexpr.read_condition(raw["condition"])
+                if reading.events == frozenset():
+                    continue  # `condition: false`, often a template parameter turned off
                 step_when = reading.when if when == "on_success" else when
             allow = raw.get("continueOnError") is True or text(raw.get("continueOnError")).lower() == "true"
             common = {"name": label, "allow_failure": allow, "when": step_when, "platform": PLATFORM,

@@ -90,6 +90,10 @@ def finish_stage(stage: Stage, workspace: Workspace | None = None, extra_tags: I
         tags.add("env:ephemeral")
     if stage.reports:
         tags |= {f"report:{r}" for r in stage.reports}
+    # A stage that publishes test results ran tests, whatever the command that ran them
+    # looks like (`ninja test-targets`, a vendor script).
+    if "report:junit" in tags and "test" not in classify.kinds(tags):
+        tags.add("test")
     deploy_tags = {t for t in tags if t == "deploy" or t.startswith("deploy:")}
     if deploy_tags and deploy_tags <= _WEAK_DEPLOY and "test" in classify.kinds(tags):
         tags -= deploy_tags
