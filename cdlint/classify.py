@@ -855,6 +855,12 @@ def classify_task(task: str, inputs: Mapping[str, str] | None = None) -> frozens
     return frozenset(tags)
 
 
+def known_task(task: str) -> bool:
+    """Whether the tables say what an Azure task does (an empty entry: nothing to report)."""
+    name = task.partition("@")[0].lower()
+    return name in TASKS or name in TASK_COMMANDS
+
+
 def _task_command(task: str, key: str, value: str) -> str:
     # Maven's `goals` and Gradle's `tasks` are arguments of the tool, not commands.
     if task == "maven" and key in ("goals", "options"):

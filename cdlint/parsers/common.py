@@ -58,6 +58,8 @@ def make_step(
     # A name says what a step does only when nothing else does: an artifact upload called
     # "Publish drop" passes files along, a "Publish Test Results" step reports.
     known = {t for t in tags if not t.startswith(("version:", "image:"))}
+    if platform == "azure" and uses and classify.known_task(uses):
+        known.add(uses)  # CopyFiles named "Gather logs for publish" copies files
     if name and not known and not _SETUP_NAME.search(name):
         tags |= {t for t in classify.classify_name(name) if t.partition(":")[0] in classify.KINDS}
     return Step(
