@@ -239,3 +239,21 @@ def test_azure_tasks_are_classified(task: str, inputs: dict, tags: set) -> None:
 def test_manual_trigger(text: str, manual: bool) -> None:
     pipeline = azure.parse(text, "azure-pipelines.yml", Workspace())
     assert bool(pipeline.manual_triggers) is manual
+
+
+def test_values_a_person_picks_stay_open_inside_templates(tmp_path: Path) -> None:
+    (tmp_path / "deploy.yml").write_text(
+        "parameters:\n- name: env\n  type: string\njobs:\n"
+        "- ${{ if eq(parameters.env, 'production') }}:\n"
+        "  - deployment: Prod\n    environment: ${{ parameters.env }}\n"
+        "    strategy: {runOnce: {deploy: {steps: [{script: ./deploy.sh}]}}}\n"
+        "- ${{ else }}:\n  - job: Other\n    steps: [{script: echo}]\n"
+    )
+    text = (
+        "trigger: none\npr: none\nparameters:\n- name: target\n  values: [staging, production]\n  default: staging\n"
+        "jobs:\n- template: deploy.yml\n  parameters:\n    env: ${{ parameters.target }}\n"
+    )
+    pipeline = azure.parse(text, "azure-pipelines.yml", Workspace(tmp_path))
+    assert [s.id for s in pipeline.stages] == ["Prod", "Other"]
+    assert pipeline.stage("Prod").environment.tier == "production"
+    assert pipeline.stage("Other").condition.text == "${{ if not(eq(parameters.env, 'production')) }}"

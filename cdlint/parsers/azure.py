@@ -651,7 +651,7 @@ class _Reader:
                 name = text(spec["name"])
                 kind = text(spec.get("type") or "string").lower()
                 if name in given:
-                    value = _text_at(_coerce(given[name], kind), given.value_span(name))
+                    value = self.reopen(given[name]) or _text_at(_coerce(given[name], kind), given.value_span(name))
                 elif "default" in spec:
                     value = _text_at(_coerce(spec["default"], kind), spec.value_span("default"))
                 else:
@@ -663,8 +663,17 @@ class _Reader:
         for name, value in given.items():
             # Old-style (mapping) declarations take any parameter; typed ones were bound above.
             if text(name) not in params or not isinstance(declared, Seq):
-                params[text(name)] = _text_at(azexpr.plain(value), given.value_span(name))
+                params[text(name)] = self.reopen(value) or _text_at(azexpr.plain(value), given.value_span(name))
         return params
+
+    def reopen(self, value: Any) -> Unknown | None:
+        """A value the caller could not decide reaches the template as its expression text;
+        it stays undecided there (``${{ if }}`` on it keeps both branches)."""
+        whole = _WHOLE.match(value) if isinstance(value, str) and value.count("${{") == 1 else None
+        if whole is None:
+            return None
+        source = whole[1].strip()
+        return Unknown(source, self.choices.get(source, ()))
 
     def static_variables(self, value: Any) -> dict[str, Any]:
         """Variables the file defines with fixed values, by lowercase name."""
