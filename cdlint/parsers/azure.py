@@ -938,7 +938,8 @@ class _Reader:
                 groups.append(self.group(item, index, variables))
             partial = id(items) in self.expander.partial
         elif "jobs" in content or "steps" in content:
-            group = _Group("", content.span(), False, [], azexpr.Reading(), "", None, False)
+            where = content.key_span("jobs") if "jobs" in content else content.span()
+            group = _Group("", where, False, [], azexpr.Reading(), "", None, False)
             if "jobs" in content:
                 self.jobs(group, content.get("jobs"), variables)
             else:
@@ -986,7 +987,8 @@ class _Reader:
     def jobs(self, group: _Group, items: Any, variables: dict[str, Any], implicit: bool = False) -> None:
         if not isinstance(items, (list, Seq)):
             if items is not None:
-                self.problem("parse-error", group.span, f"stage '{group.id}' has no list of jobs")
+                where = f"stage '{group.id}'" if group.explicit else "the pipeline"
+                self.problem("parse-error", group.span, f"'jobs' of {where} must be a list of jobs")
             return
         seen: dict[str, int] = {}
         names: dict[str, list[str]] = {}
