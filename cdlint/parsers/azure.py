@@ -727,11 +727,13 @@ class _Reader:
         """The root-relative file a template reference names, or None (recorded as a problem
         or a reference) when cdlint cannot read it."""
         if not isinstance(ref, str) or not ref.strip() or "${{" in ref or "$(" in ref:
-            self.references.append(Reference("template", text(ref), span, "the template path is computed from values cdlint cannot resolve"))
+            reason = "the template path is computed from values cdlint cannot resolve"
+            self.references.append(Reference("template", text(ref), span, reason))
             return None
         path, _, alias = ref.strip().partition("@")
         if alias and alias != "self":
-            self.references.append(Reference("template", ref.strip(), span, f"template from {self.repository(alias)} is not fetched"))
+            reason = f"template from {self.repository(alias)} is not fetched"
+            self.references.append(Reference("template", ref.strip(), span, reason))
             return None
         if isinstance(base, _Remote) and alias != "self":
             reason = f"it is passed to a template from {self.repository(base.alias)}, where Azure looks it up; not fetched"
@@ -1124,7 +1126,8 @@ class _Reader:
             downloads = self.steps(item.get("steps"), "on_success", steps, produces, consumes, item.path)
             return steps, produces, consumes, downloads
         strategy = item.get("strategy")
-        hooks = next((strategy[k] for k in ("runOnce", "rolling", "canary") if isinstance(strategy, Map) and isinstance(strategy.get(k), Map)), None)
+        kinds = ("runOnce", "rolling", "canary")
+        hooks = next((strategy[k] for k in kinds if isinstance(strategy.get(k), Map)), None) if isinstance(strategy, Map) else None
         if hooks is None:
             return steps, produces, consumes, downloads
         for hook in _HOOKS:
@@ -1152,7 +1155,8 @@ class _Reader:
                 continue
             kind = next((k for k in _STEP_KINDS if k in raw), None)
             if kind is None:
-                self.problem("parse-error", raw.span(), "a step needs 'script', 'bash', 'pwsh', 'powershell', 'task' or another step keyword")
+                message = "a step needs 'script', 'bash', 'pwsh', 'powershell', 'task' or another step keyword"
+                self.problem("parse-error", raw.span(), message)
                 continue
             if kind == "template" or raw.get("enabled") is False or text(raw.get("enabled")).lower() == "false":
                 continue
@@ -1185,7 +1189,8 @@ class _Reader:
             where = raw.value_span(kind)
             if kind in ("publish", "upload"):
                 artifact = text(raw.get("artifact")) or "drop"
-                steps.append(make_step(span, uses="PublishPipelineArtifact", inputs=[("targetPath", text(value)), ("artifact", artifact)], **common))
+                inputs = [("targetPath", text(value)), ("artifact", artifact)]
+                steps.append(make_step(span, uses="PublishPipelineArtifact", inputs=inputs, **common))
                 produces.append(Artifact(artifact, where))
             elif kind in ("download", "downloadBuild"):
                 downloads = True
@@ -1194,7 +1199,8 @@ class _Reader:
                     continue
                 wanted = text(raw.get("artifact")) or "*"
                 origin = None if source.lower() == "current" else self.resources.get(source, source)
-                steps.append(make_step(span, uses="DownloadPipelineArtifact", inputs=[("source", source), ("artifact", wanted)], **common))
+                inputs = [("source", source), ("artifact", wanted)]
+                steps.append(make_step(span, uses="DownloadPipelineArtifact", inputs=inputs, **common))
                 consumes.append(Artifact(wanted, where, origin))
             else:
                 steps.append(make_step(span, uses=kind, inputs=[(kind, text(value))], **common))
@@ -1386,7 +1392,8 @@ def _inputs(declared: Any) -> list[Input]:
             ))
     elif isinstance(declared, Map):
         for name, default in declared.items():
-            found.append(Input(text(name), declared.key_span(name), default=None if isinstance(default, (Map, Seq)) else text(default)))
+            value = None if isinstance(default, (Map, Seq)) else text(default)
+            found.append(Input(text(name), declared.key_span(name), default=value))
     return found
 
 
