@@ -12,7 +12,7 @@ import click
 
 from cdlint import __version__
 
-FORMATS = ("text", "json", "sarif")
+FORMATS = ("text", "json", "sarif", "github", "codequality", "junit")
 FAIL_ON = ("error", "warning", "note", "never")
 _RANK = {"error": 3, "warning": 2, "note": 1}
 
