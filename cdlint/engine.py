@@ -27,7 +27,9 @@ from cdlint.yamlload import MAX_FILE_SIZE
 
 @dataclass(frozen=True)
 class Settings:
-    """How to run: which rules with which options and severities, how to read files."""
+    """How to run: which rules with which options and severities, how to read files,
+    and which files to leave out (``exclude``: gitignore-style patterns relative to each
+    root)."""
 
     rules: dict[str, Rule] | None = None
     severities: dict[str, str] = field(default_factory=dict)
@@ -36,15 +38,18 @@ class Settings:
     platform: str | None = None
     max_file_size: int = MAX_FILE_SIZE
     debug: bool = False
+    exclude: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class Target:
-    """One project to analyse: its root, its files, and how its paths are shown."""
+    """One project to analyse: its root, its files, how its paths are shown, and whether
+    its files were discovered (else named on the command line)."""
 
     root: Path
     files: tuple[tuple[str, str], ...]
     prefix: str = ""
+    discovered: bool = True
 
 
 def targets(paths: Sequence[str], platform: str | None = None, cwd: Path | None = None) -> list[Target]:
@@ -75,7 +80,7 @@ def targets(paths: Sequence[str], platform: str | None = None, cwd: Path | None 
         by_root.setdefault(root, []).append((rel, chosen))
     for root, listed in sorted(by_root.items()):
         prefix = "" if root == cwd else _display(os.path.relpath(root, cwd))
-        found.append(Target(root, tuple(sorted(set(listed))), prefix))
+        found.append(Target(root, tuple(sorted(set(listed))), prefix, discovered=False))
     return found
 
 
@@ -108,9 +113,14 @@ def _fallback_platform(rel: str) -> str:
 def check(paths: Sequence[str], settings: Settings | None = None) -> Report:
     """Analyse the pipelines under ``paths`` and return the Report."""
     settings = settings or Settings()
+    return check_targets(targets(paths, settings.platform), settings)
+
+
+def check_targets(selected: Sequence[Target], settings: Settings) -> Report:
+    """Analyse the projects ``selected`` (see :func:`targets`) and return the Report."""
     rules = settings.rules if settings.rules is not None else load_rules()
     projects, findings, files, errors, sources = [], [], [], [], {}
-    for target in targets(paths, settings.platform):
+    for target in exclude(selected, settings.exclude):
         workspace = Workspace(target.root, settings.tiers, settings.max_file_size)
         project, found, problems = analyse(target, rules, settings, workspace)
         projects.append(project)
@@ -123,6 +133,20 @@ def check(paths: Sequence[str], settings: Settings | None = None) -> Report:
     return Report(
         tuple(findings), tuple(rules.values()), tuple(sorted(set(files))), tuple(projects), tuple(errors), sources
     )
+
+
+def exclude(found: Sequence[Target], patterns: Sequence[str]) -> list[Target]:
+    """``found`` without the discovered files matching the gitignore-style ``patterns``
+    (relative to each root). Files named on the command line are checked all the same."""
+    if not patterns or all(not t.discovered for t in found):
+        return list(found)
+    import pathspec
+
+    try:
+        spec = pathspec.GitIgnoreSpec.from_lines(patterns)
+    except ValueError as e:  # pathspec's error for a pattern it cannot compile
+        raise ConfigError(f"exclude: {e}") from None
+    return [replace(t, files=tuple(f for f in t.files if not spec.match_file(f[0]))) if t.discovered else t for t in found]
 
 
 def analyse(
