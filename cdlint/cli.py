@@ -73,8 +73,11 @@ def main() -> None:
               help="Read every file as this platform instead of detecting it.")
 @click.option("--production-env", multiple=True, metavar="REGEX",
               help="Environment names matching REGEX are production (repeatable).")
+@click.option("--require-reason", is_flag=True, help="Report ignore comments that give no reason (invalid-ignore).")
+@click.option("--no-ignores", is_flag=True, help="Report everything, as if there were no ignore comments (an audit).")
 @click.option("--debug", is_flag=True, help="Print internal tracebacks to stderr.")
-def check(paths, format_, output, config_file, fail_on, platform, production_env, debug) -> None:
+def check(paths, format_, output, config_file, fail_on, platform, production_env, require_reason, no_ignores,
+          debug) -> None:
     """Check the pipelines under PATHS (default: the current directory)."""
     from cdlint.engine import Settings, check_targets, targets
     from cdlint.errors import ConfigError
@@ -93,6 +96,8 @@ def check(paths, format_, output, config_file, fail_on, platform, production_env
             platform=platform,
             debug=debug,
             exclude=config.exclude,
+            ignores=not no_ignores,
+            require_reason=require_reason or config.require_reason,
         )
         report = check_targets(found, settings)
     except ConfigError as e:

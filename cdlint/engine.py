@@ -8,8 +8,9 @@ from __future__ import annotations
 import os
 import posixpath
 import traceback
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -28,8 +29,8 @@ from cdlint.yamlload import MAX_FILE_SIZE
 @dataclass(frozen=True)
 class Settings:
     """How to run: which rules with which options and severities, how to read files,
-    and which files to leave out (``exclude``: gitignore-style patterns relative to each
-    root)."""
+    which files to leave out (``exclude``: gitignore-style patterns relative to each
+    root), and whether ignore comments apply."""
 
     rules: dict[str, Rule] | None = None
     severities: dict[str, str] = field(default_factory=dict)
@@ -39,6 +40,9 @@ class Settings:
     max_file_size: int = MAX_FILE_SIZE
     debug: bool = False
     exclude: tuple[str, ...] = ()
+    ignores: bool = True
+    require_reason: bool = False
+    today: date | None = None
 
 
 @dataclass(frozen=True)
@@ -155,7 +159,7 @@ def analyse(
     workspace = workspace or Workspace(target.root, settings.tiers, settings.max_file_size)
     project = build_project(".", target.files, workspace, settings.debug)
     findings, errors = run_rules(project, rules, settings)
-    return project, findings, errors
+    return project, suppress(findings, workspace.texts, rules, settings), errors
 
 
 def run_rules(project: Project, rules: dict[str, Rule], settings: Settings) -> tuple[list[Finding], list[str]]:
@@ -164,15 +168,40 @@ def run_rules(project: Project, rules: dict[str, Rule], settings: Settings) -> t
     errors: list[str] = []
     for rule in rules.values():
         options = {**rule.defaults(), **settings.options.get(rule.id, {})}
-        severity = settings.severities.get(rule.id, rule.severity)
         try:
             for finding in rule.check(project, options):
-                findings.append(replace(finding, rule=rule.id, severity=severity, practice=rule.practice))
+                findings.append(stamp(finding, rule, settings))
         except Exception as e:  # one failing rule must not hide the others' findings
             if settings.debug:
                 traceback.print_exc()
             errors.append(f"rule '{rule.id}' failed: {type(e).__name__}: {e}")
     return _dedupe(findings), errors
+
+
+def stamp(finding: Finding, rule: Rule, settings: Settings) -> Finding:
+    """``finding`` with the id, configured severity and practice of ``rule``."""
+    severity = settings.severities.get(rule.id, rule.severity)
+    return replace(finding, rule=rule.id, severity=severity, practice=rule.practice)
+
+
+def suppress(findings: list[Finding], texts: Mapping[str, str], rules: dict[str, Rule], settings: Settings) -> list[Finding]:
+    """Apply the ignore comments of the files read (``texts``), adding the findings of
+    ``unused-ignore`` and ``invalid-ignore`` when those rules are selected."""
+    if not settings.ignores or not rules or not any("cdlint" in text for text in texts.values()):
+        return findings
+    from cdlint import suppress as suppression
+
+    ignores = suppression.scan_all(texts)
+    if not ignores:
+        return findings
+    known = set(rules) | suppression.META
+    if any(r not in known for i in ignores for r in i.rules):
+        known |= set(load_rules(warn=lambda message: None))
+    ran = set(rules) - suppression.META
+    today = settings.today or date.today()
+    kept, meta = suppression.apply(findings, ignores, ran, known, today, settings.require_reason)
+    kept.extend(stamp(f, rules[f.rule], settings) for f in meta if f.rule in rules)
+    return sorted(kept, key=lambda f: f.sort_key)
 
 
 def _dedupe(findings: Iterable[Finding]) -> list[Finding]:

@@ -175,6 +175,7 @@ def test_presets_are_valid_and_strict_is_stricter() -> None:
     assert recommended.select(RULES) == RULES and recommended.severities() == {} and recommended.fail_on == "error"
     assert strict.fail_on == "warning" and strict.require_reason
     assert strict.severities()["deploy-rebuilds-artifact"] == "error"
+    assert strict.severities()["unused-ignore"] == "warning"
     assert strict.files == (str(_preset_file("strict")), "preset 'recommended'")
 
 
