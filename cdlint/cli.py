@@ -75,9 +75,13 @@ def main() -> None:
               help="Environment names matching REGEX are production (repeatable).")
 @click.option("--require-reason", is_flag=True, help="Report ignore comments that give no reason (invalid-ignore).")
 @click.option("--no-ignores", is_flag=True, help="Report everything, as if there were no ignore comments (an audit).")
+@click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Report only findings not recorded in the baseline FILE.")
+@click.option("--write-baseline", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Record the current findings in FILE (a baseline) and exit with 0.")
 @click.option("--debug", is_flag=True, help="Print internal tracebacks to stderr.")
 def check(paths, format_, output, config_file, fail_on, platform, production_env, require_reason, no_ignores,
-          debug) -> None:
+          baseline_file, write_baseline, debug) -> None:
     """Check the pipelines under PATHS (default: the current directory)."""
     from cdlint.engine import Settings, check_targets, targets
     from cdlint.errors import ConfigError
@@ -88,6 +92,11 @@ def check(paths, format_, output, config_file, fail_on, platform, production_env
         found = targets(list(paths) or ["."], platform)
         registry = load_rules()
         config = _config(config_file, [t.root for t in found], registry)
+        baseline = None
+        if not write_baseline and (baseline_file or config.baseline):
+            from cdlint.baseline import load
+
+            baseline = load(baseline_file or config.baseline)
         settings = Settings(
             rules=config.select(registry),
             severities=config.severities(),
@@ -98,13 +107,25 @@ def check(paths, format_, output, config_file, fail_on, platform, production_env
             exclude=config.exclude,
             ignores=not no_ignores,
             require_reason=require_reason or config.require_reason,
+            baseline=baseline,
         )
         report = check_targets(found, settings)
     except ConfigError as e:
         _fail(str(e))
     for error in report.errors:
         click.echo(f"cdlint: {error}", err=True)
+    if write_baseline:
+        from cdlint.baseline import render
+
+        _write(render(report.findings), write_baseline)
+        count = len(report.findings)
+        click.echo(f"cdlint: recorded {count} finding{'s' * (count != 1)} in {write_baseline}", err=True)
+        sys.exit(0)
     _write(FORMATTERS[format_](report), output)
+    if report.baselined:
+        n = report.baselined
+        shown = f"{n} finding{'s' * (n != 1)} recorded in the baseline {'is' if n == 1 else 'are'} not shown"
+        click.echo(f"cdlint: {shown}", err=True)
     threshold = _RANK.get(fail_on or config.fail_on or "error", 99)
     failed = any(_RANK[f.severity] >= threshold for f in report.findings)
     sys.exit(1 if failed else 0)

@@ -30,7 +30,7 @@ from cdlint.yamlload import MAX_FILE_SIZE
 class Settings:
     """How to run: which rules with which options and severities, how to read files,
     which files to leave out (``exclude``: gitignore-style patterns relative to each
-    root), and whether ignore comments apply."""
+    root), whether ignore comments apply, and the baseline (fingerprint → count)."""
 
     rules: dict[str, Rule] | None = None
     severities: dict[str, str] = field(default_factory=dict)
@@ -43,6 +43,7 @@ class Settings:
     ignores: bool = True
     require_reason: bool = False
     today: date | None = None
+    baseline: Mapping[str, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -134,8 +135,14 @@ def check_targets(selected: Sequence[Target], settings: Settings) -> Report:
         for pipeline in project.pipelines:
             files.append((_join(target.prefix, pipeline.path), pipeline.platform))
     findings.sort(key=lambda f: f.sort_key)
+    hidden = 0
+    if settings.baseline is not None:
+        from cdlint.baseline import subtract
+
+        findings, hidden = subtract(findings, settings.baseline)
     return Report(
-        tuple(findings), tuple(rules.values()), tuple(sorted(set(files))), tuple(projects), tuple(errors), sources
+        tuple(findings), tuple(rules.values()), tuple(sorted(set(files))), tuple(projects), tuple(errors), sources,
+        baselined=hidden,
     )
 
 
