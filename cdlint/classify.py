@@ -255,6 +255,7 @@ COMMANDS: dict[str, list[str]] = {
         r"gsutil\b.*\s(?:cp|rsync)\b.*gs://",
         r"doctl\s+apps\s+(?:create-deployment|update)\b",
         r"cf\s+push\b",
+        r"azd\s+(?:deploy|up)\b",
     ],
     "deploy:serverless": [
         r"(?:serverless|sls)\s+deploy\b",
@@ -352,6 +353,7 @@ COMMANDS: dict[str, list[str]] = {
         r"(?:cdk|sam)\s+deploy\b",
         r"aws\s+cloudformation\s+(?:deploy|create-stack|update-stack)\b",
         r"az\s+deployment\s+(?:group|sub|mg|tenant)\s+create\b",
+        r"azd\s+(?:provision|up)\b",
     ],
     "iac": [
         r"(?:terraform|tofu|terragrunt|pulumi|cdk|bicep|cdktf|crossplane)\b",
@@ -559,6 +561,13 @@ TASKS: dict[str, str] = {
     "publishbuildartifacts": "artifact:upload",
     "downloadpipelineartifact": "artifact:download",
     "downloadbuildartifacts": "artifact:download",
+    "1es.publishpipelineartifact": "artifact:upload",
+    "1es.publishbuildartifacts": "artifact:upload",
+    "1es.downloadpipelineartifact": "artifact:download",
+    "dotnetcorecli": "build:compile",
+    "cmake": "build:compile",
+    "xamarinandroid": "build:compile",
+    "xamarinios": "build:compile",
     "vsbuild": "build:compile",
     "msbuild": "build:compile",
     "xcode": "build:compile",
@@ -581,6 +590,8 @@ TASKS: dict[str, str] = {
     "azurewebappcontainer": "deploy:cloud",
     "azurecontainerapps": "deploy:cloud",
     "azurestaticwebapp": "deploy:cloud",
+    "azurefilecopy": "deploy:cloud",
+    "appcenterdistribute": "deploy:cloud",
     "azureappservicemanage": "deploy:cloud",
     "azurespringcloud": "deploy:cloud",
     "azureresourcemanagertemplatedeployment": "deploy:cloud provision:terraform iac",
@@ -615,6 +626,7 @@ TASKS: dict[str, str] = {
     "sonarcloudanalyze": "scan:sast",
     "sonarqubeprepare": "scan:sast",
     "sonarcloudprepare": "scan:sast",
+    "microsoftsecuritydevops": "scan:sast",
     "codeqlinit": "scan:sast",
     "codeql3000init": "scan:sast",
     "codeql3000finalize": "scan:sast",
@@ -635,10 +647,28 @@ TASKS: dict[str, str] = {
     "usedotnet": "",
     "usenode": "",
     "usepythonversion": "",
+    "npm": "",
+    "universalpackages": "",
+    "azurecli": "",
+    "azurepowershell": "",
+    "azurekeyvault": "",
+    "archivefiles": "",
+    "copyfiles": "",
+    "nodetool": "",
+    "terraforminstaller": "",
+    "kubectlinstaller": "",
+    "helminstaller": "",
 }
 
+TASK_SCRIPT_INPUTS = (
+    "script", "inlinescript", "inline", "commands", "filepath", "scriptpath", "arguments", "goals", "tasks",
+    "custom", "customcommand", "options",
+)
+
+# The key "" is what a task does when the input is absent (its default command).
 TASK_COMMANDS: dict[str, dict[str, str]] = {
     "dotnetcorecli": {
+        "": "build:compile",
         "build": "build:compile",
         "publish": "build:package",
         "pack": "build:package",
@@ -647,17 +677,31 @@ TASK_COMMANDS: dict[str, dict[str, str]] = {
         "restore": "",
         "run": "",
     },
-    "docker": {"build": "build:docker", "push": "publish:image", "buildandpush": "build:docker publish:image"},
-    "nugetcommand": {"push": "publish:package", "pack": "build:package"},
+    "docker": {
+        "": "build:docker publish:image", "build": "build:docker", "push": "publish:image",
+        "buildandpush": "build:docker publish:image", "login": "", "logout": "", "start": "", "stop": "",
+    },
+    "dockercompose": {
+        "build services": "build:docker", "push services": "publish:image", "run services": "env:up",
+        "run a specific service": "env:up", "lock services": "", "combine configuration": "",
+        "write service image digests": "",
+    },
+    "nugetcommand": {"": "", "restore": "", "push": "publish:package", "pack": "build:package"},
     "nuget": {"push": "publish:package", "pack": "build:package"},
-    "npm": {"publish": "publish:package", "ci": "", "install": ""},
-    "kubernetesmanifest": {"deploy": "deploy:kubectl", "bake": "build:package", "reject": "rollback:kubectl", "delete": "teardown", "promote": "deploy:kubectl"},
+    "npm": {"": "", "publish": "publish:package", "ci": "", "install": ""},
+    "universalpackages": {"": "", "download": "", "publish": "publish:package"},
+    "githubrelease": {"": "publish:package", "create": "publish:package", "edit": "publish:package", "delete": ""},
+    "kubernetesmanifest": {
+        "": "deploy:kubectl", "deploy": "deploy:kubectl", "bake": "build:package", "reject": "rollback:kubectl",
+        "delete": "teardown", "promote": "deploy:kubectl", "patch": "deploy:kubectl", "scale": "deploy:kubectl",
+        "createsecret": "",
+    },
     "kubernetes": {"apply": "deploy:kubectl", "set": "deploy:kubectl", "rollout": "deploy:kubectl", "delete": "teardown", "get": "", "login": ""},
-    "helmdeploy": {"upgrade": "deploy:helm", "install": "deploy:helm", "rollback": "rollback:helm", "delete": "teardown", "package": "build:package", "push": "publish:package", "lint": "scan:lint", "init": "", "login": "", "logout": ""},
-    "terraformtaskv1": {"apply": "deploy:terraform provision:terraform", "destroy": "teardown", "plan": "", "init": "", "validate": "scan:iac"},
-    "terraformtaskv2": {"apply": "deploy:terraform provision:terraform", "destroy": "teardown", "plan": "", "init": "", "validate": "scan:iac"},
-    "terraformtaskv3": {"apply": "deploy:terraform provision:terraform", "destroy": "teardown", "plan": "", "init": "", "validate": "scan:iac"},
-    "terraformtaskv4": {"apply": "deploy:terraform provision:terraform", "destroy": "teardown", "plan": "", "init": "", "validate": "scan:iac"},
+    "helmdeploy": {"": "", "ls": "", "save": "", "upgrade": "deploy:helm", "install": "deploy:helm", "rollback": "rollback:helm", "delete": "teardown", "package": "build:package", "push": "publish:package", "lint": "scan:lint", "init": "", "login": "", "logout": ""},
+    "terraformtaskv1": {"": "", "apply": "deploy:terraform provision:terraform", "destroy": "teardown", "plan": "", "init": "", "validate": "scan:iac"},
+    "terraformtaskv2": {"": "", "apply": "deploy:terraform provision:terraform", "destroy": "teardown", "plan": "", "init": "", "validate": "scan:iac"},
+    "terraformtaskv3": {"": "", "apply": "deploy:terraform provision:terraform", "destroy": "teardown", "plan": "", "init": "", "validate": "scan:iac"},
+    "terraformtaskv4": {"": "", "apply": "deploy:terraform provision:terraform", "destroy": "teardown", "plan": "", "init": "", "validate": "scan:iac"},
     "terraform": {"apply": "deploy:terraform provision:terraform", "destroy": "teardown", "plan": "", "init": "", "validate": "scan:iac"},
     "terraformcli": {"apply": "deploy:terraform provision:terraform", "destroy": "teardown", "plan": "", "init": "", "validate": "scan:iac"},
     "azureappservicemanage": {"swap slots": "deploy:cloud strategy:blue-green"},
@@ -991,12 +1035,20 @@ def classify_task(task: str, inputs: Mapping[str, str] | None = None) -> frozens
         command = str(inputs.get("command", inputs.get("action", ""))).lower()
         if command in commands_for:
             tags = _split(commands_for[command]) | {t for t in tags if not t.startswith(("build", "deploy"))}
-    for key in ("script", "inlinescript", "arguments", "goals", "tasks", "custom", "customcommand", "command", "options"):
+    # Inputs that hold shell commands or script files. `command` names a sub-command of the
+    # task (DotNetCoreCLI `build`, Docker `push`), read through TASK_COMMANDS, not a shell line.
+    for key in TASK_SCRIPT_INPUTS:
         value = inputs.get(key)
         if isinstance(value, str):
             tags |= classify_command(_task_command(name, key, value))
     tags |= _input_tags(TASK_INPUTS, name, inputs)
     return frozenset(tags)
+
+
+def known_task(task: str) -> bool:
+    """Whether the tables say what an Azure task does (an empty entry: nothing to report)."""
+    name = task.partition("@")[0].lower()
+    return name in TASKS or name in TASK_COMMANDS
 
 
 def _task_command(task: str, key: str, value: str) -> str:
@@ -1049,6 +1101,7 @@ def kinds(tags: Iterable[str]) -> frozenset[str]:
     return frozenset(k for k in (t.partition(":")[0] for t in tags) if k in KINDS)
 
 
+_CAMEL = re.compile(r"([a-z0-9])([A-Z])")
 _DYNAMIC = re.compile(r"\$\{\{|\$\{|\$\(|\$\[\[|\$[A-Za-z_]|\{\{|%\{")
 
 
@@ -1068,9 +1121,10 @@ class Tiers:
             if pattern.search(name):
                 return tier
         static = _DYNAMIC.split(name)[0] if is_dynamic(name) else name
-        lowered = static.lower()
-        if not lowered.strip():
-            lowered = name.lower()
+        if not static.strip():
+            static = name
+        # Identifiers such as Azure job names are camelCase: DeployProd, PreProdWestEurope.
+        lowered = _CAMEL.sub(r"\1-\2", static).lower()
         for tier, pattern in _tables()[2]:
             if pattern.search(lowered):
                 return tier

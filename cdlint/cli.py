@@ -12,7 +12,7 @@ import click
 
 from cdlint import __version__
 
-FORMATS = ("text", "json", "sarif")
+FORMATS = ("text", "json", "sarif", "github", "codequality", "junit")
 FAIL_ON = ("error", "warning", "note", "never")
 _RANK = {"error": 3, "warning": 2, "note": 1}
 
@@ -26,14 +26,16 @@ def _write(text: str, output: str | None) -> None:
 
 
 def _fail(message: str) -> None:
-    click.echo(f"cdlint: {message}", err=True)
+    for line in message.splitlines() or [""]:
+        click.echo(f"cdlint: {line}", err=True)
     sys.exit(2)
 
 
-def _tiers(production_env: tuple[str, ...]):
+def _tiers(production_env: tuple[str, ...], configured: list[tuple[str, str]] = ()):
+    """Tier inference with the command line's production names first, then the configuration's."""
     from cdlint.classify import DEFAULT_TIERS, Tiers
 
-    if not production_env:
+    if not production_env and not configured:
         return DEFAULT_TIERS
     import re
 
@@ -42,7 +44,15 @@ def _tiers(production_env: tuple[str, ...]):
             re.compile(pattern)
         except re.error as e:
             _fail(f"--production-env {pattern!r} is not a regular expression: {e}")
-    return Tiers([("production", p) for p in production_env])
+    return Tiers([*(("production", p) for p in production_env), *configured])
+
+
+def _config(config_file: str | None, roots, registry):
+    """The configuration: ``--config FILE``, else the one found at the scanned roots, else the defaults."""
+    from cdlint import config
+
+    path = config_file or config.find(roots)
+    return config.load(path, registry) if path else config.Config()
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -55,30 +65,116 @@ def main() -> None:
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--format", "format_", type=click.Choice(FORMATS), default="text", show_default=True, help="Output format.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report to a file instead of stdout.")
-@click.option("--fail-on", type=click.Choice(FAIL_ON), default="error", show_default=True,
-              help="Exit with 1 when a finding has at least this severity.")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Read the configuration from FILE instead of .cdlint.yaml or pyproject.toml at the scanned root.")
+@click.option("--fail-on", type=click.Choice(FAIL_ON),
+              help="Exit with 1 when a finding has at least this severity.  [default: the configuration's, else error]")
 @click.option("--platform", type=click.Choice(("github", "gitlab", "azure", "jenkins")),
               help="Read every file as this platform instead of detecting it.")
 @click.option("--production-env", multiple=True, metavar="REGEX",
               help="Environment names matching REGEX are production (repeatable).")
+@click.option("--require-reason", is_flag=True, help="Report ignore comments that give no reason (invalid-ignore).")
+@click.option("--no-ignores", is_flag=True, help="Report everything, as if there were no ignore comments (an audit).")
+@click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Report only findings not recorded in the baseline FILE.")
+@click.option("--write-baseline", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Record the current findings in FILE (a baseline) and exit with 0.")
 @click.option("--debug", is_flag=True, help="Print internal tracebacks to stderr.")
-def check(paths, format_, output, fail_on, platform, production_env, debug) -> None:
+def check(paths, format_, output, config_file, fail_on, platform, production_env, require_reason, no_ignores,
+          baseline_file, write_baseline, debug) -> None:
     """Check the pipelines under PATHS (default: the current directory)."""
-    from cdlint.engine import Settings, check as run
+    from cdlint.engine import Settings, check_targets, targets
     from cdlint.errors import ConfigError
     from cdlint.formatters import FORMATTERS
+    from cdlint.rule import load_rules
 
-    settings = Settings(platform=platform, tiers=_tiers(production_env), debug=debug)
     try:
-        report = run(list(paths) or ["."], settings)
+        found = targets(list(paths) or ["."], platform)
+        registry = load_rules()
+        config = _config(config_file, [t.root for t in found], registry)
+        baseline = None
+        if not write_baseline and (baseline_file or config.baseline):
+            from cdlint.baseline import load
+
+            baseline = load(baseline_file or config.baseline)
+        settings = Settings(
+            rules=config.select(registry),
+            severities=config.severities(),
+            options=config.options(),
+            tiers=_tiers(production_env, config.tiers()),
+            platform=platform,
+            debug=debug,
+            exclude=config.exclude,
+            ignores=not no_ignores,
+            require_reason=require_reason or config.require_reason,
+            baseline=baseline,
+        )
+        report = check_targets(found, settings)
     except ConfigError as e:
         _fail(str(e))
-    _write(FORMATTERS[format_](report), output)
     for error in report.errors:
         click.echo(f"cdlint: {error}", err=True)
-    threshold = _RANK.get(fail_on, 99)
+    if write_baseline:
+        from cdlint.baseline import render
+
+        _write(render(report.findings), write_baseline)
+        count = len(report.findings)
+        click.echo(f"cdlint: recorded {count} finding{'s' * (count != 1)} in {write_baseline}", err=True)
+        sys.exit(0)
+    _write(FORMATTERS[format_](report), output)
+    if report.baselined:
+        n = report.baselined
+        shown = f"{n} finding{'s' * (n != 1)} recorded in the baseline {'is' if n == 1 else 'are'} not shown"
+        click.echo(f"cdlint: {shown}", err=True)
+    threshold = _RANK.get(fail_on or config.fail_on or "error", 99)
     failed = any(_RANK[f.severity] >= threshold for f in report.findings)
     sys.exit(1 if failed else 0)
+
+
+@main.command()
+@click.argument("path", default=".", type=click.Path(file_okay=False))
+@click.option("--force", is_flag=True, help="Overwrite an existing configuration file.")
+def init(path: str, force: bool) -> None:
+    """Write a commented starter configuration, .cdlint.yaml, in PATH (default: the current directory)."""
+    from pathlib import Path
+
+    from cdlint import config
+    from cdlint.rule import load_rules
+
+    folder = Path(path)
+    if not folder.is_dir():
+        _fail(f"no such directory: {path}")
+    existing = [folder / name for name in config.CONFIG_FILES if (folder / name).exists()]
+    if existing and not force:
+        _fail(f"{existing[0]} exists; use --force to overwrite it")
+    target = existing[0] if existing else folder / config.CONFIG_FILES[0]
+    _write(config.starter(load_rules()), str(target))
+    click.echo(f"wrote {target}")
+
+
+@main.command("config")
+@click.argument("path", default=".", type=click.Path(exists=True, file_okay=False))
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Read the configuration from FILE instead of the one found in PATH.")
+@click.option("--schema", is_flag=True, help="Print the configuration's JSON Schema, with every rule's options, instead.")
+def config_command(path: str, config_file: str | None, schema: bool) -> None:
+    """Print the configuration in effect for PATH, with the defaults of every rule."""
+    import json
+    from pathlib import Path
+
+    from cdlint import config
+    from cdlint.errors import ConfigError
+    from cdlint.rule import load_rules
+
+    registry = load_rules()
+    if schema:
+        click.echo(json.dumps(config.schema(registry), indent=2))
+        return
+    try:
+        loaded = _config(config_file, [Path(path)], registry)
+    except ConfigError as e:
+        _fail(str(e))
+    click.echo(config.render(loaded, registry), nl=False)
 
 
 @main.command()

@@ -8,8 +8,9 @@ from __future__ import annotations
 import os
 import posixpath
 import traceback
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,9 @@ from cdlint.yamlload import MAX_FILE_SIZE
 
 @dataclass(frozen=True)
 class Settings:
-    """How to run: which rules with which options and severities, how to read files."""
+    """How to run: which rules with which options and severities, how to read files,
+    which files to leave out (``exclude``: gitignore-style patterns relative to each
+    root), whether ignore comments apply, and the baseline (fingerprint → count)."""
 
     rules: dict[str, Rule] | None = None
     severities: dict[str, str] = field(default_factory=dict)
@@ -36,15 +39,22 @@ class Settings:
     platform: str | None = None
     max_file_size: int = MAX_FILE_SIZE
     debug: bool = False
+    exclude: tuple[str, ...] = ()
+    ignores: bool = True
+    require_reason: bool = False
+    today: date | None = None
+    baseline: Mapping[str, int] | None = None
 
 
 @dataclass(frozen=True)
 class Target:
-    """One project to analyse: its root, its files, and how its paths are shown."""
+    """One project to analyse: its root, its files, how its paths are shown, and whether
+    its files were discovered (else named on the command line)."""
 
     root: Path
     files: tuple[tuple[str, str], ...]
     prefix: str = ""
+    discovered: bool = True
 
 
 def targets(paths: Sequence[str], platform: str | None = None, cwd: Path | None = None) -> list[Target]:
@@ -75,7 +85,7 @@ def targets(paths: Sequence[str], platform: str | None = None, cwd: Path | None 
         by_root.setdefault(root, []).append((rel, chosen))
     for root, listed in sorted(by_root.items()):
         prefix = "" if root == cwd else _display(os.path.relpath(root, cwd))
-        found.append(Target(root, tuple(sorted(set(listed))), prefix))
+        found.append(Target(root, tuple(sorted(set(listed))), prefix, discovered=False))
     return found
 
 
@@ -108,9 +118,14 @@ def _fallback_platform(rel: str) -> str:
 def check(paths: Sequence[str], settings: Settings | None = None) -> Report:
     """Analyse the pipelines under ``paths`` and return the Report."""
     settings = settings or Settings()
+    return check_targets(targets(paths, settings.platform), settings)
+
+
+def check_targets(selected: Sequence[Target], settings: Settings) -> Report:
+    """Analyse the projects ``selected`` (see :func:`targets`) and return the Report."""
     rules = settings.rules if settings.rules is not None else load_rules()
     projects, findings, files, errors, sources = [], [], [], [], {}
-    for target in targets(paths, settings.platform):
+    for target in exclude(selected, settings.exclude):
         workspace = Workspace(target.root, settings.tiers, settings.max_file_size)
         project, found, problems = analyse(target, rules, settings, workspace)
         projects.append(project)
@@ -120,9 +135,29 @@ def check(paths: Sequence[str], settings: Settings | None = None) -> Report:
         for pipeline in project.pipelines:
             files.append((_join(target.prefix, pipeline.path), pipeline.platform))
     findings.sort(key=lambda f: f.sort_key)
+    hidden = 0
+    if settings.baseline is not None:
+        from cdlint.baseline import subtract
+
+        findings, hidden = subtract(findings, settings.baseline)
     return Report(
-        tuple(findings), tuple(rules.values()), tuple(sorted(set(files))), tuple(projects), tuple(errors), sources
+        tuple(findings), tuple(rules.values()), tuple(sorted(set(files))), tuple(projects), tuple(errors), sources,
+        baselined=hidden,
     )
+
+
+def exclude(found: Sequence[Target], patterns: Sequence[str]) -> list[Target]:
+    """``found`` without the discovered files matching the gitignore-style ``patterns``
+    (relative to each root). Files named on the command line are checked all the same."""
+    if not patterns or all(not t.discovered for t in found):
+        return list(found)
+    import pathspec
+
+    try:
+        spec = pathspec.GitIgnoreSpec.from_lines(patterns)
+    except ValueError as e:  # pathspec's error for a pattern it cannot compile
+        raise ConfigError(f"exclude: {e}") from None
+    return [replace(t, files=tuple(f for f in t.files if not spec.match_file(f[0]))) if t.discovered else t for t in found]
 
 
 def analyse(
@@ -131,7 +166,7 @@ def analyse(
     workspace = workspace or Workspace(target.root, settings.tiers, settings.max_file_size)
     project = build_project(".", target.files, workspace, settings.debug)
     findings, errors = run_rules(project, rules, settings)
-    return project, findings, errors
+    return project, suppress(findings, workspace.texts, rules, settings), errors
 
 
 def run_rules(project: Project, rules: dict[str, Rule], settings: Settings) -> tuple[list[Finding], list[str]]:
@@ -140,15 +175,40 @@ def run_rules(project: Project, rules: dict[str, Rule], settings: Settings) -> t
     errors: list[str] = []
     for rule in rules.values():
         options = {**rule.defaults(), **settings.options.get(rule.id, {})}
-        severity = settings.severities.get(rule.id, rule.severity)
         try:
             for finding in rule.check(project, options):
-                findings.append(replace(finding, rule=rule.id, severity=severity, practice=rule.practice))
+                findings.append(stamp(finding, rule, settings))
         except Exception as e:  # one failing rule must not hide the others' findings
             if settings.debug:
                 traceback.print_exc()
             errors.append(f"rule '{rule.id}' failed: {type(e).__name__}: {e}")
     return _dedupe(findings), errors
+
+
+def stamp(finding: Finding, rule: Rule, settings: Settings) -> Finding:
+    """``finding`` with the id, configured severity and practice of ``rule``."""
+    severity = settings.severities.get(rule.id, rule.severity)
+    return replace(finding, rule=rule.id, severity=severity, practice=rule.practice)
+
+
+def suppress(findings: list[Finding], texts: Mapping[str, str], rules: dict[str, Rule], settings: Settings) -> list[Finding]:
+    """Apply the ignore comments of the files read (``texts``), adding the findings of
+    ``unused-ignore`` and ``invalid-ignore`` when those rules are selected."""
+    if not settings.ignores or not rules or not any("cdlint" in text for text in texts.values()):
+        return findings
+    from cdlint import suppress as suppression
+
+    ignores = suppression.scan_all(texts)
+    if not ignores:
+        return findings
+    known = set(rules) | suppression.META
+    if any(r not in known for i in ignores for r in i.rules):
+        known |= set(load_rules(warn=lambda message: None))
+    ran = set(rules) - suppression.META
+    today = settings.today or date.today()
+    kept, meta = suppression.apply(findings, ignores, ran, known, today, settings.require_reason)
+    kept.extend(stamp(f, rules[f.rule], settings) for f in meta if f.rule in rules)
+    return sorted(kept, key=lambda f: f.sort_key)
 
 
 def _dedupe(findings: Iterable[Finding]) -> list[Finding]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -51,6 +52,20 @@ class Finding:
 
 
 _NUMBERS = re.compile(r"(?<=[:\s(])\d+\b")
+
+
+def distinct_fingerprints(findings: Iterable[Finding]) -> list[str]:
+    """Each finding's fingerprint, made unique within the list for formats that key results by
+    it (SARIF, GitLab Code Quality): the n-th repeat of a fingerprint (the same reference used
+    by several jobs, say) gets the hash of ``fingerprint:n``."""
+    seen: dict[str, int] = {}
+    unique = []
+    for finding in findings:
+        fingerprint = finding.fingerprint
+        repeat = seen.get(fingerprint, 0)
+        seen[fingerprint] = repeat + 1
+        unique.append(hashlib.sha256(f"{fingerprint}:{repeat}".encode()).hexdigest()[:32] if repeat else fingerprint)
+    return unique
 
 
 def path_evidence(hops: list[Hop]) -> tuple[Evidence, ...]:

@@ -41,7 +41,7 @@ def parse_file(path: str, platform: str, workspace: Workspace, debug: bool = Fal
 
 def build_project(root: str, files: Iterable[tuple[str, str]], workspace: Workspace, debug: bool = False) -> Project:
     """Parse ``files`` (``(path, platform)``) and link the pipelines into one Project."""
-    pipelines = {path: parse_file(path, platform, workspace, debug) for path, platform in files}
+    pipelines = _without_templates({path: parse_file(path, platform, workspace, debug) for path, platform in files})
     links: list[Edge] = []
     pending = [s for p in list(pipelines.values()) for s in p.stages if s.calls]
     while pending:
@@ -60,6 +60,24 @@ def build_project(root: str, files: Iterable[tuple[str, str]], workspace: Worksp
         links.extend(_upstream_links(pipeline, ordered))
     links.extend(_cross_run_artifacts(ordered, links))
     return Project(root=root, pipelines=ordered, links=tuple(sorted(set(links))))
+
+
+def _without_templates(pipelines: dict[str, Pipeline]) -> dict[str, Pipeline]:
+    """Drop files that another pipeline of the same platform includes, for platforms whose
+    parser says included files are templates rather than pipelines (Azure): a template that
+    looks like a pipeline is analysed where it is used, with the parameters it gets there."""
+    users: dict[str, list[Pipeline]] = {}
+    for pipeline in pipelines.values():
+        if getattr(parser(pipeline.platform), "INCLUDES_ARE_TEMPLATES", False):
+            for path in pipeline.files:
+                if path != pipeline.path:
+                    users.setdefault(path, []).append(pipeline)
+
+    def template(p: Pipeline) -> bool:
+        # A user that is itself included by ``p`` (a cycle) does not make ``p`` a template.
+        return any(u.platform == p.platform and u.path not in p.files for u in users.get(p.path, ()))
+
+    return {path: p for path, p in pipelines.items() if not template(p)}
 
 
 def _local_call(stage: Stage, pipelines: dict[str, Pipeline], workspace: Workspace) -> str | None:

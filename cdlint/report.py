@@ -13,8 +13,8 @@ from cdlint.rule import Rule
 @dataclass(frozen=True)
 class Report:
     """The result of a check: sorted findings, the rules that ran, the files read
-    (``(path, platform)``), the projects analysed, and the text of the files (for
-    showing source lines)."""
+    (``(path, platform)``), the projects analysed, the text of the files (for
+    showing source lines), and how many findings the baseline hid."""
 
     findings: tuple[Finding, ...]
     rules: tuple[Rule, ...]
@@ -22,6 +22,7 @@ class Report:
     projects: tuple[Project, ...] = ()
     errors: tuple[str, ...] = ()
     sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
+    baselined: int = 0
 
     def source_line(self, path: str, line: int) -> str | None:
         text = self.sources.get(path)

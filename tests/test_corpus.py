@@ -1,6 +1,7 @@
 """Real pipelines from ../shared/corpus: nothing crashes, workflows yield stages, time is bounded."""
 
 import json
+import posixpath
 import time
 from pathlib import Path
 
@@ -10,7 +11,8 @@ import pytest
 from cdlint.engine import Settings, check
 from cdlint.errors import ParseError
 from cdlint.formatters import sarif
-from cdlint.parsers import github
+from cdlint.parsers import discover, github
+from cdlint.project import parse_file
 from cdlint.workspace import Workspace
 
 from conftest import SCHEMAS
@@ -80,3 +82,46 @@ def test_gitlab_corpus(corpus: Path) -> None:
             children = {r.target.lstrip("/") for r in pipeline.references if "child pipeline" in r.reason}
             assert present - set(pipeline.files) <= children, group.name
     assert found == main_files
+
+
+def main_pipelines(corpus: Path, platform: str) -> list[tuple[str, str]]:
+    """``(group, path)`` of the files MANIFEST.tsv calls main pipelines of ``platform``."""
+    manifest = corpus / "MANIFEST.tsv"
+    if not manifest.exists():
+        pytest.skip("MANIFEST.tsv is not present")
+    rows = [line.split("\t") for line in manifest.read_text(encoding="utf-8").splitlines()[1:]]
+    return sorted((r[1], r[4]) for r in rows if len(r) > 7 and r[0] == platform and r[7] == "main")
+
+
+def test_azure_corpus_main_pipelines_parse_with_their_templates(corpus: Path) -> None:
+    pipelines = main_pipelines(corpus, "azure")
+    assert pipelines
+    start = time.perf_counter()
+    read = 0
+    for group, path in pipelines:
+        root = corpus / "azure" / group
+        pipeline = parse_file(path, "azure", Workspace(root))
+        problems = [f"{p.span}: {p.message}" for p in pipeline.problems if p.rule == "parse-error"]
+        assert not problems, (group, problems)
+        read += len(pipeline.files) - 1
+        for ref in pipeline.references:
+            if ref.reason == "local template not found":
+                # Only templates the corpus does not hold stay unread.
+                target = ref.target.removesuffix("@self")
+                assert not (root / target.lstrip("/")).is_file(), ref
+                assert not (root / posixpath.dirname(ref.span.path) / target).is_file(), ref
+    elapsed = time.perf_counter() - start
+    assert elapsed < 20
+    assert read > 200
+
+
+def test_azure_corpus_checks_without_internal_errors(corpus: Path) -> None:
+    groups = sorted(p for p in (corpus / "azure").iterdir() if p.is_dir())
+    start = time.perf_counter()
+    report = check([str(g) for g in groups], Settings())
+    assert time.perf_counter() - start < 20
+    assert not internal_errors(report)
+    assert all(platform == "azure" for _, platform in report.files)
+    discovered = {(g.name, rel) for g in groups for rel, _ in discover(g)}
+    main = set(main_pipelines(corpus, "azure"))
+    assert len(discovered & main) >= 0.9 * len(main)

@@ -36,7 +36,7 @@ GITLAB_TEXT = "stages: [build]\nbuild:\n  stage: build\n  script: make\n"
         ("ci/jobs.yml", "test:\n  script:\n    - make test\n", "gitlab"),
         ("ci/jobs.yml", "trigger:\n  stage: prepare\n  script: ./trigger.sh\n", "gitlab"),
         ("deploy.yml", "on: push\njobs:\n  a:\n    runs-on: x\n    steps: [{run: make}]\n", None),
-        ("azure-pipelines.yml", "trigger: [main]\npool: {vmImage: ubuntu-latest}\nsteps:\n  - script: make\n", None),
+        ("azure-pipelines.yml", "trigger: [main]\npool: {vmImage: ubuntu-latest}\nsteps:\n  - script: make\n", "azure"),
         ("azure.yml", "stages:\n  - stage: Build\n    jobs:\n      - job: A\n        steps: [{script: make}]\n", None),
         ("templates/steps.yml", "parameters:\n  - name: x\nsteps:\n  - script: make\n", None),
         ("Jenkinsfile.yml", "pipeline {\n  agent any\n}\n", None),

@@ -11,7 +11,7 @@ from cdlint.engine import Settings, check
 from cdlint.errors import ParseError
 from cdlint.formatters import FORMATTERS
 from cdlint.model import Span
-from cdlint.parsers import github
+from cdlint.parsers import azure, github
 from cdlint.workspace import Workspace
 from cdlint.yamlload import load
 
@@ -108,3 +108,97 @@ def test_output_is_deterministic() -> None:
         first = render(check([demo], Settings()))
         second = render(check([demo], Settings()))
         assert first == second, name
+
+
+AZURE_TOKENS = [
+    "trigger", "pr", "stages", "- stage: ", "jobs", "- job: ", "- deployment: ", "steps", "- script: ", "- task: ",
+    "- template: ", "template", "parameters", "dependsOn", "condition", "environment", "strategy", "runOnce",
+    "deploy", "extends", "resources", "pipelines", "variables", "download", "publish", "none", "main", ":", ": ",
+    " ", "  ", "    ", "- ", "\n", "[", "]", "{", "}", ",", "'", "${{ if eq(parameters.a, 'b') }}",
+    "${{ elseif true }}", "${{ else }}", "${{ each x in parameters.l }}", "${{ parameters.a }}", "${{ x }}",
+    "${{ insert }}", "$(var)", "always()", "eq(variables['Build.SourceBranch'], 'refs/heads/main')", "production",
+    "t.yml", "t.yml@other", "&a ", "*a", "<<: ", "~", "true", "1", "\t", "é", "---\n",
+]
+azure_yamlish = st.lists(st.sampled_from(AZURE_TOKENS), max_size=80).map("".join)
+AZURE_KEYS = st.sampled_from(
+    ["trigger", "pr", "stages", "stage", "jobs", "job", "deployment", "steps", "script", "task", "template",
+     "parameters", "dependsOn", "condition", "environment", "strategy", "runOnce", "canary", "deploy", "on",
+     "failure", "extends", "resources", "pipelines", "pipeline", "source", "variables", "name", "value",
+     "download", "publish", "artifact", "inputs", "pool", "services", "container", "continueOnError",
+     "${{ if eq(parameters.a, 'b') }}", "${{ else }}", "${{ each x in parameters.l }}", "${{ insert }}"]
+)
+AZURE_SCALARS = st.one_of(
+    st.none(), st.booleans(), st.integers(-2, 2), st.sampled_from(
+        ["main", "none", "production", "staging", "always()", "failed()", "t.yml", "t.yml@other", "current",
+         "${{ parameters.a }}", "${{ x.key }}", "$(env)", "make test", "kubectl apply -f k8s", "docker build .",
+         "ManualValidation@1", "AzureWebApp@1", "eq(variables['Build.Reason'], 'PullRequest')"]
+    )
+)
+azure_values = st.recursive(
+    AZURE_SCALARS, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(AZURE_KEYS, inner, max_size=5),
+    max_leaves=30,
+)
+azure_pipelines = st.dictionaries(AZURE_KEYS, azure_values, max_size=6)
+
+
+def azure_parse_or_error(text: str, path: str = "azure-pipelines.yml", workspace: Workspace | None = None):
+    try:
+        return azure.parse(text, path, workspace or Workspace())
+    except ParseError as e:
+        lines = text.splitlines() or [""]
+        if e.span.path == path:
+            assert 1 <= e.span.line <= len(lines)
+        return None
+
+
+@given(azure_yamlish)
+@example("stages:\n- stage: A\n  dependsOn: A\n  jobs: [{job: x, steps: [{script: make}]}]")
+@example("steps:\n- ${{ each x in parameters.l }}:\n  - ${{ x }}")
+@example("jobs:\n- ${{ if eq(parameters.a, 'b') }}:\n  - job: a\n- ${{ else }}:\n  - job: a")
+def test_azure_parser_never_crashes_and_spans_are_inside(text: str) -> None:
+    pipeline = azure_parse_or_error(text)
+    if pipeline is not None:
+        assert_inside(pipeline, {pipeline.path: text})
+
+
+@given(azure_pipelines)
+def test_structured_azure_pipelines_parse_with_spans_inside(data: dict) -> None:
+    text = json.dumps(data, indent=1)
+    pipeline = azure_parse_or_error(text)
+    if pipeline is not None:
+        assert_inside(pipeline, {pipeline.path: text})
+
+
+TEMPLATE_NAMES = ["a.yml", "b.yml", "c.yml"]
+template_steps = st.lists(
+    st.one_of(
+        st.sampled_from(["- script: make", "- script: ${{ parameters.p }}", "- task: AzureWebApp@1"]),
+        st.sampled_from(TEMPLATE_NAMES).map(lambda t: f"- template: {t}\n  parameters:\n    p: ${{{{ parameters.p }}}}"),
+        st.sampled_from(TEMPLATE_NAMES).map(lambda t: f"- ${{{{ if eq(parameters.p, 'x') }}}}:\n  - template: {t}"),
+        st.sampled_from(TEMPLATE_NAMES).map(lambda t: f"- ${{{{ each i in parameters.l }}}}:\n  - template: {t}"),
+    ),
+    max_size=4,
+)
+
+
+@given(st.lists(template_steps, min_size=3, max_size=3), template_steps)
+@example([["- template: b.yml"], ["- template: a.yml"], []], ["- template: a.yml"])
+def test_azure_template_trees_terminate_with_spans_inside_and_deterministic(templates, main) -> None:
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        for name, steps in zip(TEMPLATE_NAMES, templates):
+            head = "parameters:\n- name: p\n  default: x\n- name: l\n  type: object\n  default: [1, 2]\n"
+            (root / name).write_text(head + "steps:\n" + "\n".join(steps) + "\n")
+        text = "trigger: [main]\npr: none\nsteps:\n" + "\n".join(main) + "\n"
+        first = azure_parse_or_error(text, workspace=Workspace(root))
+        second = azure_parse_or_error(text, workspace=Workspace(root))
+        assert first == second
+        if first is not None:
+            texts = {n: (root / n).read_text() for n in TEMPLATE_NAMES} | {first.path: text}
+            assert_inside(first, texts)
+            cycles = [p for p in first.problems if "includes itself" in p.message]
+            for problem in cycles:
+                assert problem.span.path in texts

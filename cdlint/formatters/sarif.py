@@ -1,20 +1,28 @@
 """``--format sarif``: SARIF 2.1.0 for code-scanning UIs (GitHub code scanning, GitLab).
 
 Rules come from the registry (``report.rules``), not from the findings, so a
-clean run still describes every rule. URIs are relative to the scanned
-directory; fingerprints are stable across unrelated edits.
+clean run still describes every rule. What GitHub code scanning reads is
+filled in: rule help and ``helpUri``, ``properties.tags`` and ``precision``,
+``security-severity`` for rules tagged ``security``, ``partialFingerprints``
+(the fingerprint baselines use, stable across unrelated edits; a repeat of
+one within a run is numbered, so no two results share one), and
+``automationDetails``. URIs are relative to the scanned directory, named by
+the ``%SRCROOT%`` base id; its absolute location is left out so the output
+does not depend on the machine.
 """
 
 from __future__ import annotations
 
 import json
+from urllib.parse import quote
 
 from cdlint import __version__
 from cdlint.report import Report
-from cdlint.finding import Finding
+from cdlint.finding import Finding, distinct_fingerprints
 from cdlint.rule import Rule
 
 INFORMATION_URI = "https://github.com/cdlint/cdlint"
+SRCROOT = "%SRCROOT%"
 _SECURITY_SEVERITY = {"error": "8.0", "warning": "5.0", "note": "2.0"}
 
 
@@ -27,7 +35,9 @@ def _region(span) -> dict:
 
 
 def _location(span, message: str | None = None, ident: int | None = None) -> dict:
-    location: dict = {"physicalLocation": {"artifactLocation": {"uri": span.path}, "region": _region(span)}}
+    location: dict = {
+        "physicalLocation": {"artifactLocation": {"uri": quote(span.path), "uriBaseId": SRCROOT}, "region": _region(span)}
+    }
     if ident is not None:
         location["id"] = ident
     if message is not None:
@@ -52,13 +62,13 @@ def _rule(rule: Rule) -> dict:
     }
 
 
-def _result(f: Finding, index: dict[str, int]) -> dict:
+def _result(f: Finding, fingerprint: str, index: dict[str, int]) -> dict:
     result: dict = {
         "ruleId": f.rule,
         "level": f.severity,
         "message": {"text": f.message},
         "locations": [_location(f.span)],
-        "partialFingerprints": {"cdlintFingerprint/v1": f.fingerprint},
+        "partialFingerprints": {"cdlintFingerprint/v1": fingerprint},
     }
     if f.rule in index:
         result["ruleIndex"] = index[f.rule]
@@ -81,8 +91,15 @@ def render(report: Report) -> str:
             }
         },
         "automationDetails": {"id": "cdlint/"},
+        "originalUriBaseIds": {SRCROOT: {"description": {"text": "The directory cdlint scanned."}}},
+        "invocations": [
+            {
+                "executionSuccessful": not report.errors,
+                "toolExecutionNotifications": [{"level": "error", "message": {"text": e}} for e in report.errors],
+            }
+        ],
         "columnKind": "unicodeCodePoints",
-        "results": [_result(f, index) for f in report.findings],
+        "results": [_result(f, p, index) for f, p in zip(report.findings, distinct_fingerprints(report.findings))],
     }
     document = {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",

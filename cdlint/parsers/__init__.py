@@ -16,6 +16,7 @@ from types import ModuleType
 PARSERS: dict[str, str] = {
     "github": "cdlint.parsers.github",
     "gitlab": "cdlint.parsers.gitlab",
+    "azure": "cdlint.parsers.azure",
 }
 
 # Directories never searched for pipelines: dependencies, build output, tool caches.

@@ -59,7 +59,12 @@ def make_step(
             for value in args.values():
                 if isinstance(value, str) and value:
                     tags |= {t for t in classify.classify_command(" " + value) if t in classify.ARGUMENT_TAGS}
-    if name and not classify.kinds(tags) and not _SETUP_NAME.search(name):
+    # A name says what a step does only when nothing else does: an artifact upload called
+    # "Publish drop" passes files along, a "Publish Test Results" step reports.
+    known = {t for t in tags if not t.startswith(("version:", "image:"))}
+    if platform == "azure" and uses and classify.known_task(uses):
+        known.add(uses)  # CopyFiles named "Gather logs for publish" copies files
+    if name and not known and not _SETUP_NAME.search(name):
         tags |= {t for t in classify.classify_name(name) if t.partition(":")[0] in classify.KINDS}
     return Step(
         span=span,
@@ -91,6 +96,10 @@ def finish_stage(stage: Stage, workspace: Workspace | None = None, extra_tags: I
         tags.add("env:ephemeral")
     if stage.reports:
         tags |= {f"report:{r}" for r in stage.reports}
+    # A stage that publishes test results ran tests, whatever the command that ran them
+    # looks like (`ninja test-targets`, a vendor script).
+    if "report:junit" in tags and "test" not in classify.kinds(tags):
+        tags.add("test")
     deploy_tags = {t for t in tags if t == "deploy" or t.startswith("deploy:")}
     if deploy_tags and deploy_tags <= _WEAK_DEPLOY and "test" in classify.kinds(tags):
         tags -= deploy_tags

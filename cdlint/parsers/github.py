@@ -471,7 +471,8 @@ class _Workflow:
         base = self.workspace.normalize((self.root + "/" if self.root else "") + uses[2:])
         if base is None or self.workspace.root is None:
             return None
-        for candidate in (f"{base}/action.yml", f"{base}/action.yaml"):
+        # "uses: ./" (an action testing itself) names the root: base is "", not "/".
+        for candidate in (posixpath.join(base, "action.yml"), posixpath.join(base, "action.yaml")):
             if not self.workspace.exists(candidate):
                 continue
             try:

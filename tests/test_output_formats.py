@@ -1,0 +1,169 @@
+"""The integration formats: GitHub annotations, GitLab Code Quality, JUnit, and SARIF for code scanning."""
+
+import json
+import re
+import xml.etree.ElementTree as ET
+
+import jsonschema
+import pytest
+
+from cdlint.cli import FORMATS
+from cdlint.engine import Settings, check
+from cdlint.finding import Evidence, Finding, distinct_fingerprints
+from cdlint.formatters import FORMATTERS, codequality, github, junit, sarif
+from cdlint.model import Span
+from cdlint.report import Report
+from cdlint.rule import Rule, rule
+
+from conftest import FIXTURES
+from test_formatters import sarif_schema
+
+DEMO = str(FIXTURES / "demo")
+
+
+@rule(id="plain-text-secret", practice="protected-secrets", severity="error", tags=("security",))
+def _security_rule(project, options):
+    """A secret is written in the pipeline file.
+
+    Fix: store it in the platform's secret store.
+    """
+    return iter(())
+
+
+@pytest.fixture(scope="module")
+def demo() -> Report:
+    return check([DEMO], Settings())
+
+
+def synthetic() -> Report:
+    rules = (Rule("odd-rule", "gated-stages", "warning", lambda p, o: iter(())), _security_rule)
+    findings = (
+        Finding(Span("dir, with: odd/ci.yml", 3, 5), "100% broken\r\nsecond line: a, b", rule="odd-rule", severity="warning",
+                key="k1", evidence=(Evidence(Span("dir, with: odd/ci.yml", 1, 1), "from here"),)),
+        Finding(Span("dir, with: odd/ci.yml", 7, 1, 9, 4), "spans lines", rule="odd-rule", severity="note", key="k2"),
+        Finding(Span("secrets.yml", 2, 3, 2, 9), "token <x> & \x1b[31m", rule="plain-text-secret", severity="error", key="k3"),
+        Finding(Span("secrets.yml", 4, 3, 4, 9), "token <x> & \x1b[31m", rule="plain-text-secret", severity="error", key="k3"),
+    )
+    files = (("dir, with: odd/ci.yml", "github"), ("secrets.yml", "github"), ("clean.yml", "github"))
+    return Report(findings, rules, files)
+
+
+def test_every_format_is_offered() -> None:
+    assert FORMATS == tuple(FORMATTERS)
+    for render in FORMATTERS.values():
+        assert render(synthetic()) == render(synthetic())
+
+
+def test_github_annotations_escape_data_and_properties() -> None:
+    lines = github.render(synthetic()).splitlines()
+    assert lines[0] == (
+        "::warning file=dir%2C with%3A odd/ci.yml,line=3,col=5,title=cdlint odd-rule"
+        "::100%25 broken%0D%0Asecond line: a, b%0Adir, with: odd/ci.yml:1:1: from here"
+    )
+    assert lines[1] == "::notice file=dir%2C with%3A odd/ci.yml,line=7,endLine=9,title=cdlint odd-rule::spans lines"
+    assert lines[2].startswith("::error file=secrets.yml,line=2,col=3,endLine=2,endColumn=9,title=cdlint plain-text-secret::")
+    assert lines[-1] == "4 findings (2 errors, 1 warning, 1 note) in 3 pipeline files"
+
+
+def _unescape(value: str) -> str:
+    return re.sub(r"%(25|0D|0A|3A|2C)", lambda m: {"25": "%", "0D": "\r", "0A": "\n", "3A": ":", "2C": ","}[m[1]], value)
+
+
+def test_github_annotations_parse_back(demo) -> None:
+    output = github.render(demo).splitlines()
+    annotations = [line for line in output if line.startswith("::")]
+    assert len(annotations) == len(demo.findings)
+    for line, finding in zip(annotations, demo.findings):
+        match = re.fullmatch(r"::(error|warning|notice) ([^:]*)::(.*)", line)
+        assert match, line
+        properties = dict(p.split("=", 1) for p in match[2].split(","))
+        assert _unescape(properties["file"]) == finding.span.path
+        assert int(properties["line"]) == finding.span.line
+        assert _unescape(match[3]).splitlines()[0] == finding.message
+
+
+def test_codequality_fields(demo) -> None:
+    issues = json.loads(codequality.render(demo))
+    assert len(issues) == len(demo.findings)
+    for issue, finding in zip(issues, demo.findings):
+        assert issue["check_name"] == finding.rule
+        assert issue["description"] == finding.message
+        assert issue["fingerprint"] == finding.fingerprint
+        assert issue["location"]["path"] == finding.span.path
+        assert issue["location"]["lines"]["begin"] == finding.span.line
+        assert issue["severity"] in ("info", "minor", "major", "critical", "blocker")
+    assert len({i["fingerprint"] for i in issues}) == len(issues)
+
+
+def test_codequality_severity_map_and_unique_fingerprints() -> None:
+    report = synthetic()
+    issues = json.loads(codequality.render(report))
+    assert [i["severity"] for i in issues] == ["minor", "info", "critical", "critical"]
+    assert [i["categories"] for i in issues] == [["Bug Risk"], ["Bug Risk"], ["Security"], ["Security"]]
+    assert issues[2]["fingerprint"] == report.findings[2].fingerprint
+    assert issues[3]["fingerprint"] != issues[2]["fingerprint"]
+    assert issues[0]["content"]["body"] == "- dir, with: odd/ci.yml:1:1: from here\n"
+    parse_error = Finding(Span("a.yml", 1, 1), "bad", rule="parse-error", severity="error", key="x")
+    from cdlint.rule import load_rules
+
+    assert codequality.severity(parse_error, load_rules()["parse-error"]) == "blocker"
+
+
+def test_junit_parses_back_with_the_standard_library() -> None:
+    report = synthetic()
+    root = ET.fromstring(junit.render(report))
+    assert root.tag == "testsuites"
+    assert (root.get("tests"), root.get("failures")) == ("6", "2")
+    suites = {s.get("name"): s for s in root.findall("testsuite")}
+    assert sorted(suites) == ["clean.yml", "dir, with: odd/ci.yml", "secrets.yml"]
+    for suite in suites.values():
+        assert [c.get("name") for c in suite.findall("testcase")] == ["odd-rule", "plain-text-secret"]
+        assert suite.get("tests") == "2"
+    assert suites["clean.yml"].get("failures") == "0" and suites["clean.yml"].find("testcase/failure") is None
+    [failure] = suites["secrets.yml"].findall("testcase/failure")
+    assert failure.get("type") == "error" and failure.get("message") == "2 findings"
+    assert "secrets.yml:4:3: error plain-text-secret: token <x> & \ufffd[31m" in failure.text
+    [odd] = suites["dir, with: odd/ci.yml"].findall("testcase/failure")
+    assert odd.get("type") == "warning" and "    = dir, with: odd/ci.yml:1:1: from here" in odd.text
+
+
+def test_junit_of_the_demo(demo) -> None:
+    root = ET.fromstring(junit.render(demo))
+    failures = sum(int(s.get("failures")) for s in root.findall("testsuite"))
+    assert failures == len({(f.span.path, f.rule) for f in demo.findings})
+    assert len(root.findall("testsuite")) == len({p for p, _ in demo.files} | {f.span.path for f in demo.findings})
+
+
+def test_sarif_meets_code_scanning_requirements() -> None:
+    report = synthetic()
+    document = json.loads(sarif.render(report))
+    jsonschema.validate(document, sarif_schema())
+    run = document["runs"][0]
+    assert run["automationDetails"]["id"] == "cdlint/"
+    assert "%SRCROOT%" in run["originalUriBaseIds"]
+    rules = {r["id"]: r for r in run["tool"]["driver"]["rules"]}
+    secret = rules["plain-text-secret"]
+    assert secret["properties"]["security-severity"] == "8.0"
+    assert "security" in secret["properties"]["tags"] and secret["properties"]["precision"] in ("very-high", "high", "medium", "low")
+    assert secret["help"]["text"] == "Fix: store it in the platform's secret store."
+    assert secret["helpUri"].startswith("https://")
+    assert "security-severity" not in rules["odd-rule"]["properties"]
+    for result in run["results"]:
+        location = result["locations"][0]["physicalLocation"]["artifactLocation"]
+        assert location["uriBaseId"] == "%SRCROOT%"
+        assert not location["uri"].startswith(("/", "file:"))
+    fingerprints = [r["partialFingerprints"]["cdlintFingerprint/v1"] for r in run["results"]]
+    assert fingerprints[:3] == [f.fingerprint for f in report.findings[:3]]
+    assert report.findings[3].fingerprint == report.findings[2].fingerprint != fingerprints[3]
+    assert fingerprints == distinct_fingerprints(report.findings) and len(set(fingerprints)) == 4
+    assert run["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "dir%2C%20with%3A%20odd/ci.yml"
+    assert run["invocations"] == [{"executionSuccessful": True, "toolExecutionNotifications": []}]
+
+
+def test_sarif_of_the_demo_with_rule_errors(demo) -> None:
+    report = Report(demo.findings, demo.rules, demo.files, errors=("rule 'x' failed: ValueError: boom",))
+    document = json.loads(sarif.render(report))
+    jsonschema.validate(document, sarif_schema())
+    [invocation] = document["runs"][0]["invocations"]
+    assert invocation["executionSuccessful"] is False
+    assert invocation["toolExecutionNotifications"][0]["message"]["text"] == "rule 'x' failed: ValueError: boom"
