@@ -4,9 +4,11 @@ A practice is **met** when a detector finds positive evidence and no rule that
 refutes it has a finding; **unmet** otherwise; **not-assessable** when the model
 says files cannot show it (it is listed, never guessed). A category reaches
 level L when every assessable practice at levels up to L is met and at least one
-practice at L is met: a level is never claimed without evidence at it, so levels
-whose practices files cannot show are never credited on their own. A category
-below its lowest level has level ``None``.
+practice at L is met: a level is never claimed without evidence at it. A level
+whose practices files cannot show at all is passed over only below the first
+level they can show (Design & Architecture starts at beginner); above it, such
+a level ends the climb, since nothing beyond it can be claimed. A category
+below every level it can show has level ``None``.
 
 The result is a pure function of the project, the findings and the model.
 """
@@ -109,11 +111,18 @@ def _judge(practice: Practice, evidence: Mapping[str, Sequence[Evidence]], by_ru
     return PracticeResult(practice, status, proof, tuple(refuting))
 
 
+def _assessable_at(level: str, results: Sequence[PracticeResult]) -> bool:
+    return any(r.practice.level == level and r.status != NOT_ASSESSABLE for r in results)
+
+
 def _next_level(model: Model, level: str | None, results: Sequence[PracticeResult]) -> str | None:
-    """The lowest level above ``level`` with a practice the files can show (``None``: none is left)."""
+    """The level to reach next: the one above ``level``, or the lowest level the files can
+    show when none is reached yet; ``None`` when no level above can be shown."""
     for candidate in model.levels[model.rank(level) + 1:]:
-        if any(r.practice.level == candidate.id and r.status != NOT_ASSESSABLE for r in results):
+        if _assessable_at(candidate.id, results):
             return candidate.id
+        if level is not None:
+            return None
     return None
 
 
@@ -121,6 +130,10 @@ def _level(model: Model, results: Sequence[PracticeResult]) -> str | None:
     reached = None
     for level in model.levels:
         here = [r for r in results if r.practice.level == level.id]
+        if not _assessable_at(level.id, results):
+            if reached is not None:
+                break
+            continue
         if any(r.status == UNMET for r in here):
             break
         if any(r.status == MET for r in here):

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 
 from cdlint.analysis import is_gate, test_steps
 from cdlint.finding import Evidence, path_evidence
-from cdlint.model import Project, Stage, Step, trigger_label
+from cdlint.model import Pipeline, Project, Stage, Step, trigger_label
 
 Detector = Callable[[Project], list[Evidence]]
 DETECTORS: dict[str, Detector] = {}
@@ -52,6 +52,26 @@ def summary(name: str) -> str:
 # --- shared questions -------------------------------------------------------------
 
 
+def _templates(project: Project) -> frozenset[str]:
+    """Reusable pipeline files that local pipelines call: their stages are judged where they
+    are expanded, in each caller, with the caller's triggers and inputs."""
+    used = {s.template for s in project.stages() if s.template}
+    return frozenset(
+        p.path for p in project.pipelines
+        if p.path in used and p.triggers and all(t.kind == "workflow_call" for t in p.triggers)
+    )
+
+
+def _pipelines(project: Project) -> list[Pipeline]:
+    skip = _templates(project)
+    return [p for p in project.pipelines if p.path not in skip]
+
+
+def _stages(project: Project, kind: str | None = None) -> list[Stage]:
+    skip = _templates(project)
+    return [s for s in project.stages(kind) if s.pipeline not in skip]
+
+
 def _label(stage: Stage) -> str:
     return stage.name or stage.id
 
@@ -62,7 +82,7 @@ def _tagged(step: Step, prefixes: Iterable[str]) -> bool:
 
 def _steps(project: Project, prefixes: Iterable[str]) -> Iterable[tuple[Stage, Step]]:
     prefixes = tuple(prefixes)
-    for stage in project.stages():
+    for stage in _stages(project):
         for step in stage.steps:
             if _tagged(step, prefixes):
                 yield stage, step
@@ -95,11 +115,15 @@ def _reached_by(project: Project, stage: Stage, kinds: Iterable[str]):
 
 def _releases(project: Project) -> list[Stage]:
     """Stages that ship to users: production deploys and package releases."""
-    return [s for s in project.stages() if s.is_production_deploy or (s.tagged("publish:package") and s.when != "never")]
+    return [s for s in _stages(project) if s.is_production_deploy or (s.tagged("publish:package") and s.when != "never")]
 
 
 def _env_deploys(project: Project) -> list[Stage]:
-    return [s for s in project.stages("deploy") if s.environment is not None and s.environment.action == "start"]
+    """Stages that deploy to an environment (not those that only tear one down)."""
+    return [
+        s for s in _stages(project, "deploy")
+        if s.environment is not None and s.environment.action == "start" and not s.has("teardown")
+    ]
 
 
 def _manual_gate(stage: Stage) -> bool:
@@ -114,7 +138,7 @@ def pipeline_files(project: Project) -> list[Evidence]:
     """Pipelines are defined in files kept in the repository."""
     return [
         Evidence(p.span or p.stages[0].span, f"pipeline '{p.name or p.path}' is defined in the repository")
-        for p in project.pipelines
+        for p in _pipelines(project)
         if p.stages
     ]
 
@@ -123,7 +147,7 @@ def pipeline_files(project: Project) -> list[Evidence]:
 def build_stages(project: Project) -> list[Evidence]:
     """Stages build the code with a build tool."""
     found = []
-    for stage in project.stages("build"):
+    for stage in _stages(project, "build"):
         steps = stage.steps_tagged("build")
         span = steps[0].span if steps else stage.span
         found.append(Evidence(span, f"'{_label(stage)}' builds" + (f": {steps[0].label}" if steps else "")))
@@ -135,7 +159,7 @@ def ci_builds(project: Project) -> list[Evidence]:
     """Builds or tests run on the CI service, started by the pipeline's triggers."""
     return [
         Evidence(stage.span, f"'{_label(stage)}' builds or tests on the CI service ({trigger_label(triggers[0])})")
-        for stage in project.stages()
+        for stage in _stages(project)
         if (stage.has("build") or stage.has("test")) and (triggers := _automatic(project, stage, AUTOMATIC + ("manual",)))
     ]
 
@@ -144,7 +168,7 @@ def ci_builds(project: Project) -> list[Evidence]:
 def scheduled_builds(project: Project) -> list[Evidence]:
     """A pipeline that builds or tests runs on a schedule."""
     found = []
-    for pipeline in project.pipelines:
+    for pipeline in _pipelines(project):
         for trigger in (t for t in pipeline.triggers if t.kind == "schedule"):
             stages = [s for s in pipeline.stages if (s.has("build") or s.has("test")) and s.condition.allows(trigger)]
             if stages:
@@ -156,7 +180,7 @@ def scheduled_builds(project: Project) -> list[Evidence]:
 def commit_triggered_builds(project: Project) -> list[Evidence]:
     """Pushes, pull requests or tags start a pipeline that builds or tests."""
     found = []
-    for pipeline in project.pipelines:
+    for pipeline in _pipelines(project):
         for trigger in (t for t in pipeline.triggers if t.kind in COMMIT):
             stages = [
                 s for s in pipeline.stages
@@ -170,8 +194,8 @@ def commit_triggered_builds(project: Project) -> list[Evidence]:
 @detector("deploy-steps")
 def deploy_steps(project: Project) -> list[Evidence]:
     """Steps deploy or publish with a script or tool."""
-    found = _step_evidence(project, ("deploy", "publish"), "deploys")
-    for stage in project.stages("deploy"):
+    found = _step_evidence(project, ("deploy", "publish"), "ships")
+    for stage in _stages(project, "deploy"):
         if not stage.steps_tagged("deploy") and not stage.steps_tagged("publish") and stage.environment is not None:
             found.append(Evidence(stage.span, f"'{_label(stage)}' deploys to '{stage.environment.name}'"))
     return found
@@ -195,7 +219,7 @@ def deploy_stages(project: Project) -> list[Evidence]:
 def stored_builds(project: Project) -> list[Evidence]:
     """Build outputs are uploaded as artifacts or published to a registry."""
     found = []
-    for stage in project.stages():
+    for stage in _stages(project):
         if stage.has("build"):
             found += [Evidence(a.span, f"'{_label(stage)}' stores its output as '{a.name}'") for a in stage.produces]
         found += [Evidence(s.span, f"'{_label(stage)}' publishes: {s.label}") for s in stage.steps_tagged("publish")]
@@ -207,7 +231,7 @@ def release_tags(project: Project) -> list[Evidence]:
     """Releases are built from git tags, or the pipeline creates tags."""
     found = [
         Evidence(t.span, f"'{p.name or p.path}' builds releases from tags ({trigger_label(t)})")
-        for p in project.pipelines
+        for p in _pipelines(project)
         for t in p.triggers
         if t.kind == "tag" and (t.tags is not None or t.event == "release") and p.stages
     ]
@@ -244,10 +268,10 @@ def _promoted(project: Project, stage: Stage, images_built: bool) -> Evidence | 
 def artifact_promotion(project: Project) -> list[Evidence]:
     """Every deploy and release ships an artifact built upstream (build once, deploy anywhere)."""
     deploys = {s.key for s in _env_deploys(project)}
-    ships = [s for s in project.stages() if s.key in deploys or s.tagged("publish:package")]
+    ships = [s for s in _stages(project) if s.key in deploys or s.tagged("publish:package")]
     if not ships:
         return []
-    images_built = any(s.tagged("build:docker") or s.tagged("publish:image") for s in project.stages())
+    images_built = any(s.tagged("build:docker") or s.tagged("publish:image") for s in _stages(project))
     found = []
     for stage in ships:
         evidence = _promoted(project, stage, images_built)
@@ -333,7 +357,7 @@ def infrastructure_as_code(project: Project) -> list[Evidence]:
 def rollout_strategies(project: Project) -> list[Evidence]:
     """Deploys roll out gradually (rolling, blue-green, canary) or wait for a rolling update."""
     found = []
-    for stage in project.stages("deploy"):
+    for stage in _stages(project, "deploy"):
         if stage.strategy and stage.strategy.lower() in ROLLOUT_STRATEGIES:
             found.append(Evidence(stage.span, f"'{_label(stage)}' deploys with the '{stage.strategy}' strategy"))
         for step in stage.steps:
@@ -355,10 +379,10 @@ def _combinations(stage: Stage) -> int:
 def parallel_builds(project: Project) -> list[Evidence]:
     """Builds or tests run in parallel jobs: a matrix, or independent jobs of one pipeline."""
     found = []
-    for stage in project.stages():
+    for stage in _stages(project):
         if (stage.has("build") or stage.has("test")) and _combinations(stage) > 1:
             found.append(Evidence(stage.span, f"'{_label(stage)}' runs {_combinations(stage)} matrix jobs in parallel"))
-    for pipeline in project.pipelines:
+    for pipeline in _pipelines(project):
         work = [s for s in pipeline.stages if s.has("build") or s.has("test")][:30]
         for i, a in enumerate(work):
             before = {s.key for s in project.ancestors(a)}
@@ -394,7 +418,7 @@ def zero_touch_deploys(project: Project) -> list[Evidence]:
 def baked_images(project: Project) -> list[Evidence]:
     """The pipeline bakes a container or machine image and publishes or deploys it."""
     found = []
-    for stage in project.stages():
+    for stage in _stages(project):
         for step in stage.steps:
             if not _tagged(step, ("build:docker", "build:vm")):
                 continue
@@ -411,7 +435,7 @@ def baked_images(project: Project) -> list[Evidence]:
 def unit_tests(project: Project) -> list[Evidence]:
     """Tests run automatically and fail the pipeline when they fail."""
     found = []
-    for stage in project.stages("test"):
+    for stage in _stages(project, "test"):
         if not is_gate(stage) or not _automatic(project, stage):
             continue
         steps = test_steps(stage)
@@ -428,7 +452,7 @@ def test_environments(project: Project) -> list[Evidence]:
         for s in _env_deploys(project)
         if s.environment.tier in NON_PRODUCTION
     ]
-    for stage in project.stages("test"):
+    for stage in _stages(project, "test"):
         if "env:ephemeral" in stage.tags:
             what = ", ".join(stage.services) if stage.services else "a throw-away environment"
             found.append(Evidence(stage.span, f"'{_label(stage)}' tests against {what}"))
@@ -441,7 +465,7 @@ def test_environments(project: Project) -> list[Evidence]:
 def integration_tests(project: Project) -> list[Evidence]:
     """Integration tests run: tests named so, or tests with service containers."""
     found = _step_evidence(project, ("test:integration",), "runs integration tests")
-    for stage in project.stages("test"):
+    for stage in _stages(project, "test"):
         if stage.services and test_steps(stage):
             found.append(Evidence(test_steps(stage)[0].span, f"'{_label(stage)}' tests against service containers ({', '.join(stage.services)})"))
     return found
@@ -451,7 +475,7 @@ def integration_tests(project: Project) -> list[Evidence]:
 def component_tests(project: Project) -> list[Evidence]:
     """Components are tested in isolation: component tests, or tests against a system started in the job."""
     found = _step_evidence(project, ("test:component",), "runs component tests")
-    for stage in project.stages("test"):
+    for stage in _stages(project, "test"):
         ups = stage.steps_tagged("env")
         if ups and test_steps(stage):
             found.append(Evidence(ups[0].span, f"'{_label(stage)}' starts the system in isolation and tests it: {ups[0].label}"))
@@ -501,9 +525,17 @@ def security_scans(project: Project) -> list[Evidence]:
 
 @detector("manual-test-stage")
 def manual_test_stage(project: Project) -> list[Evidence]:
-    """A manual approval or manual stage holds production after a deploy to a test or staging environment."""
+    """People get a stage to test by hand: a manual approval holds production after a deploy to
+    a test or staging environment, or a person deploys a build to a test environment."""
     found = []
-    for stage in project.stages():
+    for stage in _env_deploys(project):
+        if stage.environment.tier not in ("testing", "staging", "review"):
+            continue
+        triggers = project.triggers_of(stage)
+        by_hand = stage.when == "manual" or (triggers and all(t.kind == "manual" for t in triggers))
+        if by_hand:
+            found.append(Evidence(stage.span, f"'{_label(stage)}' is deployed by hand to '{stage.environment.name}' for testing"))
+    for stage in _stages(project):
         if not stage.is_production_deploy:
             continue
         before = project.ancestors(stage)
@@ -532,7 +564,7 @@ def static_analysis(project: Project) -> list[Evidence]:
 def test_reports(project: Project) -> list[Evidence]:
     """Test results are published as reports (JUnit XML, test tabs, HTML reports)."""
     found = _step_evidence(project, ("report:junit", "report:html"), "publishes test results")
-    found += [Evidence(s.span, f"'{_label(s)}' publishes {', '.join(s.reports)} reports") for s in project.stages() if s.reports]
+    found += [Evidence(s.span, f"'{_label(s)}' publishes {', '.join(s.reports)} reports") for s in _stages(project) if s.reports]
     return found
 
 

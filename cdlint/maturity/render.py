@@ -33,7 +33,7 @@ def progress_text(model: Model, result: CategoryResult) -> str:
     if not result.assessable:
         return "not assessable from pipeline files"
     if result.next_level is None:
-        return "highest assessable level reached"
+        return "top level reached" if result.level == model.levels[-1].id else "highest level the files can show"
     met, total = result.progress
     return f"{met} of {total} met"
 
