@@ -302,6 +302,11 @@ COMMANDS: dict[str, list[str]] = {
         r"docker[\s-]compose\b.*\sup\b",
         r"docker\s+run\b.*(?:\s-d\b|--detach)",
     ],
+    # A whole system started in the job (not one container beside it): component tests run here.
+    "env:system": [
+        r"(?:kind\s+create\s+cluster|minikube\s+start|k3d\s+cluster\s+create|ctlptl\s+create)\b",
+        r"docker[\s-]compose\b.*\sup\b",
+    ],
     "teardown": [
         r"(?:kind\s+delete\s+cluster|minikube\s+delete|k3d\s+cluster\s+delete)\b",
         r"docker[\s-]compose\b.*\s(?:down|rm)\b",
@@ -351,7 +356,7 @@ TEST_WORDS: dict[str, str] = {
 ANYWHERE: dict[str, list[str]] = {
     "version:commit": [
         r"\$\{?\{?\s*(?:github\.sha|GITHUB_SHA|github\.ref_name|GITHUB_REF_NAME|github\.run_number|GITHUB_RUN_NUMBER)",
-        r"github\.event\.(?:workflow_run\.head_sha|pull_request\.head\.sha|release\.tag_name)",
+        r"github\.event\.(?:workflow_run\.head_sha|release\.tag_name)",
         r"\$\{?(?:CI_COMMIT_SHA|CI_COMMIT_SHORT_SHA|CI_COMMIT_TAG|CI_PIPELINE_IID|GIT_COMMIT|BUILD_NUMBER|BUILD_ID|TAG_NAME)\b",
         r"\$\(Build\.(?:SourceVersion|BuildNumber|BuildId)\)",
         r"git\s+rev-parse\b",
@@ -400,6 +405,7 @@ ACTIONS: dict[str, str] = {
     "microsoft/playwright-github-action": "test:e2e",
     "grafana/k6-action": "test:performance",
     "grafana/setup-k6-action": "test:performance",
+    "grafana/run-k6-action": "test:performance",
     "benchmark-action/github-action-benchmark": "test:performance",
     "codspeedhq/action": "test:performance",
     "matlab-actions/run-tests": "test:unit",
@@ -476,7 +482,7 @@ ACTIONS: dict[str, str] = {
     "pulumi/actions": "deploy:terraform provision:terraform iac",
     "hashicorp/tfc-workflows-github/actions/apply-run": "deploy:terraform provision:terraform iac",
     "deliverybot/helm": "deploy:helm",
-    "helm/kind-action": "env:up",
+    "helm/kind-action": "env:up env:system",
     "medyagh/setup-minikube": "env:up",
     "absaoss/k3d-action": "env:up",
 }

@@ -88,6 +88,16 @@ def _steps(project: Project, prefixes: Iterable[str]) -> Iterable[tuple[Stage, S
                 yield stage, step
 
 
+def _scaffolding(stage: Stage) -> bool:
+    """A test stage that pushes or deploys only to serve its tests (an image for a local
+    registry, a throw-away cluster): not a deploy or release."""
+    return stage.has("test") and stage.environment is None and not stage.tagged("publish:package")
+
+
+def _shipping(project: Project, prefixes: Iterable[str]) -> Iterable[tuple[Stage, Step]]:
+    return ((stage, step) for stage, step in _steps(project, prefixes) if not _scaffolding(stage))
+
+
 def _step_evidence(project: Project, prefixes: Iterable[str], what: str) -> list[Evidence]:
     """One piece of evidence per step tagged with one of ``prefixes``."""
     return [Evidence(step.span, f"'{_label(stage)}' {what}: {step.label}") for stage, step in _steps(project, prefixes)]
@@ -194,7 +204,7 @@ def commit_triggered_builds(project: Project) -> list[Evidence]:
 @detector("deploy-steps")
 def deploy_steps(project: Project) -> list[Evidence]:
     """Steps deploy or publish with a script or tool."""
-    found = _step_evidence(project, ("deploy", "publish"), "ships")
+    found = [Evidence(step.span, f"'{_label(stage)}' ships: {step.label}") for stage, step in _shipping(project, ("deploy", "publish"))]
     for stage in _stages(project, "deploy"):
         if not stage.steps_tagged("deploy") and not stage.steps_tagged("publish") and stage.environment is not None:
             found.append(Evidence(stage.span, f"'{_label(stage)}' deploys to '{stage.environment.name}'"))
@@ -210,7 +220,7 @@ def deploy_stages(project: Project) -> list[Evidence]:
     ]
     found += [
         Evidence(step.span, f"'{_label(stage)}' publishes: {step.label}")
-        for stage, step in _steps(project, ("publish",))
+        for stage, step in _shipping(project, ("publish",))
     ]
     return found
 
@@ -222,19 +232,21 @@ def stored_builds(project: Project) -> list[Evidence]:
     for stage in _stages(project):
         if stage.has("build"):
             found += [Evidence(a.span, f"'{_label(stage)}' stores its output as '{a.name}'") for a in stage.produces]
-        found += [Evidence(s.span, f"'{_label(stage)}' publishes: {s.label}") for s in stage.steps_tagged("publish")]
+    found += [Evidence(step.span, f"'{_label(stage)}' publishes: {step.label}") for stage, step in _shipping(project, ("publish",))]
     return found
 
 
 @detector("release-tags")
 def release_tags(project: Project) -> list[Evidence]:
     """Releases are built from git tags, or the pipeline creates tags."""
-    found = [
-        Evidence(t.span, f"'{p.name or p.path}' builds releases from tags ({trigger_label(t)})")
-        for p in _pipelines(project)
-        for t in p.triggers
-        if t.kind == "tag" and (t.tags is not None or t.event == "release") and p.stages
-    ]
+    found = []
+    for pipeline in _pipelines(project):
+        for t in pipeline.triggers:
+            if t.kind != "tag" or (t.tags is None and t.event != "release"):
+                continue
+            ships = [s for s in pipeline.stages if s.kinds & {"build", "publish", "deploy"} and s.condition.allows(t)]
+            if ships:
+                found.append(Evidence(t.span, f"'{pipeline.name or pipeline.path}' builds releases from tags ({trigger_label(t)})"))
     return found + _step_evidence(project, ("version:tool",), "tags or versions")
 
 
@@ -242,10 +254,23 @@ def release_tags(project: Project) -> list[Evidence]:
 def automated_versioning(project: Project) -> list[Evidence]:
     """A versioning tool, or a version derived from the commit or tag, names what is built."""
     found = _step_evidence(project, ("version:tool", "version:tags"), "sets the version")
-    for stage, step in _steps(project, ("build", "publish", "deploy")):
-        if "version:commit" in step.tags:
-            found.append(Evidence(step.span, f"'{_label(stage)}' versions from the commit or tag: {step.label}"))
+    found += [
+        Evidence(step.span, f"'{_label(stage)}' versions what it ships from the commit or tag: {step.label}")
+        for stage, step in _commit_versions(project)
+    ]
     return found
+
+
+def _commit_versions(project: Project) -> list[tuple[Stage, Step]]:
+    """Steps of building, publishing or deploying stages that name a version after the
+    commit or tag (a checkout of the commit does not count)."""
+    return [
+        (stage, step)
+        for stage in _stages(project)
+        if stage.kinds & {"build", "publish", "deploy"}
+        for step in stage.steps
+        if "version:commit" in step.tags and not (step.uses or "").lower().startswith("actions/checkout")
+    ]
 
 
 def _promoted(project: Project, stage: Stage, images_built: bool) -> Evidence | None:
@@ -381,7 +406,8 @@ def parallel_builds(project: Project) -> list[Evidence]:
     found = []
     for stage in _stages(project):
         if (stage.has("build") or stage.has("test")) and _combinations(stage) > 1:
-            found.append(Evidence(stage.span, f"'{_label(stage)}' runs {_combinations(stage)} matrix jobs in parallel"))
+            axes = ", ".join(name for name, _ in stage.matrix)
+            found.append(Evidence(stage.span, f"'{_label(stage)}' runs a matrix of jobs in parallel ({axes})"))
     for pipeline in _pipelines(project):
         work = [s for s in pipeline.stages if s.has("build") or s.has("test")][:30]
         for i, a in enumerate(work):
@@ -419,6 +445,8 @@ def baked_images(project: Project) -> list[Evidence]:
     """The pipeline bakes a container or machine image and publishes or deploys it."""
     found = []
     for stage in _stages(project):
+        if _scaffolding(stage):
+            continue
         for step in stage.steps:
             if not _tagged(step, ("build:docker", "build:vm")):
                 continue
@@ -466,8 +494,14 @@ def integration_tests(project: Project) -> list[Evidence]:
     """Integration tests run: tests named so, or tests with service containers."""
     found = _step_evidence(project, ("test:integration",), "runs integration tests")
     for stage in _stages(project, "test"):
-        if stage.services and test_steps(stage):
-            found.append(Evidence(test_steps(stage)[0].span, f"'{_label(stage)}' tests against service containers ({', '.join(stage.services)})"))
+        # Load tests against a running service are not integration tests.
+        tests = [s for s in test_steps(stage) if any(t == "test" or (t.startswith("test:") and t != "test:performance") for t in s.tags)]
+        if not tests:
+            continue
+        if stage.services:
+            found.append(Evidence(tests[0].span, f"'{_label(stage)}' tests against service containers ({', '.join(stage.services)})"))
+        elif ups := stage.steps_tagged("env:up"):
+            found.append(Evidence(ups[0].span, f"'{_label(stage)}' tests against dependencies started in the job: {ups[0].label}"))
     return found
 
 
@@ -476,7 +510,7 @@ def component_tests(project: Project) -> list[Evidence]:
     """Components are tested in isolation: component tests, or tests against a system started in the job."""
     found = _step_evidence(project, ("test:component",), "runs component tests")
     for stage in _stages(project, "test"):
-        ups = stage.steps_tagged("env")
+        ups = stage.steps_tagged("env:system")
         if ups and test_steps(stage):
             found.append(Evidence(ups[0].span, f"'{_label(stage)}' starts the system in isolation and tests it: {ups[0].label}"))
     return found
@@ -583,10 +617,10 @@ def report_services(project: Project) -> list[Evidence]:
 @detector("traceability")
 def traceability(project: Project) -> list[Evidence]:
     """Artifacts and deploys trace back to their commit: commit-derived versions, provenance or SBOMs, environment URLs."""
-    found = []
-    for stage, step in _steps(project, ("build", "publish", "deploy")):
-        if "version:commit" in step.tags:
-            found.append(Evidence(step.span, f"'{_label(stage)}' names its output after the commit: {step.label}"))
+    found = [
+        Evidence(step.span, f"'{_label(stage)}' names what it ships after the commit: {step.label}")
+        for stage, step in _commit_versions(project)
+    ]
     found += _step_evidence(project, ("provenance",), "records provenance")
     found += [
         Evidence(s.environment.span, f"'{_label(s)}' records the URL of '{s.environment.name}'")
