@@ -212,11 +212,12 @@ def maturity(paths, format_, output, model_file, fail_under, baseline, jobs, pla
 def _maturity_baseline(path: str) -> dict:
     import json
     from importlib.resources import files
+    from pathlib import Path
 
     import jsonschema
 
     try:
-        document = json.loads(open(path, encoding="utf-8").read())
+        document = json.loads(Path(path).read_text(encoding="utf-8"))
         schema = json.loads(files("cdlint").joinpath("schemas", "maturity-v1.schema.json").read_text(encoding="utf-8"))
         jsonschema.validate(document, schema)
     except (OSError, ValueError) as e:

@@ -12,7 +12,6 @@ import time
 import zlib
 from html.parser import HTMLParser
 from importlib.resources import files
-from pathlib import Path
 
 import jsonschema
 import pytest
