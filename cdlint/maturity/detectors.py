@@ -72,6 +72,17 @@ def _stages(project: Project, kind: str | None = None) -> list[Stage]:
     return [s for s in project.stages(kind) if s.pipeline not in skip]
 
 
+def _what(step: Step, limit: int = 72) -> str:
+    """A step as a person reads it: its name, or what it calls or runs (first line, cut short)."""
+    if step.name:
+        return step.name
+    if step.uses:
+        return step.uses
+    lines = (step.run or "").strip().splitlines()
+    text = " ".join(lines[0].split()) if lines else "step"
+    return text if len(text) <= limit and len(lines) <= 1 else text[:limit].rstrip() + " …"
+
+
 def _label(stage: Stage) -> str:
     return stage.name or stage.id
 
@@ -100,7 +111,7 @@ def _shipping(project: Project, prefixes: Iterable[str]) -> Iterable[tuple[Stage
 
 def _step_evidence(project: Project, prefixes: Iterable[str], what: str) -> list[Evidence]:
     """One piece of evidence per step tagged with one of ``prefixes``."""
-    return [Evidence(step.span, f"'{_label(stage)}' {what}: {step.label}") for stage, step in _steps(project, prefixes)]
+    return [Evidence(step.span, f"'{_label(stage)}' {what}: {_what(step)}") for stage, step in _steps(project, prefixes)]
 
 
 def _automatic(project: Project, stage: Stage, kinds: Iterable[str] = AUTOMATIC) -> list:
@@ -160,7 +171,7 @@ def build_stages(project: Project) -> list[Evidence]:
     for stage in _stages(project, "build"):
         steps = stage.steps_tagged("build")
         span = steps[0].span if steps else stage.span
-        found.append(Evidence(span, f"'{_label(stage)}' builds" + (f": {steps[0].label}" if steps else "")))
+        found.append(Evidence(span, f"'{_label(stage)}' builds" + (f": {_what(steps[0])}" if steps else "")))
     return found
 
 
@@ -204,7 +215,7 @@ def commit_triggered_builds(project: Project) -> list[Evidence]:
 @detector("deploy-steps")
 def deploy_steps(project: Project) -> list[Evidence]:
     """Steps deploy or publish with a script or tool."""
-    found = [Evidence(step.span, f"'{_label(stage)}' ships: {step.label}") for stage, step in _shipping(project, ("deploy", "publish"))]
+    found = [Evidence(step.span, f"'{_label(stage)}' ships: {_what(step)}") for stage, step in _shipping(project, ("deploy", "publish"))]
     for stage in _stages(project, "deploy"):
         if not stage.steps_tagged("deploy") and not stage.steps_tagged("publish") and stage.environment is not None:
             found.append(Evidence(stage.span, f"'{_label(stage)}' deploys to '{stage.environment.name}'"))
@@ -219,7 +230,7 @@ def deploy_stages(project: Project) -> list[Evidence]:
         for stage in _env_deploys(project)
     ]
     found += [
-        Evidence(step.span, f"'{_label(stage)}' publishes: {step.label}")
+        Evidence(step.span, f"'{_label(stage)}' publishes: {_what(step)}")
         for stage, step in _shipping(project, ("publish",))
     ]
     return found
@@ -232,7 +243,7 @@ def stored_builds(project: Project) -> list[Evidence]:
     for stage in _stages(project):
         if stage.has("build"):
             found += [Evidence(a.span, f"'{_label(stage)}' stores its output as '{a.name}'") for a in stage.produces]
-    found += [Evidence(step.span, f"'{_label(stage)}' publishes: {step.label}") for stage, step in _shipping(project, ("publish",))]
+    found += [Evidence(step.span, f"'{_label(stage)}' publishes: {_what(step)}") for stage, step in _shipping(project, ("publish",))]
     return found
 
 
@@ -255,7 +266,7 @@ def automated_versioning(project: Project) -> list[Evidence]:
     """A versioning tool, or a version derived from the commit or tag, names what is built."""
     found = _step_evidence(project, ("version:tool", "version:tags"), "sets the version")
     found += [
-        Evidence(step.span, f"'{_label(stage)}' versions what it ships from the commit or tag: {step.label}")
+        Evidence(step.span, f"'{_label(stage)}' versions what it ships from the commit or tag: {_what(step)}")
         for stage, step in _commit_versions(project)
     ]
     return found
@@ -285,7 +296,7 @@ def _promoted(project: Project, stage: Stage, images_built: bool) -> Evidence | 
     if images_built and not stage.has("build"):
         for step in stage.steps:
             if "version:commit" in step.tags and _tagged(step, ("deploy",)):
-                return Evidence(step.span, f"'{_label(stage)}' deploys the image built for this commit: {step.label}")
+                return Evidence(step.span, f"'{_label(stage)}' deploys the image built for this commit: {_what(step)}")
     return None
 
 
@@ -362,7 +373,7 @@ def database_migrations_deployed(project: Project) -> list[Evidence]:
             continue
         deploying = stage.key in deploys or any(s.key in deploys for s in project.downstream(stage)[:5])
         if deploying:
-            found.append(Evidence(step.span, f"'{_label(stage)}' migrates the database as part of the deploy: {step.label}"))
+            found.append(Evidence(step.span, f"'{_label(stage)}' migrates the database as part of the deploy: {_what(step)}"))
     return found
 
 
@@ -387,9 +398,9 @@ def rollout_strategies(project: Project) -> list[Evidence]:
             found.append(Evidence(stage.span, f"'{_label(stage)}' deploys with the '{stage.strategy}' strategy"))
         for step in stage.steps:
             if _tagged(step, ("strategy",)):
-                found.append(Evidence(step.span, f"'{_label(stage)}' rolls out gradually: {step.label}"))
+                found.append(Evidence(step.span, f"'{_label(stage)}' rolls out gradually: {_what(step)}"))
             elif "verify:rollout" in step.tags:
-                found.append(Evidence(step.span, f"'{_label(stage)}' waits for a rolling update: {step.label}"))
+                found.append(Evidence(step.span, f"'{_label(stage)}' waits for a rolling update: {_what(step)}"))
     return found
 
 
@@ -452,7 +463,7 @@ def baked_images(project: Project) -> list[Evidence]:
                 continue
             shipped = stage.tagged("publish:image") or any(s.has("deploy") or s.tagged("publish:image") for s in project.downstream(stage))
             if shipped:
-                found.append(Evidence(step.span, f"'{_label(stage)}' bakes an image that is shipped: {step.label}"))
+                found.append(Evidence(step.span, f"'{_label(stage)}' bakes an image that is shipped: {_what(step)}"))
     return found
 
 
@@ -468,7 +479,7 @@ def unit_tests(project: Project) -> list[Evidence]:
             continue
         steps = test_steps(stage)
         span = steps[0].span if steps else stage.span
-        found.append(Evidence(span, f"'{_label(stage)}' runs tests" + (f": {steps[0].label}" if steps else "")))
+        found.append(Evidence(span, f"'{_label(stage)}' runs tests" + (f": {_what(steps[0])}" if steps else "")))
     return found
 
 
@@ -501,7 +512,7 @@ def integration_tests(project: Project) -> list[Evidence]:
         if stage.services:
             found.append(Evidence(tests[0].span, f"'{_label(stage)}' tests against service containers ({', '.join(stage.services)})"))
         elif ups := stage.steps_tagged("env:up"):
-            found.append(Evidence(ups[0].span, f"'{_label(stage)}' tests against dependencies started in the job: {ups[0].label}"))
+            found.append(Evidence(ups[0].span, f"'{_label(stage)}' tests against dependencies started in the job: {_what(ups[0])}"))
     return found
 
 
@@ -512,7 +523,7 @@ def component_tests(project: Project) -> list[Evidence]:
     for stage in _stages(project, "test"):
         ups = stage.steps_tagged("env:system")
         if ups and test_steps(stage):
-            found.append(Evidence(ups[0].span, f"'{_label(stage)}' starts the system in isolation and tests it: {ups[0].label}"))
+            found.append(Evidence(ups[0].span, f"'{_label(stage)}' starts the system in isolation and tests it: {_what(ups[0])}"))
     return found
 
 
@@ -520,7 +531,7 @@ def component_tests(project: Project) -> list[Evidence]:
 def acceptance_tests(project: Project) -> list[Evidence]:
     """Acceptance or end-to-end tests run automatically."""
     return [
-        Evidence(step.span, f"'{_label(stage)}' runs acceptance or end-to-end tests: {step.label}")
+        Evidence(step.span, f"'{_label(stage)}' runs acceptance or end-to-end tests: {_what(step)}")
         for stage, step in _steps(project, ("test:acceptance", "test:e2e"))
         if _automatic(project, stage)
     ]
@@ -618,7 +629,7 @@ def report_services(project: Project) -> list[Evidence]:
 def traceability(project: Project) -> list[Evidence]:
     """Artifacts and deploys trace back to their commit: commit-derived versions, provenance or SBOMs, environment URLs."""
     found = [
-        Evidence(step.span, f"'{_label(stage)}' names what it ships after the commit: {step.label}")
+        Evidence(step.span, f"'{_label(stage)}' names what it ships after the commit: {_what(step)}")
         for stage, step in _commit_versions(project)
     ]
     found += _step_evidence(project, ("provenance",), "records provenance")
