@@ -246,3 +246,108 @@ def test_a_level_is_never_claimed_without_evidence_at_it(model, evidence, rules)
         assert any(r.status == MET for r in at)
         below = [r for r in category.practices if model.rank(r.practice.level) <= model.rank(category.level)]
         assert all(r.status != UNMET for r in below)
+
+
+# --- detectors: decisions taken while reviewing the corpus --------------------------
+
+
+def project_of(tmp_path: Path, workflows: dict[str, str]):
+    for name, text in workflows.items():
+        path = tmp_path / ".github" / "workflows" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return check([str(tmp_path)], Settings()).projects[0]
+
+
+TEST_JOB_PUSHING_AN_IMAGE = """\
+on: pull_request
+jobs:
+  e2e:
+    runs-on: ubuntu-latest
+    steps:
+      - run: docker build -t localhost:5000/demo . && docker push localhost:5000/demo
+      - run: go test ./test/e2e/...
+"""
+LOAD_TEST_ONLY = """\
+on: schedule
+jobs:
+  load:
+    runs-on: ubuntu-latest
+    steps:
+      - run: docker run -d --name agent datadog/agent
+      - uses: grafana/run-k6-action@v1
+"""
+TAG_CLEANUP = """\
+on:
+  push:
+    tags: ['v*']
+jobs:
+  cleanup:
+    runs-on: ubuntu-latest
+    steps:
+      - run: git push origin --delete rc
+"""
+CHECKOUT_OF_THE_COMMIT = """\
+on: pull_request
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+        with: {ref: "${{ github.sha }}"}
+      - run: make build
+"""
+COMMIT_VERSION_IN_ITS_OWN_STEP = """\
+on: push
+jobs:
+  image:
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo "tag=$(git rev-parse --short HEAD)" >> "$GITHUB_OUTPUT"
+      - run: docker build -t app:${{ steps.v.outputs.tag }} .
+"""
+ONE_JOB_TO_PRODUCTION = """\
+on:
+  push:
+    branches: [main]
+jobs:
+  ship:
+    runs-on: ubuntu-latest
+    environment: production
+    steps:
+      - run: make test
+      - run: helm upgrade --install app chart/ --atomic
+"""
+
+
+@pytest.mark.parametrize(
+    "workflow,detector,found",
+    [
+        (TEST_JOB_PUSHING_AN_IMAGE, "deploy-steps", False),
+        (TEST_JOB_PUSHING_AN_IMAGE, "baked-images", False),
+        (TEST_JOB_PUSHING_AN_IMAGE, "acceptance-tests", True),
+        (LOAD_TEST_ONLY, "integration-tests", False),
+        (LOAD_TEST_ONLY, "performance-tests", True),
+        (TAG_CLEANUP, "release-tags", False),
+        (CHECKOUT_OF_THE_COMMIT, "automated-versioning", False),
+        (COMMIT_VERSION_IN_ITS_OWN_STEP, "automated-versioning", True),
+        (COMMIT_VERSION_IN_ITS_OWN_STEP, "traceability", True),
+        (ONE_JOB_TO_PRODUCTION, "production-pipeline", True),
+        (ONE_JOB_TO_PRODUCTION, "zero-touch-deploys", True),
+        (ONE_JOB_TO_PRODUCTION, "artifact-promotion", False),
+    ],
+)
+def test_detector(tmp_path: Path, workflow: str, detector: str, found: bool) -> None:
+    evidence = DETECTORS[detector](project_of(tmp_path, {"ci.yml": workflow}))
+    assert bool(evidence) == found, evidence
+    assert all(e.span.line >= 1 and e.note for e in evidence)
+
+
+def test_local_reusable_workflow_is_judged_in_its_callers(tmp_path: Path) -> None:
+    project = project_of(tmp_path, {
+        "ci.yml": "on: push\njobs:\n  prod:\n    uses: ./.github/workflows/deploy.yml\n    with: {env: production}\n",
+        "deploy.yml": "on:\n  workflow_call:\n    inputs: {env: {type: string}}\njobs:\n  deploy:\n"
+                      "    runs-on: ubuntu-latest\n    environment: ${{ inputs.env }}\n    steps: [{run: ./deploy.sh}]\n",
+    })
+    notes = [e.note for e in DETECTORS["deploy-stages"](project)]
+    assert notes == ["'prod/deploy' deploys to 'production' (production)"]

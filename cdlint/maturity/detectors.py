@@ -323,7 +323,8 @@ def production_pipeline(project: Project) -> list[Evidence]:
     found: list[Evidence] = []
     for stage in _releases(project):
         hops = _reached_by(project, stage, ("push", "tag", "upstream"))
-        if hops and len(hops) > 2:
+        # A path has stages before the release, or one job that builds or tests before it ships.
+        if hops and (sum(h.stage is not None for h in hops) > 1 or stage.kinds & {"build", "test"}):
             found += path_evidence(hops)
     return found
 
