@@ -55,6 +55,7 @@ COMMANDS: dict[str, list[str]] = {
         r"az\s+acr\s+build\b",
         r"gcloud\s+builds\s+submit\b",
     ],
+    "build:vm": [r"packer\s+build\b"],
     "build:compile": [
         MAKE + r"(?:\s+(?:all|build|dist|compile|release|package|install|bin|binaries)\b.*)?\s*$",
         r"cmake\b",
@@ -137,6 +138,11 @@ COMMANDS: dict[str, list[str]] = {
         NPM_RUN + r"(?:test[:_-]?)?(?:e2e|end-to-end|ui-?test|browser)\S*",
         r"\S*\be2e\b(?![-_.]?(?:clean|setup|teardown|prepare|infra))\S*",
         MAKE + r"\s+(?:\S+\s+)*\S*e2e\S*",
+    ],
+    "test:component": [
+        NPM_RUN + r"(?:test[:_-]?)?(?:component|ct)\b\S*",
+        r"cypress\s+run\b.*--component\b",
+        r"\S*\bcomponent[-_]?tests?\b",
     ],
     "test:acceptance": [
         r"(?:behave|cucumber(?:-js)?|robot|gauge\s+run|specflow)\b",
@@ -337,6 +343,11 @@ COMMANDS: dict[str, list[str]] = {
         r"docker[\s-]compose\b.*\sup\b",
         r"docker\s+run\b.*(?:\s-d\b|--detach)",
     ],
+    # A whole system started in the job (not one container beside it): component tests run here.
+    "env:system": [
+        r"(?:kind\s+create\s+cluster|minikube\s+start|k3d\s+cluster\s+create|ctlptl\s+create)\b",
+        r"docker[\s-]compose\b.*\sup\b",
+    ],
     "teardown": [
         r"(?:kind\s+delete\s+cluster|minikube\s+delete|k3d\s+cluster\s+delete)\b",
         r"docker[\s-]compose\b.*\s(?:down|rm)\b",
@@ -361,8 +372,11 @@ COMMANDS: dict[str, list[str]] = {
         r"az\s+deployment\b",
         r"ansible-playbook\b",
         r"(?:helm|helmfile|kustomize)\b",
+        r"packer\b",
     ],
     "report:coverage": [r"(?:codecov|coveralls|coverage\s+xml|coverage\s+report|gcovr|lcov|genhtml|jacoco)\b"],
+    # Services that keep reports across runs, so their history can be read.
+    "report:service": [r"(?:codecov|coveralls|smokeshow\s+upload|sonar-scanner|sonar\s+scan|dotnet\s+sonarscanner)\b"],
     "provenance": [
         r"cosign\s+(?:sign|attest)\b",
         r"(?:syft|cyclonedx\S*|cdxgen|spdx-sbom-generator)\b",
@@ -376,6 +390,7 @@ TEST_WORDS: dict[str, str] = {
     "test:integration": r"integration|integ\b|\bit\b",
     "test:e2e": r"e2e|end-to-end|\bui\b|browser",
     "test:acceptance": r"acceptance|functional|\bbdd\b|features?/",
+    "test:component": r"\bcomponent\b",
     "test:performance": r"perf\b|performance|benchmark|\bload\b|stress",
     "verify:smoke": r"smoke|health",
 }
@@ -383,6 +398,7 @@ TEST_WORDS: dict[str, str] = {
 ANYWHERE: dict[str, list[str]] = {
     "version:commit": [
         r"\$\{?\{?\s*(?:github\.sha|GITHUB_SHA|github\.ref_name|GITHUB_REF_NAME|github\.run_number|GITHUB_RUN_NUMBER)",
+        r"github\.event\.(?:workflow_run\.head_sha|release\.tag_name)",
         r"\$\{?(?:CI_COMMIT_SHA|CI_COMMIT_SHORT_SHA|CI_COMMIT_TAG|CI_PIPELINE_IID|GIT_COMMIT|BUILD_NUMBER|BUILD_ID|TAG_NAME)\b",
         r"\$\(Build\.(?:SourceVersion|BuildNumber|BuildId)\)",
         r"git\s+rev-parse\b",
@@ -443,14 +459,15 @@ ACTIONS: dict[str, str] = {
     "microsoft/playwright-github-action": "test:e2e",
     "grafana/k6-action": "test:performance",
     "grafana/setup-k6-action": "test:performance",
+    "grafana/run-k6-action": "test:performance",
     "benchmark-action/github-action-benchmark": "test:performance",
     "codspeedhq/action": "test:performance",
     "matlab-actions/run-tests": "test:unit",
-    "codecov/codecov-action": "report:coverage",
-    "codecov/test-results-action": "report:junit",
+    "codecov/codecov-action": "report:coverage report:service",
+    "codecov/test-results-action": "report:junit report:service",
     "test-summary/action": "report:junit",
     "phoenix-actions/test-reporting": "report:junit",
-    "coverallsapp/github-action": "report:coverage",
+    "coverallsapp/github-action": "report:coverage report:service",
     "dorny/test-reporter": "report:junit",
     "enricomi/publish-unit-test-result-action": "report:junit",
     "mikepenz/action-junit-report": "report:junit",
@@ -529,7 +546,7 @@ ACTIONS: dict[str, str] = {
     "pulumi/actions": "deploy:terraform provision:terraform iac",
     "hashicorp/tfc-workflows-github/actions/apply-run": "deploy:terraform provision:terraform iac",
     "deliverybot/helm": "deploy:helm",
-    "helm/kind-action": "env:up",
+    "helm/kind-action": "env:up env:system",
     "medyagh/setup-minikube": "env:up",
     "absaoss/k3d-action": "env:up",
 }
@@ -579,8 +596,8 @@ TASKS: dict[str, str] = {
     "dockercompose": "build:docker",
     "buildah": "build:docker",
     "vstest": "test:unit report:junit",
-    "publishtestresults": "report:junit",
-    "publishcodecoverageresults": "report:coverage",
+    "publishtestresults": "report:junit report:service",
+    "publishcodecoverageresults": "report:coverage report:service",
     "manualvalidation": "approval",
     "manualintervention": "approval",
     "azurewebapp": "deploy:cloud",
@@ -710,15 +727,15 @@ TASK_COMMANDS: dict[str, dict[str, str]] = {
 }
 
 JENKINS_STEPS: dict[str, str] = {
-    "junit": "report:junit",
-    "xunit": "report:junit",
-    "nunit": "report:junit",
-    "mstest": "report:junit",
-    "publishtestresults": "report:junit",
-    "jacoco": "report:coverage",
-    "cobertura": "report:coverage",
-    "recordcoverage": "report:coverage",
-    "publishcoverage": "report:coverage",
+    "junit": "report:junit report:service",
+    "xunit": "report:junit report:service",
+    "nunit": "report:junit report:service",
+    "mstest": "report:junit report:service",
+    "publishtestresults": "report:junit report:service",
+    "jacoco": "report:coverage report:service",
+    "cobertura": "report:coverage report:service",
+    "recordcoverage": "report:coverage report:service",
+    "publishcoverage": "report:coverage report:service",
     "publishhtml": "report:html",
     "recordissues": "scan:lint",
     "archiveartifacts": "artifact:upload",

@@ -235,3 +235,90 @@ def graph(path: str, format_: str, platform: str | None) -> None:
     for target in found:
         project, _, _ = analyse(target, {}, Settings(platform=platform))
         click.echo((render_json if format_ == "json" else render_text)(project), nl=False)
+
+
+MATURITY_FORMATS = ("text", "markdown", "json", "html")
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(exists=True))
+@click.option("--format", "format_", type=click.Choice(MATURITY_FORMATS), default="text", show_default=True,
+              help="Output format.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report to a file instead of stdout.")
+@click.option("--model", "model_file", type=click.Path(dir_okay=False),
+              help="Use this maturity model (YAML, see cdlint/maturity/model.yaml) instead of the default.")
+@click.option("--fail-under", multiple=True, metavar="CATEGORY=LEVEL",
+              help="Exit with 1 when CATEGORY is below LEVEL in any repository (repeatable).")
+@click.option("--baseline", type=click.Path(exists=True, dir_okay=False),
+              help="A previous --format json result: exit with 1 when a category's level dropped.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Assess this many repositories at once, in parallel processes.")
+@click.option("--platform", type=click.Choice(("github", "gitlab", "azure", "jenkins")),
+              help="Read every file as this platform instead of detecting it.")
+@click.option("--production-env", multiple=True, metavar="REGEX",
+              help="Environment names matching REGEX are production (repeatable).")
+@click.option("--debug", is_flag=True, help="Print internal tracebacks to stderr.")
+def maturity(paths, format_, output, model_file, fail_under, baseline, jobs, platform, production_env, debug) -> None:
+    """Assess the continuous delivery maturity of the repositories at PATHS (default: the current directory).
+
+    Each PATH is one repository; several give one report with a row per
+    repository and the distribution of levels per category.
+    """
+    from cdlint.engine import Settings
+    from cdlint.errors import ConfigError
+    from cdlint.maturity import below, load_model, regressions, run
+
+    try:
+        model = load_model(model_file)
+    except ConfigError as e:
+        _fail(f"invalid maturity model:\n{e}")
+    gates = []
+    for spec in fail_under:
+        category, _, level = spec.partition("=")
+        if category not in {c.id for c in model.categories} or not model.has_level(level):
+            _fail(f"--fail-under {spec!r}: expected CATEGORY=LEVEL with a category of "
+                  f"{', '.join(c.id for c in model.categories)} and a level of {', '.join(lv.id for lv in model.levels)}")
+        gates.append((category, level))
+    previous = None
+    if baseline:
+        previous = _maturity_baseline(baseline)
+    settings = Settings(platform=platform, tiers=_tiers(production_env), debug=debug)
+    try:
+        report = run(list(paths) or ["."], settings, model, jobs)
+    except ConfigError as e:
+        _fail(str(e))
+    if format_ == "html":
+        from cdlint.maturity.html import render_html as render
+    else:
+        from cdlint.maturity import render as renderers
+
+        render = {"text": renderers.render_text, "markdown": renderers.render_markdown, "json": renderers.render_json}[format_]
+    _write(render(report), output)
+    for repo in report.repositories:
+        for error in repo.errors:
+            click.echo(f"cdlint: {error}", err=True)
+    failures = [message for category, level in gates for message in below(report, category, level)]
+    if previous is not None:
+        failures += regressions(report, previous)
+    for message in failures:
+        click.echo(f"cdlint: maturity gate failed: {message}", err=True)
+    sys.exit(1 if failures else 0)
+
+
+def _maturity_baseline(path: str) -> dict:
+    import json
+    from importlib.resources import files
+    from pathlib import Path
+
+    import jsonschema
+
+    try:
+        document = json.loads(Path(path).read_text(encoding="utf-8"))
+        schema = json.loads(files("cdlint").joinpath("schemas", "maturity-v1.schema.json").read_text(encoding="utf-8"))
+        jsonschema.validate(document, schema)
+    except (OSError, ValueError) as e:
+        _fail(f"--baseline {path}: not a maturity JSON result: {e}")
+    except jsonschema.ValidationError as e:
+        where = "/".join(str(p) for p in e.absolute_path) or "(top level)"
+        _fail(f"--baseline {path}: not a maturity JSON result ({where}: {e.message})")
+    return document

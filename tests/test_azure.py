@@ -121,6 +121,15 @@ def test_detect_reads_content() -> None:
     assert not azure.detect("azure-pipelines.yml", None)
 
 
+def test_other_tools_extends_is_not_a_pipeline() -> None:
+    extends_template = "extends:\n  template: templates/pipeline.yml\n"
+    assert azure.detect("ci/release.yml", "trigger: none\n" + extends_template)
+    assert azure.detect("azure-pipelines.yml", extends_template)
+    assert not azure.detect(".cdlint.yaml", "extends: recommended\nexclude: [fixtures/**]\n")
+    assert not azure.detect("config.yml", "extends: recommended\nrules: {}\n")
+    assert not azure.detect("ci/lint.yml", "extends: default\nrules:\n  line-length: disable\n")
+
+
 def test_templates_found_by_discovery_are_dropped_where_a_pipeline_includes_them(tmp_path: Path) -> None:
     (tmp_path / ".azure-pipelines").mkdir()
     (tmp_path / "azure-pipelines.yml").write_text("trigger: [main]\npr: none\nsteps:\n- template: .azure-pipelines/steps.yml\n")

@@ -219,7 +219,7 @@ def test_extends_depth_is_bounded(tmp_path) -> None:
 def test_errors_in_an_extended_file_name_that_file(tmp_path) -> None:
     write(tmp_path, "base.yaml", "fail-on: loud\n")
     found = errors(tmp_path, "extends: base.yaml\n")
-    assert found == [f"base.yaml:1:10: fail-on: expected one of: error, warning, note, never (got \"loud\")"]
+    assert found == ["base.yaml:1:10: fail-on: expected one of: error, warning, note, never (got \"loud\")"]
 
 
 def test_effective_configuration_fills_every_default(tmp_path) -> None:

@@ -48,3 +48,24 @@ def test_only_the_cli_writes_output() -> None:
 
 def test_no_rules_package_inside_cdlint() -> None:
     assert not (ROOT / "cdlint" / "rules").exists()
+
+
+MATURITY_FILES = sorted((ROOT / "cdlint" / "maturity").glob("*.py"))
+
+
+def test_detectors_read_the_model_not_yaml() -> None:
+    for name in imports(ROOT / "cdlint" / "maturity" / "detectors.py"):
+        assert not name.startswith(("cdlint.yamlload", "cdlint.parsers", "ruamel", "cdlint.cli", "cdlint.engine")), name
+
+
+def test_networkx_is_imported_only_where_a_graph_is_drawn_or_built() -> None:
+    users = {path.relative_to(ROOT).as_posix() for path in sorted((ROOT / "cdlint").rglob("*.py")) + RULE_FILES
+             if any(n == "networkx" or n.startswith("networkx.") for n in imports(path))}
+    assert users <= {"cdlint/model.py", "cdlint/maturity/html.py"}, users
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "cdlint").rglob("*.py")) + RULE_FILES, ids=lambda p: p.name)
+def test_only_the_maturity_command_imports_maturity(path: Path) -> None:
+    if path.parent.name == "maturity" or path.name == "cli.py":
+        return
+    assert not any(n.startswith("cdlint.maturity") for n in imports(path)), path

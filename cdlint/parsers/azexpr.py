@@ -18,12 +18,13 @@ dependencies failed), which refs (``Build.SourceBranch``) and trigger kinds
 
 from __future__ import annotations
 
-import fnmatch
 import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from cdlint.parsers.exprkit import Limits, TokenParser, intersect
 
 _TOKEN = re.compile(
     r"\s*(?:(?P<str>'(?:[^']|'')*')|(?P<num>-?(?:\d+(?:\.\d+)*|\.\d+))|(?P<op>[()\[\],.*])"
@@ -60,32 +61,12 @@ def parse(text: str):
     return _Parser(text).parse()
 
 
-class _Parser:
+class _Parser(TokenParser):
+    error = ExprError
+
     def __init__(self, source: str) -> None:
-        self.tokens: list[tuple[str, str]] = []
-        pos = 0
-        while pos < len(source):
-            m = _TOKEN.match(source, pos)
-            if not m or m.end() == pos:
-                if source[pos:].strip() == "":
-                    break
-                raise ExprError(source[pos:])
-            pos = m.end()
-            kind = m.lastgroup
-            if kind:
-                self.tokens.append((kind, m[kind]))
-        self.i = 0
+        super().__init__(_TOKEN, source)
         self.depth = 0
-
-    def peek(self) -> tuple[str, str] | None:
-        return self.tokens[self.i] if self.i < len(self.tokens) else None
-
-    def take(self, value: str | None = None) -> tuple[str, str]:
-        tok = self.peek()
-        if tok is None or (value is not None and tok[1] != value):
-            raise ExprError(f"expected {value!r}")
-        self.i += 1
-        return tok
 
     def parse(self):
         if not self.tokens:
@@ -512,8 +493,8 @@ def combine(*readings: Reading) -> Reading:
     excl: frozenset[str] = frozenset()
     when = next((r.when for r in readings if r.when != "on_success"), "on_success")
     for r in readings:
-        refs = _intersect(refs, r.refs, True)
-        events = _intersect(events, r.events, False)
+        refs = intersect(refs, r.refs, True)
+        events = intersect(events, r.events)
         excl |= r.exclude_events
     return Reading(when=when, refs=refs, events=events, exclude_events=excl)
 
@@ -603,55 +584,27 @@ def _checks_success(node) -> bool:
     return bool(wanted) and wanted <= _RESULT_OK | {"skipped"}
 
 
-@dataclass(frozen=True)
-class _Con:
-    refs: frozenset[str] | None = None
-    events: frozenset[str] | None = None
-    excl: frozenset[str] = frozenset()
-
-
-def _intersect(a: frozenset[str] | None, b: frozenset[str] | None, patterns: bool) -> frozenset[str] | None:
-    if a is None:
-        return b
-    if b is None:
-        return a
-    if not patterns:
-        return a & b
-    return frozenset(x for x in a if any(fnmatch.fnmatchcase(x, y) for y in b)) | frozenset(
-        y for y in b if any(fnmatch.fnmatchcase(y, x) for x in a)
-    )
-
-
-def _union(a: frozenset[str] | None, b: frozenset[str] | None) -> frozenset[str] | None:
-    if a is None or b is None:
-        return None
-    return a | b
-
-
-def _constraint(node) -> _Con:
+def _constraint(node) -> Limits:
     if node[0] != "call":
-        return _Con()
+        return Limits()
     name, args = node[1], node[2]
     if name in ("and", "or") and args:
         parts = [_constraint(a) for a in args]
         result = parts[0]
         for part in parts[1:]:
             if name == "and":
-                result = _Con(
-                    _intersect(result.refs, part.refs, True), _intersect(result.events, part.events, False),
-                    result.excl | part.excl,
-                )
+                result = result.both(part)
             else:
-                result = _Con(_union(result.refs, part.refs), _union(result.events, part.events), result.excl & part.excl)
+                result = result.either(part)
         return result
     if name == "not" and len(args) == 1 and args[0][0] == "call":
         inner = args[0]
         flipped = {"eq": "ne", "ne": "eq", "in": "notin", "notin": "in"}.get(inner[1])
         if flipped:
             return _constraint(("call", flipped, inner[2]))
-        return _Con()
+        return Limits()
     if len(args) < 2:
-        return _Con()
+        return Limits()
     if name in ("eq", "ne") and len(args) == 2:
         # eq(variables.isMain, true) once isMain's own expression was substituted in.
         for inner, other in ((args[0], args[1]), (args[1], args[0])):
@@ -665,22 +618,22 @@ def _constraint(node) -> _Con:
     if not target and name in ("eq", "ne") and ref_text(args[1]) and args[0][0] == "lit":
         target, literals = ref_text(args[1]), [str(args[0][1])]
     if len(literals) != len(values):
-        return _Con()
+        return Limits()
     if target == _REASON:
         kinds = frozenset(k for lit in literals for k in REASONS.get(lit.lower(), ("api",)))
         if name in ("eq", "in"):
-            return _Con(events=kinds)
+            return Limits(events=kinds)
         if name in ("ne", "notin"):
-            return _Con(excl=kinds)
-        return _Con()
+            return Limits(excl=kinds)
+        return Limits()
     if target == _BRANCH:
         if name in ("eq", "in"):
-            return _Con(refs=frozenset(literals))
+            return Limits(refs=frozenset(literals))
         if name == "startswith":
-            return _Con(refs=frozenset(lit + "*" for lit in literals))
+            return Limits(refs=frozenset(lit + "*" for lit in literals))
         if name == "contains" and literals and literals[0].startswith("refs/tags"):
-            return _Con(refs=frozenset({"refs/tags/*"}))
-        return _Con()
+            return Limits(refs=frozenset({"refs/tags/*"}))
+        return Limits()
     if target == _BRANCH_NAME and name in ("eq", "in"):
-        return _Con(refs=frozenset(r for lit in literals for r in (f"refs/heads/{lit}", f"refs/tags/{lit}")))
-    return _Con()
+        return Limits(refs=frozenset(r for lit in literals for r in (f"refs/heads/{lit}", f"refs/tags/{lit}")))
+    return Limits()

@@ -61,7 +61,11 @@ _OTHER_TOOLS = frozenset({
     ".gitlab-ci.yml", ".travis.yml", "appveyor.yml", ".appveyor.yml", "bitbucket-pipelines.yml", ".drone.yml",
     ".woodpecker.yml", "codecov.yml", ".codecov.yml", "mkdocs.yml", ".readthedocs.yml", ".readthedocs.yaml",
     ".pre-commit-config.yaml", "docker-compose.yml", "docker-compose.yaml", "cloudbuild.yaml", "cloudbuild.yml",
+    ".pre-commit-hooks.yaml", ".cdlint.yaml", ".cdlint.yml", ".yamllint", ".yamllint.yml", ".yamllint.yaml",
 })
+# Other tools' configurations use a top-level `extends:` too (cdlint, yamllint, renovate);
+# Azure's always names a template under it.
+_EXTENDS_TEMPLATE = re.compile(r"^extends:\s*\n(?:\s*#.*\n)*\s+template\s*:", re.MULTILINE)
 _TOP_KEY = re.compile(r"^(?:'([^']*)'|\"([^\"]*)\"|([^\s#'\"\-?{}\[\]][^:#]*?))\s*:(?:\s|$)", re.MULTILINE)
 _STRONG = frozenset({"trigger", "pr", "schedules", "extends"})
 _STRUCTURE = {
@@ -119,10 +123,11 @@ def detect(path: str, text: str | None = None) -> bool:
         # Templates: declared parameters, or parameters used without a declaration (old style).
         if "parameters" in keys or re.search(r"\$\{\{[^}]*\bparameters\b", text):
             return False
-    structure = "extends" in keys or any(k in keys and pattern.search(text) for k, pattern in _STRUCTURE.items())
+    structure = bool(_EXTENDS_TEMPLATE.search(text)) or any(k in keys and pattern.search(text) for k, pattern in _STRUCTURE.items())
+    strong = keys & _STRONG - {"extends"} or ("extends" in keys and structure)
     if tier == 1:
-        return bool(keys & _STRONG) and structure
-    return bool(keys & _STRONG) or structure
+        return bool(strong) and structure
+    return bool(strong) or structure
 
 
 def parse(text_: str, path: str, workspace: Workspace | None = None) -> Pipeline:

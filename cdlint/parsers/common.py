@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 from cdlint import classify
-from cdlint.model import Artifact, Edge, Environment, Span, Stage, Step
+from cdlint.model import Edge, Environment, Span, Stage, Step
 from cdlint.workspace import Workspace
 
 # How step arguments name the target environment of a deploy that declares none.

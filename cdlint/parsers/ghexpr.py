@@ -9,9 +9,10 @@ unrestricted, which is the safe reading for the rules.
 
 from __future__ import annotations
 
-import fnmatch
 import re
 from dataclasses import dataclass
+
+from cdlint.parsers.exprkit import Limits, TokenParser, Unreadable
 
 _TOKEN = re.compile(
     r"\s*(?:(?P<str>'(?:[^']|'')*')|(?P<num>-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|0x[0-9a-fA-F]+)"
@@ -68,7 +69,7 @@ def read(expr: object, needs: tuple[str, ...] = ()) -> Reading:
     source = strip(str(expr))
     try:
         tree = _Parser(source).parse()
-    except (_Fail, RecursionError):
+    except (Unreadable, RecursionError):
         return Reading(when=_status_by_text(source))
     when = _status(tree, needs)
     con = _constraint(tree)
@@ -90,55 +91,18 @@ def _status_by_text(source: str) -> str:
     return "on_success"
 
 
-class _Fail(Exception):
-    pass
-
-
-class _Parser:
+class _Parser(TokenParser):
     def __init__(self, source: str) -> None:
-        self.tokens: list[tuple[str, str]] = []
-        pos = 0
-        while pos < len(source):
-            m = _TOKEN.match(source, pos)
-            if not m or m.end() == pos:
-                if source[pos:].strip() == "":
-                    break
-                raise _Fail(source[pos:])
-            pos = m.end()
-            kind = m.lastgroup
-            if kind:
-                self.tokens.append((kind, m[kind]))
-        self.i = 0
-
-    def peek(self) -> tuple[str, str] | None:
-        return self.tokens[self.i] if self.i < len(self.tokens) else None
-
-    def take(self, value: str | None = None) -> tuple[str, str]:
-        tok = self.peek()
-        if tok is None or (value is not None and tok[1] != value):
-            raise _Fail(value)
-        self.i += 1
-        return tok
+        super().__init__(_TOKEN, source)
 
     def parse(self):
-        node = self.or_()
-        if self.peek() is not None:
-            raise _Fail("trailing")
-        return node
+        return self.done(self.or_())
 
     def or_(self):
-        node = self.and_()
-        while self.peek() == ("op", "||"):
-            self.take()
-            node = ("or", node, self.and_())
-        return node
+        return self.binary("||", "or", self.and_)
 
     def and_(self):
-        node = self.cmp()
-        while self.peek() == ("op", "&&"):
-            self.take()
-            node = ("and", node, self.cmp())
-        return node
+        return self.binary("&&", "and", self.cmp)
 
     def cmp(self):
         node = self.unary()
@@ -187,7 +151,7 @@ class _Parser:
                     self.take("]")
                     path.append(inner[1] if inner[0] == "lit" else "*")
             return ("ctx", ".".join(str(p) for p in path).lower())
-        raise _Fail(value)
+        raise Unreadable(value)
 
 
 def _walk(node):
@@ -251,39 +215,14 @@ def _upstream_success(tree) -> bool:
     return False
 
 
-@dataclass(frozen=True)
-class _Con:
-    refs: frozenset[str] | None = None
-    events: frozenset[str] | None = None
-    excl: frozenset[str] = frozenset()
-
-
-def _intersect(a: frozenset[str] | None, b: frozenset[str] | None, patterns: bool) -> frozenset[str] | None:
-    if a is None:
-        return b
-    if b is None:
-        return a
-    if not patterns:
-        return a & b
-    return frozenset(x for x in a if any(fnmatch.fnmatchcase(x, y) for y in b)) | frozenset(
-        y for y in b if any(fnmatch.fnmatchcase(y, x) for x in a)
-    )
-
-
-def _union(a: frozenset[str] | None, b: frozenset[str] | None) -> frozenset[str] | None:
-    if a is None or b is None:
-        return None
-    return a | b
-
-
-def _constraint(node) -> _Con:
+def _constraint(node) -> Limits:
     op = node[0]
     if op == "and":
         a, b = _constraint(node[1]), _constraint(node[2])
-        return _Con(_intersect(a.refs, b.refs, True), _intersect(a.events, b.events, False), a.excl | b.excl)
+        return a.both(b)
     if op == "or":
         a, b = _constraint(node[1]), _constraint(node[2])
-        return _Con(_union(a.refs, b.refs), _union(a.events, b.events), a.excl & b.excl)
+        return a.either(b)
     if op == "not":
         inner = node[1]
         if inner[0] == "cmp" and inner[1] in ("==", "!="):
@@ -292,43 +231,43 @@ def _constraint(node) -> _Con:
         if inner[0] == "call" and inner[1] == "contains":
             events = _events_in(inner)
             if events is not None:
-                return _Con(excl=events)
-        return _Con()
+                return Limits(excl=events)
+        return Limits()
     if op == "cmp":
         return _comparison(node)
     if op == "call":
         return _call(node)
-    return _Con()
+    return Limits()
 
 
-def _comparison(node) -> _Con:
+def _comparison(node) -> Limits:
     _, cmp, left, right = node
     if right[0] == "ctx" and left[0] != "ctx":
         left, right = right, left
     if left[0] != "ctx":
-        return _Con()
+        return Limits()
     ctx = left[1]
     ref = _ref_value(right)
     if cmp == "==":
         if ctx in _REF_CONTEXTS and ref is not None:
-            return _Con(refs=frozenset({ref}))
+            return Limits(refs=frozenset({ref}))
         if ctx in _REF_NAME_CONTEXTS:
             if right[0] == "ctx" and right[1] in _DEFAULT_BRANCH:
-                return _Con(refs=frozenset({"refs/heads/$default"}))
+                return Limits(refs=frozenset({"refs/heads/$default"}))
             if right[0] == "lit":
-                return _Con(refs=frozenset({f"refs/heads/{right[1]}", f"refs/tags/{right[1]}"}))
+                return Limits(refs=frozenset({f"refs/heads/{right[1]}", f"refs/tags/{right[1]}"}))
         if ctx == "github.ref_type" and right[0] == "lit":
-            return _Con(refs=frozenset({"refs/tags/*" if right[1] == "tag" else "refs/heads/*"}))
+            return Limits(refs=frozenset({"refs/tags/*" if right[1] == "tag" else "refs/heads/*"}))
         if ctx == "github.event_name" and right[0] == "lit":
-            return _Con(events=frozenset({EVENT_KINDS.get(right[1], "api")}))
+            return Limits(events=frozenset({EVENT_KINDS.get(right[1], "api")}))
     elif cmp == "!=":
         if ctx == "github.event_name" and right[0] == "lit":
             kind = EVENT_KINDS.get(right[1], "api")
             if right[1] in ("pull_request", "pull_request_target"):
-                return _Con(excl=frozenset({kind}))
+                return Limits(excl=frozenset({kind}))
             if kind in ("manual", "schedule", "push", "tag"):
-                return _Con(excl=frozenset({kind}))
-    return _Con()
+                return Limits(excl=frozenset({kind}))
+    return Limits()
 
 
 def _ref_value(node) -> str | None:
@@ -342,22 +281,22 @@ def _ref_value(node) -> str | None:
     return None
 
 
-def _call(node) -> _Con:
+def _call(node) -> Limits:
     name, args = node[1], node[2]
     if name == "startswith" and len(args) == 2 and args[0][0] == "ctx" and args[1][0] == "lit":
         ctx, prefix = args[0][1], args[1][1]
         if ctx in _REF_CONTEXTS:
-            return _Con(refs=frozenset({prefix + "*"}))
+            return Limits(refs=frozenset({prefix + "*"}))
         if ctx in _REF_NAME_CONTEXTS:
-            return _Con(refs=frozenset({f"refs/heads/{prefix}*", f"refs/tags/{prefix}*"}))
+            return Limits(refs=frozenset({f"refs/heads/{prefix}*", f"refs/tags/{prefix}*"}))
     if name == "contains" and len(args) == 2:
         events = _events_in(node)
         if events is not None:
-            return _Con(events=events)
+            return Limits(events=events)
         if args[0][0] == "ctx" and args[0][1] in _REF_CONTEXTS and args[1][0] == "lit":
             if args[1][1].startswith("refs/tags"):
-                return _Con(refs=frozenset({"refs/tags/*"}))
-    return _Con()
+                return Limits(refs=frozenset({"refs/tags/*"}))
+    return Limits()
 
 
 def _events_in(node) -> frozenset[str] | None:

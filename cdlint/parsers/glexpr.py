@@ -24,6 +24,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
+from cdlint.parsers.exprkit import TokenParser, Unreadable
+
 KINDS = ("push", "tag", "pull_request", "schedule", "manual", "api", "upstream")
 HEADS, TAGS, PULLS = "refs/heads/*", "refs/tags/*", "refs/pull/*"
 
@@ -200,10 +202,6 @@ _TOKEN = re.compile(
 )
 
 
-class _Fail(Exception):
-    pass
-
-
 def read(expr: object, known: Mapping[str, str | None] | None = None) -> Reading:
     """Read a ``rules:if`` expression. ``known`` holds the variables whose value the file
     fixes (None: known to be unset); any other variable may hold anything."""
@@ -226,7 +224,7 @@ def _parse(source: str):
     """The expression's tree and the variables it names, or None when it cannot be read."""
     try:
         tree = _Parser(source).parse()
-    except (_Fail, RecursionError):
+    except (Unreadable, RecursionError):
         return None
     names = []
     stack = [tree]
@@ -244,7 +242,7 @@ def _read(source: str, known: tuple[tuple[str, str | None], ...]) -> Reading:
     tree = _parse(source)[0]
     try:
         return _eval(_fill(tree, dict(known)))
-    except (_Fail, RecursionError, re.error):
+    except (Unreadable, RecursionError, re.error):
         return Reading.unknown(_mentions_by_text(source), readable=False)
 
 
@@ -257,50 +255,18 @@ def _mentions_by_text(source: str) -> frozenset[str]:
     return frozenset(found)
 
 
-class _Parser:
+class _Parser(TokenParser):
     def __init__(self, source: str) -> None:
-        self.tokens: list[tuple[str, str]] = []
-        pos = 0
-        while pos < len(source):
-            m = _TOKEN.match(source, pos)
-            if not m or m.end() == pos:
-                if source[pos:].strip() == "":
-                    break
-                raise _Fail(source[pos:])
-            pos = m.end()
-            if m.lastgroup:
-                self.tokens.append((m.lastgroup, m[m.lastgroup]))
-        self.i = 0
-
-    def peek(self) -> tuple[str, str] | None:
-        return self.tokens[self.i] if self.i < len(self.tokens) else None
-
-    def take(self, value: str | None = None) -> tuple[str, str]:
-        tok = self.peek()
-        if tok is None or (value is not None and tok[1] != value):
-            raise _Fail(value)
-        self.i += 1
-        return tok
+        super().__init__(_TOKEN, source)
 
     def parse(self):
-        node = self.or_()
-        if self.peek() is not None:
-            raise _Fail("trailing")
-        return node
+        return self.done(self.or_())
 
     def or_(self):
-        node = self.and_()
-        while self.peek() == ("op", "||"):
-            self.take()
-            node = ("or", node, self.and_())
-        return node
+        return self.binary("||", "or", self.and_)
 
     def and_(self):
-        node = self.unary()
-        while self.peek() == ("op", "&&"):
-            self.take()
-            node = ("and", node, self.unary())
-        return node
+        return self.binary("&&", "and", self.unary)
 
     def unary(self):
         if self.peek() == ("op", "!"):
@@ -328,7 +294,7 @@ class _Parser:
             return ("re", value)
         if kind == "word":
             return ("null",) if value == "null" else ("lit", value)
-        raise _Fail(value)
+        raise Unreadable(value)
 
 
 def _fill(node, known: Mapping[str, str | None]):

@@ -1,0 +1,152 @@
+"""``cdlint maturity``: where a repository stands on a continuous delivery maturity model.
+
+The model is data (``model.yaml``, validated by ``model.schema.json``);
+detectors find evidence in the stage graph (``detectors.py``); ``assess``
+judges practices and levels (``assess.py``); renderers turn a
+:class:`MaturityReport` into text, Markdown, JSON or HTML. Nothing here is
+imported by ``cdlint check``.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from itertools import repeat
+
+from cdlint.finding import Finding
+from cdlint.maturity.assess import Assessment, assess
+from cdlint.maturity.model import Model, ModelError, default_model, load_model
+from cdlint.model import Project
+
+__all__ = ["Assessment", "MaturityReport", "Model", "ModelError", "Repository", "assess", "default_model", "load_model", "run"]
+
+
+@dataclass(frozen=True)
+class Repository:
+    """One assessed repository: what was read, found and judged."""
+
+    path: str
+    assessment: Assessment
+    project: Project
+    findings: tuple[Finding, ...] = ()
+    files: tuple[tuple[str, str], ...] = ()
+    errors: tuple[str, ...] = ()
+    sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
+
+    def source_line(self, path: str, line: int) -> str | None:
+        text = self.sources.get(path)
+        if text is None:
+            return None
+        lines = text.splitlines()
+        return lines[line - 1] if 0 < line <= len(lines) else None
+
+
+@dataclass(frozen=True)
+class MaturityReport:
+    """Every repository assessed in one run, with the rules' advice by rule id."""
+
+    model: Model
+    repositories: tuple[Repository, ...]
+    advice: Mapping[str, str] = field(default_factory=dict, compare=False)
+
+    def distribution(self) -> dict[str, dict[str | None, int]]:
+        """How many repositories reach each level, per category (``None``: below the lowest)."""
+        counts: dict[str, dict[str | None, int]] = {}
+        for category in self.model.categories:
+            row: dict[str | None, int] = {None: 0, **{level.id: 0 for level in self.model.levels}}
+            for repo in self.repositories:
+                row[repo.assessment.category(category.id).level] += 1
+            counts[category.id] = row
+        return counts
+
+
+def assess_path(path: str, settings, model: Model) -> Repository:
+    """Check one repository with the engine and assess it (runs in a worker process with ``--jobs``)."""
+    from cdlint.engine import check
+
+    report = check([path], settings)
+    project = report.projects[0] if report.projects else Project(root=path)
+    return Repository(
+        path=_display(path),
+        assessment=assess(project, report.findings, model),
+        project=project,
+        findings=report.findings,
+        files=report.files,
+        errors=report.errors,
+        sources=dict(report.sources),
+    )
+
+
+def run(paths: Sequence[str], settings, model: Model | None = None, jobs: int = 1) -> MaturityReport:
+    """Assess each path as a repository; with ``jobs`` > 1 in parallel processes, in the order given."""
+    model = model or default_model()
+    if jobs > 1 and len(paths) > 1:
+        with ProcessPoolExecutor(max_workers=min(jobs, len(paths))) as pool:
+            repositories = list(pool.map(assess_path, paths, repeat(settings), repeat(model)))
+    else:
+        repositories = [assess_path(p, settings, model) for p in paths]
+    return MaturityReport(model, tuple(repositories), rule_advice())
+
+
+def rule_advice() -> dict[str, str]:
+    """Each rule's "Fix:" paragraph (or its summary), the advice shown in next steps."""
+    from cdlint.rule import load_rules
+
+    return {rule_id: fix_paragraph(r.doc) or r.summary for rule_id, r in load_rules().items()}
+
+
+def fix_paragraph(doc: str) -> str:
+    for paragraph in re.split(r"\n\s*\n", doc):
+        text = " ".join(line.strip() for line in paragraph.strip().splitlines())
+        if text.startswith("Fix:"):
+            return text[4:].strip()
+    return ""
+
+
+def _display(path: str) -> str:
+    return posixpath.normpath(path.replace("\\", "/"))
+
+
+def below(report: MaturityReport, category: str, level: str) -> list[str]:
+    """Repositories whose ``category`` is below ``level`` (``--fail-under``), as messages."""
+    model = report.model
+    wanted = model.rank(level)
+    failures = []
+    for repo in report.repositories:
+        result = repo.assessment.category(category)
+        if model.rank(result.level) < wanted:
+            reached = model.level(result.level).name if result.level else "below base"
+            failures.append(f"{repo.path}: {result.category.name} is {reached.lower()}, under {model.level(level).name.lower()}")
+    return failures
+
+
+def regressions(report: MaturityReport, baseline: Mapping) -> list[str]:
+    """Categories whose level dropped since ``baseline`` (a previous ``--format json`` result)."""
+    model = report.model
+    previous: dict[str | None, Mapping] = {}
+    if "repositories" in baseline:
+        previous = {r.get("path"): r for r in baseline["repositories"]}
+    else:
+        previous = {baseline.get("path"): baseline}
+    single = len(previous) == 1 and len(report.repositories) == 1
+    failures = []
+    for repo in report.repositories:
+        old = previous.get(repo.path) or (next(iter(previous.values())) if single else None)
+        if old is None:
+            continue
+        levels = {c["id"]: c.get("level") for c in old.get("categories", ())}
+        for result in repo.assessment.categories:
+            if result.category.id not in levels:
+                continue
+            before = levels[result.category.id]
+            if before is not None and not model.has_level(before):
+                continue
+            if model.rank(result.level) < model.rank(before):
+                now = model.level(result.level).name if result.level else "below base"
+                failures.append(
+                    f"{repo.path}: {result.category.name} dropped from {model.level(before).name.lower()} to {now.lower()}"
+                )
+    return failures
