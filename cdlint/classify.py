@@ -15,11 +15,18 @@ The tables are data. To teach cdlint a tool, add a line:
 - ``ACTIONS``: GitHub action (``owner/repo[/path]``) → tags.
 - ``TASKS``: Azure Pipelines task name → tags (``TASK_COMMANDS`` refines by
   the task's ``command`` input).
+- ``ACTION_INPUTS``/``TASK_INPUTS``: an action's or task's input values that
+  add tags (an artifact upload of test results is a published report).
 - ``JENKINS_STEPS``: Jenkins pipeline step → tags.
 - ``GITLAB_REPORTS``: GitLab ``artifacts:reports`` type → report name and tags;
   ``GITLAB_KEYWORDS``: GitLab job keyword → tags.
 - ``NAME_WORDS``: word in a stage or step name → tags.
 - ``TIERS``: environment tier → name patterns, checked in order.
+- ``REFERENCES``: tags for templates and includes cdlint does not read, by
+  their name (GitLab's ``Security/SAST.gitlab-ci.yml`` runs a scan).
+- ``MUTABLE_TAGS``, ``BRANCH_VARIABLES``, ``PER_CHANGE_VARIABLES``,
+  ``IMAGE_TAG_INPUTS``: what names an image by a tag that moves, and which
+  variables make an environment per branch or per change.
 """
 
 from __future__ import annotations
@@ -78,23 +85,34 @@ COMMANDS: dict[str, list[str]] = {
         r"(?:rpmbuild|dpkg-buildpackage|debuild|fpm|electron-builder|nfpm)\b",
         r"goreleaser\b",
         r"helm\s+package\b",
+    ],
+    "build:docs": [
         r"(?:mkdocs\s+build|sphinx-build|jekyll\s+build|hugo(?!\s+server)\b|docusaurus\s+build|zola\s+build|mdbook\s+build)",
+        r"(?:cargo\s+doc|dartdoc|dart\s+doc|typedoc|jsdoc|doxygen|pdoc|javadoc)\b",
+        NPM_RUN + r"(?:docs?|build[:-]docs?|docs?[:-]build)\b",
+        MAKE + r"\s+(?:\S+\s+)*(?:docs|html|doc)\b",
     ],
     "test:unit": [
-        PY + r"(?:pytest|py\.test)\b",
+        PY + r"(?:pytest|py\.test)\b(?!.*\s--(?:co|collect-only)\b)",
         PY + r"unittest\b",
-        r"(?:tox|nox|hatch\s+test|coverage\s+run)\b",
+        r"(?:tox|nox)\b(?!.*\s-[es]\s*\S*(?:lint|style|flake8|mypy|typ|pre-commit|docs|format|fmt|update|pin|lock|build|release|publish|bump|clean))",
+        r"(?:hatch\s+test|coverage\s+run)\b",
         r"(?:npm|pnpm|bun)\s+(?:run\s+)?(?:test|t)\b",
         r"yarn\s+(?:run\s+)?test\b",
         NPM_RUN + r"(?:test|tests|coverage|spec)(?::\S*)?\b",
         r"(?:jest|vitest|mocha|karma\s+start|ava|jasmine|tap|c8|nyc)\b",
         r"(?:go\s+test|gotestsum|ginkgo)\b",
         r"cargo\s+(?:test|nextest)\b",
-        MVN + r".*\b(?:test|verify|integration-test|surefire:test)\b",
-        GRADLE + r".*\b(?:test\w*|check|connectedCheck|\w+Test)\b",
+        # Goals and tasks are arguments of their own (not `-Dmaven.test.skip`); Maven's
+        # later phases and Gradle's `build` run the unit tests unless told not to.
+        MVN + r"(?!.*\s-D(?:skipTests|maven\.test\.skip)(?:=true)?(?=\s|$))(?:\s+\S+)*?\s+"
+        r"(?:test|verify|package|install|deploy|integration-test|surefire:test)(?=\s|$)",
+        GRADLE + r"(?!.*\s-x\s+:?(?:test|check)(?=\s|$))(?:\s+\S+)*?\s+(?::?[\w-]+:)*"
+        r"(?:test\w*|check|connected\w*Check|\w+Test|build)(?=\s|$)",
         r"dotnet\s+test\b",
-        r"(?:ctest|meson\s+test|vstest\.console)\b",
-        MAKE + r"\s+(?:\S+\s+)*(?:test|tests|check|unit|unittest|test-\S+|check-\S+|ci)\b",
+        # `ctest -S ctest_submit.cmake` sends results to CDash; it runs no tests.
+        r"(?:ctest(?!.*submit)|meson\s+test|vstest\.console)\b",
+        MAKE + r"\s+(?:\S+\s+)*(?:test|tests|check|unit|unittest|test-\S+|ci)(?=\s|$)",
         r"(?:bundle\s+exec\s+)?(?:rspec|rake\s+(?:test|spec)|minitest)\b",
         r"(?:phpunit|vendor/bin/phpunit|pest|vendor/bin/pest|codecept\s+run)\b",
         r"(?:mix|flutter|swift|stack|cabal|sbt|lein|dune|zig)\s+(?:\S+\s+)*test\b",
@@ -104,6 +122,11 @@ COMMANDS: dict[str, list[str]] = {
         r"(?:nx|turbo|lerna)\s+(?:run\s+)?test\b",
         r"R\s+CMD\s+check\b",
         r"julia\b.*Pkg\.test",
+        # A script of the project's own whose file name says it runs the tests
+        # (`.gitlab-ci/run-tests.sh`, `build_test_all.cmd`), and `cibuild` scripts, which
+        # build and test by convention (Arcade's eng/common/cibuild, "scripts to rule them all").
+        r"(?:(?:ba)?sh\s+|pwsh\s+|powershell\s+|python[\d.]*\s+|call\s+)?(?:\S*[/\\])?(?:run|ci|build)?[-_]?tests?(?:[-_][\w-]*)?\.(?:sh|bash|cmd|bat|ps1|py)\b",
+        r"(?:(?:ba)?sh\s+|call\s+)?\S*(?<![A-Za-z])cibuild(?:\.(?:sh|cmd|ps1))?\b(?!.*(?:/p:Test=false|--?test\s+false|--no-test))",
     ],
     "test:integration": [
         NPM_RUN + r"(?:test|tests)?[:_-]?(?:integration|int|it)\b",
@@ -113,7 +136,8 @@ COMMANDS: dict[str, list[str]] = {
     "test:e2e": [
         r"(?:cypress\s+run|playwright\s+test|wdio|nightwatch|testcafe|detox\s+test|maestro\s+test|codeceptjs\s+run|newman\s+run)\b",
         NPM_RUN + r"(?:test[:_-]?)?(?:e2e|end-to-end|ui-?test|browser)\S*",
-        r"\S*\be2e\b\S*",
+        r"\S*\be2e\b(?![-_.]?(?:clean|setup|teardown|prepare|infra))\S*",
+        MAKE + r"\s+(?:\S+\s+)*\S*e2e\S*",
     ],
     "test:component": [
         NPM_RUN + r"(?:test[:_-]?)?(?:component|ct)\b\S*",
@@ -133,6 +157,9 @@ COMMANDS: dict[str, list[str]] = {
     ],
     "scan:sast": [
         r"(?:semgrep|bandit|brakeman|gosec|njsscan|horusec|bearer\s+scan|flawfinder|sourceanalyzer|codeql)\b",
+        r"(?:\S*/)?cov-(?:build|analyze|capture)\b",
+        # OWASP counts these C/C++ analyzers among source code security tools.
+        r"(?:cppcheck|scan-build|clang\s+--analyze)\b",
         r"(?:sonar-scanner|sonar\s+scan|dotnet\s+sonarscanner)\b",
         MVN + r".*\bsonar:sonar\b",
         GRADLE + r".*\bsonar(?:qube)?\b",
@@ -149,8 +176,14 @@ COMMANDS: dict[str, list[str]] = {
         MVN + r".*\bdependency-check\b",
         r"dotnet\s+list\b.*--vulnerable",
         r"scorecard\b",
+        r"(?:(?:ba)?sh\s+|python[\d.]*\s+)?\S*(?<![A-Za-z])cve[-_]?(?:report|scan|check)\S*",
     ],
     "scan:secret": [r"(?:gitleaks|trufflehog|detect-secrets|ggshield|git-secrets|talisman)\b"],
+    "scan:fuzz": [
+        r"(?:cargo\s+fuzz|afl-fuzz|honggfuzz|atheris|cifuzz|jazzer|oss-fuzz)\b",
+        r"go\s+test\b.*\s-fuzz\b",
+        MAKE + r"\s+(?:\S+\s+)*(?:-C\s+)?\S*fuzz\S*",
+    ],
     "scan:container": [
         r"trivy\s+(?:image|i)\b",
         r"(?:grype|dockle|clair-scanner)\b",
@@ -162,7 +195,7 @@ COMMANDS: dict[str, list[str]] = {
         r"trivy\s+(?:config|conf)\b",
     ],
     "scan:lint": [
-        r"(?:eslint|stylelint|flake8|ruff(?:\s+check)?|pylint|pyright|pyflakes|pycodestyle|pydocstyle|golangci-lint|staticcheck|revive|rubocop|standardrb|shellcheck|hadolint|yamllint|markdownlint\S*|actionlint|phpstan|psalm|phpcs|ktlint|detekt|swiftlint|clang-tidy|cppcheck|codespell|vale|tflint|cpplint|checkstyle|spectral\s+lint|buf\s+lint|helm\s+lint|ansible-lint|sqlfluff\s+lint|biome\s+(?:check|lint|ci)|oxlint|dprint\s+check)\b",
+        r"(?:eslint|stylelint|flake8|ruff(?:\s+check)?|pylint|pyright|pyflakes|pycodestyle|pydocstyle|golangci-lint|staticcheck|revive|rubocop|standardrb|shellcheck|hadolint|yamllint|markdownlint\S*|actionlint|phpstan|psalm|phpcs|ktlint|detekt|swiftlint|clang-tidy|codespell|vale|tflint|cpplint|checkstyle|spectral\s+lint|buf\s+lint|helm\s+lint|ansible-lint|sqlfluff\s+lint|biome\s+(?:check|lint|ci)|oxlint|dprint\s+check)\b",
         PY + r"mypy\b",
         r"(?:black|isort|prettier|gofmt|rustfmt|clang-format|terraform\s+fmt|dotnet\s+format|cargo\s+fmt|ruff\s+format)\b.*(?:--check|-check|--verify|-l\b|--dry-run|--diff)",
         r"go\s+vet\b",
@@ -261,6 +294,9 @@ COMMANDS: dict[str, list[str]] = {
     ],
     "verify:rollout": [
         r"kubectl\b.*\srollout\s+status\b",
+        r"helm\b.*\s(?:upgrade|install)\b.*\s--(?:wait|atomic|rollback-on-failure)\b",
+        r"(?:argocd\s+app\s+wait|kubectl\s+argo\s+rollouts\s+status)\b",
+        r"aws\s+(?:ecs|cloudformation|lambda)\s+wait\b",
         r"(?:oc)\s+rollout\s+status\b",
         r"aws\s+ecs\s+wait\s+services-stable\b",
         r"az\s+\S+\s+show\b.*--query.*(?:state|status)",
@@ -292,6 +328,8 @@ COMMANDS: dict[str, list[str]] = {
         MVN + r".*\b(?:flyway|liquibase):(?:migrate|update)\b",
     ],
     "version:tool": [
+        r"gh\s+release\s+create\b",
+        r"goreleaser\b",
         r"(?:semantic-release|standard-version|release-please|gitversion|dotnet-gitversion|nbgv|dunamai|versioneer|cz\s+bump|bump2version|bumpversion|bump-my-version|changeset\s+version)\b",
         r"(?:npm|yarn|pnpm)\s+version\b",
         r"poetry\s+version\b",
@@ -364,8 +402,16 @@ ANYWHERE: dict[str, list[str]] = {
         r"\$\{?(?:CI_COMMIT_SHA|CI_COMMIT_SHORT_SHA|CI_COMMIT_TAG|CI_PIPELINE_IID|GIT_COMMIT|BUILD_NUMBER|BUILD_ID|TAG_NAME)\b",
         r"\$\(Build\.(?:SourceVersion|BuildNumber|BuildId)\)",
         r"git\s+rev-parse\b",
+        r"github\.event\.(?:workflow_run\.head_sha|pull_request\.head\.sha|release\.tag_name|after)\b",
+        r"\$\{?(?:GITHUB_SHA|CI_COMMIT_TAG|CI_COMMIT_SHORT_SHA|BUILD_TAG|CHANGE_ID)\b",
+        r"\$\(Build\.SourceVersion\)|\$\(Build\.SourceBranchName\)|\$\(resources\.pipeline\.\w+\.runID\)",
     ],
     "image:latest": [r"[\w./-]+:latest\b"],
+    # Publishing that is a rehearsal: a test or local registry, or a dry run.
+    "rehearsal": [
+        r"test\.pypi\.org", r"(?:--repository|-r)[= ]?testpypi\b", r"\s--dry-run\b",
+        r"(?:localhost|127\.0\.0\.1):\d+/", r"--insecure-registry\b", r"\b(?:registry|kind|ko)\.local\b",
+    ],
     "report:junit": [
         r"--junit-?xml[= ]",
         r"--junitxml\b",
@@ -376,6 +422,9 @@ ANYWHERE: dict[str, list[str]] = {
         r"go-junit-report|gotestsum\b.*--junitfile|jest-junit|mocha-junit-reporter|junit-report",
     ],
 }
+
+# Tags of ANYWHERE that an argument of an action, task or Jenkins step can show too.
+ARGUMENT_TAGS = ("version:commit", "image:latest", "rehearsal")
 
 ACTIONS: dict[str, str] = {
     "actions/upload-artifact": "artifact:upload",
@@ -390,12 +439,12 @@ ACTIONS: dict[str, str] = {
     "redhat-actions/push-to-registry": "publish:image",
     "pypa/cibuildwheel": "build:package",
     "pyo3/maturin-action": "build:package",
-    "goreleaser/goreleaser-action": "build:package publish:package",
+    "goreleaser/goreleaser-action": "build:package publish:package version:tool",
     "pypa/gh-action-pypi-publish": "publish:package",
     "js-devtools/npm-publish": "publish:package",
-    "softprops/action-gh-release": "publish:package",
-    "ncipollo/release-action": "publish:package",
-    "actions/create-release": "publish:package",
+    "softprops/action-gh-release": "publish:package version:tool",
+    "ncipollo/release-action": "publish:package version:tool",
+    "actions/create-release": "publish:package version:tool",
     "helm/chart-releaser-action": "publish:package",
     "changesets/action": "version:tool publish:package",
     "cycjimmy/semantic-release-action": "version:tool publish:package",
@@ -403,6 +452,7 @@ ACTIONS: dict[str, str] = {
     "googleapis/release-please-action": "version:tool",
     "gittools/actions/gitversion/execute": "version:tool",
     "paulhatch/semantic-version": "version:tool",
+    "release-drafter/release-drafter": "version:tool",
     "mathieudutour/github-tag-action": "version:tool",
     "anothrnick/github-tag-action": "version:tool",
     "cypress-io/github-action": "test:e2e",
@@ -414,11 +464,16 @@ ACTIONS: dict[str, str] = {
     "codspeedhq/action": "test:performance",
     "matlab-actions/run-tests": "test:unit",
     "codecov/codecov-action": "report:coverage report:service",
+    "codecov/test-results-action": "report:junit report:service",
+    "test-summary/action": "report:junit",
+    "phoenix-actions/test-reporting": "report:junit",
     "coverallsapp/github-action": "report:coverage report:service",
     "dorny/test-reporter": "report:junit",
     "enricomi/publish-unit-test-result-action": "report:junit",
     "mikepenz/action-junit-report": "report:junit",
     "github/codeql-action/init": "scan:sast",
+    "google/oss-fuzz/infra/cifuzz/actions/run_fuzzers": "scan:fuzz",
+    "google/clusterfuzzlite/actions/run_fuzzers": "scan:fuzz",
     "github/codeql-action/analyze": "scan:sast",
     "github/codeql-action/autobuild": "build:compile",
     "github/codeql-action/upload-sarif": "report:sarif",
@@ -457,6 +512,7 @@ ACTIONS: dict[str, str] = {
     "azure/webapps-deploy": "deploy:cloud",
     "azure/functions-action": "deploy:cloud",
     "azure/k8s-deploy": "deploy:kubectl",
+    "azure/k8s-bake": "build:package",
     "azure/arm-deploy": "deploy:cloud provision:terraform iac",
     "azure/static-web-apps-deploy": "deploy:cloud",
     "azure/aci-deploy": "deploy:cloud",
@@ -467,6 +523,10 @@ ACTIONS: dict[str, str] = {
     "google-github-actions/deploy-cloudrun": "deploy:cloud",
     "google-github-actions/deploy-appengine": "deploy:cloud",
     "google-github-actions/deploy-cloud-functions": "deploy:cloud",
+    "redhat-actions/oc-new-app": "deploy:kubectl",
+    "azure/functions-container-action": "deploy:cloud",
+    "octopusdeploy/deploy-release-action": "deploy:paas",
+    "aliyun/acr-scan": "scan:container",
     "appleboy/ssh-action": "deploy:ssh",
     "appleboy/scp-action": "deploy:ssh",
     "easingthemes/ssh-deploy": "deploy:ssh",
@@ -489,6 +549,26 @@ ACTIONS: dict[str, str] = {
     "helm/kind-action": "env:up env:system",
     "medyagh/setup-minikube": "env:up",
     "absaoss/k3d-action": "env:up",
+}
+
+# Inputs of actions and tasks that change what they do: name → [(input, regex on its
+# value, tags)]. A missing input reads as "", so a pattern that accepts "" encodes the
+# tool's default (Maven@3 publishes JUnit results unless told not to).
+_TEST_RESULT_FILES = r"(?i)junit|test-?results?|test-?reports?|surefire-reports|\.trx\b|TEST-[^/\s]*\.xml"
+ACTION_INPUTS: dict[str, list[tuple[str, str, str]]] = {
+    "actions/upload-artifact": [("path", _TEST_RESULT_FILES, "report:junit"), ("name", _TEST_RESULT_FILES, "report:junit")],
+    "aws-actions/amazon-ecs-deploy-task-definition": [("wait-for-service-stability", r"(?i)^true$", "verify:rollout")],
+    "azure/k8s-deploy": [("strategy", r"(?i)canary", "strategy:canary"), ("strategy", r"(?i)blue", "strategy:blue-green")],
+    "azure/webapps-deploy": [("slot-name", r"(?i)^(?!production$)\S", "strategy:blue-green")],
+}
+TASK_INPUTS: dict[str, list[tuple[str, str, str]]] = {
+    "maven": [("publishjunitresults", r"(?i)^(?!false$)", "report:junit")],
+    "gradle": [("publishjunitresults", r"(?i)^(?!false$)", "report:junit")],
+    "publishbuildartifacts": [("pathtopublish", _TEST_RESULT_FILES, "report:junit")],
+    "publishpipelineartifact": [("targetpath", _TEST_RESULT_FILES, "report:junit")],
+    "kubernetesmanifest": [("strategy", r"(?i)canary", "strategy:canary")],
+    "azurermwebappdeployment": [("slotname", r"(?i)^(?!production$)\S", "strategy:blue-green")],
+    "azurewebapp": [("slotname", r"(?i)^(?!production$)\S", "strategy:blue-green")],
 }
 
 # Azure Pipelines tasks, by name without the @version. Tasks whose effect depends
@@ -515,7 +595,7 @@ TASKS: dict[str, str] = {
     "docker@0": "build:docker",
     "dockercompose": "build:docker",
     "buildah": "build:docker",
-    "vstest": "test:unit",
+    "vstest": "test:unit report:junit",
     "publishtestresults": "report:junit report:service",
     "publishcodecoverageresults": "report:coverage report:service",
     "manualvalidation": "approval",
@@ -565,6 +645,8 @@ TASKS: dict[str, str] = {
     "sonarcloudprepare": "scan:sast",
     "microsoftsecuritydevops": "scan:sast",
     "codeqlinit": "scan:sast",
+    "codeql3000init": "scan:sast",
+    "codeql3000finalize": "scan:sast",
     "advancedsecurity-codeql-init": "scan:sast",
     "advancedsecurity-codeql-analyze": "scan:sast",
     "advancedsecurity-dependency-scanning": "scan:dependency",
@@ -577,7 +659,7 @@ TASKS: dict[str, str] = {
     "trivy": "scan:container",
     "esrpcodesigning": "provenance",
     "esrprelease": "publish:package",
-    "githubrelease": "publish:package",
+    "githubrelease": "publish:package version:tool",
     "nuget": "",
     "usedotnet": "",
     "usenode": "",
@@ -607,7 +689,7 @@ TASK_COMMANDS: dict[str, dict[str, str]] = {
         "build": "build:compile",
         "publish": "build:package",
         "pack": "build:package",
-        "test": "test:unit",
+        "test": "test:unit report:junit",
         "push": "publish:package",
         "restore": "",
         "run": "",
@@ -639,6 +721,7 @@ TASK_COMMANDS: dict[str, dict[str, str]] = {
     "terraformtaskv4": {"": "", "apply": "deploy:terraform provision:terraform", "destroy": "teardown", "plan": "", "init": "", "validate": "scan:iac"},
     "terraform": {"apply": "deploy:terraform provision:terraform", "destroy": "teardown", "plan": "", "init": "", "validate": "scan:iac"},
     "terraformcli": {"apply": "deploy:terraform provision:terraform", "destroy": "teardown", "plan": "", "init": "", "validate": "scan:iac"},
+    "azureappservicemanage": {"swap slots": "deploy:cloud strategy:blue-green"},
     "maven": {},
     "gradle": {},
 }
@@ -683,8 +766,9 @@ JENKINS_STEPS: dict[str, str] = {
     "nexusartifactuploader": "publish:package",
     "rtupload": "publish:package",
     "rtmavendeployer": "publish:package",
-    "githubrelease": "publish:package",
+    "githubrelease": "publish:package version:tool",
     "createtag": "version:tool",
+    "withmaven": "report:junit",
 }
 
 # GitLab ``artifacts:reports`` types → (report name for ``Stage.reports``, tags). A job
@@ -754,6 +838,8 @@ NAME_WORDS: dict[str, str] = {
     "linting": "scan:lint",
     "linter": "scan:lint",
     "codeql": "scan:sast",
+    "coverity": "scan:sast",
+    "cppcheck": "scan:sast",
     "sast": "scan:sast",
     "semgrep": "scan:sast",
     "sonar": "scan:sast",
@@ -763,6 +849,10 @@ NAME_WORDS: dict[str, str] = {
     "scan": "scan",
     "scanning": "scan",
     "audit": "scan:dependency",
+    "cve": "scan:dependency",
+    "fuzz": "scan:fuzz",
+    "fuzzer": "scan:fuzz",
+    "fuzzing": "scan:fuzz",
     "deploy": "deploy",
     "deployment": "deploy",
     "deploying": "deploy",
@@ -799,12 +889,53 @@ TIERS: list[tuple[str, str]] = [
     ("production", r"prod\d*|production|prd|live"),
 ]
 
+# Templates and includes cdlint does not read that are known to run a security scan:
+# GitLab's security templates and components, Microsoft's 1ES templates (which inject
+# CredScan, BinSkim and CodeQL into every job).
+REFERENCES: dict[str, list[str]] = {
+    "scan:sast": [
+        r"(?i)\bSAST\b|SAST[.-]|codeql|semgrep|sonar",
+        # Microsoft's governed templates run the SDL tools in every job.
+        r"(?i)1ES\.(?:Official|Unofficial)\.PipelineTemplate|1ESPipelineTemplates|OneBranch\.(?:Official|NonOfficial)|Office\.(?:Official|Unofficial)\.PipelineTemplate",
+    ],
+    "scan:dependency": [r"(?i)Dependency-Scanning|dependency[-_]scanning|License-Scanning"],
+    "scan:secret": [r"(?i)Secret-Detection|secret[-_]detection"],
+    "scan:container": [r"(?i)Container-Scanning|container[-_]scanning"],
+    "scan:dast": [r"(?i)\bDAST\b|DAST[.-]"],
+}
+
+# Image tags that name a moving target rather than one build.
+MUTABLE_TAGS = frozenset(
+    {"latest", "main", "master", "develop", "development", "dev", "edge", "nightly", "stable", "staging", "prod", "production", "snapshot", "head", "current"}
+)
+# Variables that hold a branch name (never a tag or a commit), on every platform.
+BRANCH_VARIABLES = re.compile(
+    r"\$\{?\{?\s*(?:CI_COMMIT_BRANCH|CI_DEFAULT_BRANCH|BRANCH_NAME|GIT_BRANCH|GITHUB_HEAD_REF|github\.head_ref|github\.base_ref)\b"
+    r"|\$\(Build\.SourceBranchName\)"
+)
+# Variables that make a name per branch, merge request or pull request.
+PER_CHANGE_VARIABLES = re.compile(
+    r"(?i)CI_COMMIT_REF_(?:SLUG|NAME)|CI_COMMIT_BRANCH|CI_MERGE_REQUEST_\w+|CI_ENVIRONMENT_SLUG|CI_COMMIT_SHORT_SHA"
+    r"|github\.(?:head_ref|ref_name|event\.number|event\.pull_request\.number|event\.issue\.number)|GITHUB_HEAD_REF"
+    r"|\bBRANCH_NAME\b|\bCHANGE_ID\b|\bGIT_BRANCH\b"
+    r"|System\.PullRequest\.\w+|Build\.SourceBranchName|\bPR_NUMBER\b|\bPR_ID\b|pr[-_]?number|pull[-_]?number"
+)
+# Steps that push images whose tags are an input rather than part of a command:
+# step name → (input holding the tags, input holding the image name or None when
+# the tags are full references, default tags when the input is absent).
+IMAGE_TAG_INPUTS: dict[str, tuple[str, str | None, str]] = {
+    "docker/build-push-action": ("tags", None, ""),
+    "redhat-actions/push-to-registry": ("tags", "image", "latest"),
+    "docker": ("tags", "repository", "$(Build.BuildId)"),
+}
+
 _WRAPPERS = re.compile(
     r"^\s*(?:(?:sudo(?:\s+-\S+)*|time|exec|env|nohup|command|eval|xvfb-run(?:\s+-a)?|npx(?:\s+--yes|\s+-y)?|pnpm\s+(?:exec|dlx)|yarn\s+dlx|bunx|"
     r"poetry\s+run|uv\s+run(?:\s+--\S+)*|uvx|pipx\s+run|pipenv\s+run|hatch\s+(?:run|env\s+run)(?:\s+\S+:)?|pdm\s+run|rye\s+run|conda\s+run(?:\s+-n\s+\S+)?|"
     r"bundle\s+exec|dotnet\s+tool\s+run|[A-Za-z_][A-Za-z0-9_]*=(?:\"[^\"]*\"|'[^']*'|\S*))\s+)+"
 )
-_SPLIT = re.compile(r"\n|&&|\|\||;|(?<![|>])\|(?!\|)|\$\(|`")
+# `$(` starts a command substitution, except Azure's `$(Build.BuildId)` macros (a bare name).
+_SPLIT = re.compile(r"\n|&&|\|\||;|(?<![|>])\|(?!\|)|\$\((?![\w.]+\))|`")
 _CONTINUATION = re.compile(r"\\\r?\n\s*")
 # Shell keywords before a command, and builtins that never do the work themselves.
 _KEYWORD = re.compile(r"^(?:(?:if|then|else|elif|do|while|until|!)\s+)+")
@@ -861,6 +992,17 @@ def classify_command(script: str) -> frozenset[str]:
     return frozenset(tags)
 
 
+@lru_cache(maxsize=1024)
+def classify_reference(target: str) -> frozenset[str]:
+    """Tags for a template or include cdlint did not read, by its name."""
+    return frozenset(tag for tag, patterns in REFERENCES.items() if any(re.search(p, target) for p in patterns))
+
+
+def is_per_change(name: str) -> bool:
+    """Whether a name is made per branch, merge request or pull request (``review/$CI_COMMIT_REF_SLUG``)."""
+    return bool(PER_CHANGE_VARIABLES.search(name))
+
+
 def _split(spec: str) -> set[str]:
     return set(spec.split())
 
@@ -887,8 +1029,17 @@ def classify_action(uses: str, inputs: Mapping[str, str] | None = None) -> froze
             tags |= classify_command(value)
     for value in inputs.values():
         if isinstance(value, str):
-            tags |= {t for t in classify_command(value) if t in ("version:commit", "image:latest")}
+            tags |= {t for t in classify_command(" " + value) if t in ARGUMENT_TAGS}
+    tags |= _input_tags(ACTION_INPUTS, name, inputs)
     return frozenset(tags)
+
+
+def _input_tags(table: Mapping[str, list[tuple[str, str, str]]], name: str, inputs: Mapping[str, object]) -> set[str]:
+    found = set()
+    for key, pattern, tag in table.get(name, ()):
+        if re.search(pattern, str(inputs.get(key, "") or "")):
+            found |= _split(tag)
+    return found
 
 
 def classify_task(task: str, inputs: Mapping[str, str] | None = None) -> frozenset[str]:
@@ -907,6 +1058,7 @@ def classify_task(task: str, inputs: Mapping[str, str] | None = None) -> frozens
         value = inputs.get(key)
         if isinstance(value, str):
             tags |= classify_command(_task_command(name, key, value))
+    tags |= _input_tags(TASK_INPUTS, name, inputs)
     return frozenset(tags)
 
 
@@ -951,7 +1103,7 @@ def classify_gitlab_keyword(keyword: str) -> frozenset[str]:
 @lru_cache(maxsize=4096)
 def classify_name(name: str) -> frozenset[str]:
     """Tags suggested by a stage or step name (``deploy-prod``, ``Unit tests``, ``deployToProd``)."""
-    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", name).lower()
+    spaced = re.sub(r"([a-z])([A-Z])", r"\1 \2", name).lower()
     tags: set[str] = set()
     for word in _WORDS.findall(spaced.replace("_", " ")):
         for piece in (word, *word.split("-")):

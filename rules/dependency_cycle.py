@@ -20,6 +20,12 @@ def check(project: Project, options: dict) -> Iterator[Finding]:
         jobs:
           a: {needs: b, steps: [{run: make}]}
           b: {needs: a, steps: [{run: make test}]}
+
+    Good:
+
+        jobs:
+          a: {steps: [{run: make}]}
+          b: {needs: a, steps: [{run: make test}]}
     """
     for cycle in project.cycles():
         stages = [project.stage(k) for k in cycle[:-1]]

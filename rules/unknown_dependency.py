@@ -19,7 +19,14 @@ def check(project: Project, options: dict) -> Iterator[Finding]:
     Bad:
 
         jobs:
+          build: {steps: [{run: make}]}
           deploy: {needs: biuld, steps: [{run: ./deploy.sh}]}
+
+    Good:
+
+        jobs:
+          build: {steps: [{run: make}]}
+          deploy: {needs: build, steps: [{run: ./deploy.sh}]}
     """
     for problem in project.problems("unknown-dependency"):
         yield Finding(problem.span, problem.message, key=problem.key)

@@ -215,7 +215,7 @@ def test_remote_extends_analyses_the_stages_passed_to_it() -> None:
     "task, inputs, tags",
     [
         ("DotNetCoreCLI@2", {"command": "build"}, {"build:compile"}),
-        ("DotNetCoreCLI@2", {"command": "test"}, {"test:unit"}),
+        ("DotNetCoreCLI@2", {"command": "test"}, {"test:unit", "report:junit"}),
         ("DotNetCoreCLI@2", {}, {"build:compile"}),
         ("Docker@2", {}, {"build:docker", "publish:image"}),
         ("Docker@2", {"command": "login"}, set()),
@@ -225,7 +225,8 @@ def test_remote_extends_analyses_the_stages_passed_to_it() -> None:
         ("AzureCLI@2", {"inlineScript": "az webapp deploy --name shop --src-path app.zip"}, {"deploy:cloud"}),
         ("Bash@3", {"filePath": "scripts/deploy.sh"}, {"deploy:script"}),
         ("Npm@1", {"command": "custom", "customCommand": "run test"}, {"test:unit"}),
-        ("Maven@4", {"goals": "package"}, {"build:compile"}),
+        ("Maven@4", {"goals": "package"}, {"build:compile", "test:unit", "report:junit"}),
+        ("Maven@4", {"goals": "package -DskipTests", "publishJUnitResults": "false"}, {"build:compile"}),
         ("ManualValidation@1", {}, {"approval"}),
         ("PublishPipelineArtifact@1", {}, {"artifact:upload"}),
     ],

@@ -10,7 +10,7 @@ from cdlint.cli import main
 from conftest import FIXTURES
 
 DEMO = str(FIXTURES / "demo")
-CLEAN = str(FIXTURES / "rules" / "ungated-production-deploy" / "github_tested.yml")
+CLEAN = str(FIXTURES / "clean" / "github_exemplary.yml")
 ALWAYS = str(FIXTURES / "rules" / "ungated-production-deploy" / "github_always.yml")
 
 

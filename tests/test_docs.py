@@ -1,8 +1,13 @@
-"""The README stays true: its rule table is the registry's."""
+"""The documentation stays true: the README's rule table is the registry's, and every
+rule's docstring and options document it."""
 
 import re
 
-from cdlint.cli import rules_markdown
+import jsonschema
+import pytest
+from click.testing import CliRunner
+
+from cdlint.cli import main, rules_markdown
 from cdlint.rule import load_rules
 
 from conftest import ROOT
@@ -23,3 +28,46 @@ def test_readme_commands_are_the_ci_commands() -> None:
     for part in ("python3 -m venv .venv", ".venv/bin/pip install -e '.[test]'", ".venv/bin/cdlint check fixtures/demo",
                  ".venv/bin/python -m pytest"):
         assert part in ci, part
+
+
+RULES = load_rules()
+
+
+@pytest.mark.parametrize("rule_id", sorted(RULES))
+def test_rule_docstring_is_its_documentation(rule_id: str) -> None:
+    rule = RULES[rule_id]
+    summary, _, body = rule.doc.partition("\n")
+    assert summary.strip().endswith("."), "the summary is one sentence on the first line"
+    assert len(body.split()) > 20, "the docstring explains why"
+    assert "\nFix: " in rule.doc, "the docstring has a 'Fix:' part"
+    # Rules about reading the files or about ignore comments (not a practice) have no
+    # pipeline to show as good.
+    if rule.id not in ("parse-error", "unresolved-include") and "suppression" not in rule.tags:
+        assert re.search(r"\nBad\b.*:\n", rule.doc) and re.search(r"\nGood\b.*:\n", rule.doc), "a bad and a good example"
+
+
+@pytest.mark.parametrize("rule_id", sorted(RULES))
+def test_rule_options_are_json_schema_with_valid_defaults(rule_id: str) -> None:
+    rule = RULES[rule_id]
+    schema = {"type": "object", "properties": rule.options, "additionalProperties": False}
+    jsonschema.Draft202012Validator.check_schema(schema)
+    assert all("default" in spec and spec.get("description") for spec in rule.options.values())
+    jsonschema.validate(rule.defaults(), schema)
+
+
+def test_cli_lists_every_rule_with_practice_and_severity() -> None:
+    result = CliRunner().invoke(main, ["rules"])
+    assert result.exit_code == 0
+    lines = {line.split()[0]: line.split()[1:3] for line in result.output.splitlines()}
+    assert lines == {r.id: [r.severity, r.practice] for r in RULES.values()}
+
+
+@pytest.mark.parametrize("rule_id", sorted(RULES))
+def test_cli_prints_each_rules_documentation(rule_id: str) -> None:
+    rule = RULES[rule_id]
+    result = CliRunner().invoke(main, ["rule", rule_id])
+    assert result.exit_code == 0
+    assert result.output.startswith(f"{rule.id} ({rule.severity}, practice: {rule.practice})\n")
+    assert rule.summary in result.output and "Fix:" in result.output
+    for name in rule.options:
+        assert f"  {name}: " in result.output

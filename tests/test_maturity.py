@@ -15,7 +15,7 @@ from cdlint.finding import Evidence, Finding
 from cdlint.maturity import assess, default_model
 from cdlint.maturity.assess import MET, NOT_ASSESSABLE, UNMET
 from cdlint.maturity.detectors import DETECTORS
-from cdlint.maturity.model import CATALOG_RULES, Level, Model, ModelError, Practice, parse_model, schema
+from cdlint.maturity.model import Level, Model, ModelError, Practice, parse_model, schema
 from cdlint.model import Span
 from cdlint.rule import load_rules
 from cdlint.yamlload import load
@@ -56,7 +56,7 @@ def test_default_model_has_every_practice_of_the_published_table() -> None:
 
 def test_default_model_refers_to_known_rules_and_detectors() -> None:
     model = default_model()
-    known = set(load_rules()) | CATALOG_RULES
+    known = set(load_rules())
     for p in model.practices:
         assert set(p.refuted_by) <= known, p.id
         assert set(p.evidence) <= set(DETECTORS), p.id

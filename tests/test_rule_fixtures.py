@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from cdlint.engine import Settings, check, lint_file
+from cdlint.parsers import PARSERS
 from cdlint.rule import load_rules
 
 from conftest import FIXTURES, ROOT
@@ -19,6 +20,8 @@ RULE_FIXTURES = FIXTURES / "rules"
 EXPECT = re.compile(r"(?:#|//)\s*expect:\s*([a-z0-9, -]+?)\s*$")
 RULES = load_rules()
 CASES = sorted(p for p in RULE_FIXTURES.glob("*/*") if not p.name.startswith("."))
+# Platforms whose parsers are being written: their fixtures are kept and run once they land.
+FUTURE_PLATFORMS = ("gitlab", "azure", "jenkins")
 
 
 def expected(path: Path, root: Path) -> set[tuple[str, int, str]]:
@@ -43,6 +46,8 @@ def selection(rule) -> list:
 def test_fixture(path: Path) -> None:
     rule = RULES[path.parent.name]
     platform = path.name.partition("_")[0]
+    if platform not in PARSERS and platform in FUTURE_PLATFORMS:
+        pytest.skip(f"no {platform} parser yet; the fixture waits for it")
     if path.is_dir():
         report = check([str(path)], Settings(rules={r.id: r for r in selection(rule)}))
         assert not report.errors

@@ -22,32 +22,6 @@ from cdlint.yamlload import Map, Seq, decode, load
 
 ASSESSABLE = ("yes", "partly", "no")
 
-# Rule ids fixed by the delivery-rule catalog (issue 6). A model may name them before
-# their rules land; any other rule id must be registered (built in or a plugin).
-CATALOG_RULES = frozenset(
-    {
-        "no-commit-trigger",
-        "production-deploy-from-any-branch",
-        "mutable-artifact-reference",
-        "unversioned-build",
-        "inconsistent-deploy-process",
-        "unserialized-production-deploy",
-        "no-post-deploy-verification",
-        "no-rollback-path",
-        "environment-without-teardown",
-        "no-automated-tests",
-        "tests-allowed-to-fail",
-        "no-acceptance-tests-before-production",
-        "no-security-scan",
-        "no-performance-tests",
-        "test-results-not-published",
-        "deploy-rebuilds-artifact",
-        "ungated-production-deploy",
-        "persistent-test-environment",
-        "manual-production-deploy",
-    }
-)
-
 
 class ModelError(ConfigError):
     """A maturity model file that cannot be used, with where and why."""
@@ -171,7 +145,7 @@ def parse_model(text: str, path: str, known_rules: Iterable[str] | None = None) 
         if known_rules is None:
             from cdlint.rule import load_rules
 
-            known_rules = set(load_rules()) | CATALOG_RULES
+            known_rules = set(load_rules())
         errors = _semantic_errors(data, path, set(known_rules))
     if errors:
         raise ModelError("\n".join(errors[:20]) + (f"\n… and {len(errors) - 20} more" if len(errors) > 20 else ""))

@@ -23,7 +23,11 @@ _ENV_FLAGS = re.compile(
 )
 _PROD_FLAGS = re.compile(r"(?<![\w-])--prod(?:uction)?\b")
 # Step names that describe preparation, not the work ("Install packaging dependencies").
-_SETUP_NAME = re.compile(r"\b(?:install|setup|set up|prepare|configure|cache|checkout|login|log in|dependencies|download)\b", re.I)
+_SETUP_NAME = re.compile(
+    r"\b(?:install|setup|set up|prepare|configure|cache|checkout|login|log in|dependencies|download"
+    r"|upload|uploads|report|reports|results|summary|artifacts?|notify|comment)\b",
+    re.I,
+)
 
 
 def make_step(
@@ -54,7 +58,7 @@ def make_step(
             tags |= classify.classify_jenkins_step(uses)
             for value in args.values():
                 if isinstance(value, str) and value:
-                    tags |= {t for t in classify.classify_command(value) if t in ("version:commit", "image:latest")}
+                    tags |= {t for t in classify.classify_command(" " + value) if t in classify.ARGUMENT_TAGS}
     # A name says what a step does only when nothing else does: an artifact upload called
     # "Publish drop" passes files along, a "Publish Test Results" step reports.
     known = {t for t in tags if not t.startswith(("version:", "image:"))}
@@ -87,7 +91,7 @@ def finish_stage(stage: Stage, workspace: Workspace | None = None, extra_tags: I
     tags: set[str] = set(extra_tags)
     for step in stage.steps:
         tags |= step.tags
-    tags |= classify.classify_name(stage.name) | classify.classify_name(stage.id)
+    tags |= _name_tags(stage, classify.kinds(tags))
     if stage.services or "env:up" in tags:
         tags.add("env:ephemeral")
     if stage.reports:
@@ -111,6 +115,17 @@ def finish_stage(stage: Stage, workspace: Workspace | None = None, extra_tags: I
     if env is None and "deploy" in classify.kinds(tags):
         env = infer_environment(stage, tiers)
     return replace(stage, tags=frozenset(tags), kinds=classify.kinds(tags), environment=env)
+
+
+def _name_tags(stage: Stage, step_kinds: frozenset[str]) -> set[str]:
+    """Tags a stage's name suggests, unless its steps say otherwise: a job called "Cache
+    test images" caches, and "Publish to Test PyPI" publishes; neither runs tests."""
+    named = set(classify.classify_name(stage.name) | classify.classify_name(stage.id))
+    if "test" in step_kinds:
+        return named
+    if _SETUP_NAME.search(stage.name) or step_kinds & {"publish", "deploy"}:
+        named = {t for t in named if t.partition(":")[0] != "test"}
+    return named
 
 
 def infer_environment(stage: Stage, tiers: classify.Tiers) -> Environment | None:

@@ -437,7 +437,7 @@ class _Workflow:
                 continue
             name = text(raw.get("name")) if raw.get("name") is not None else ""
             when = ghexpr.read(raw.get("if")).when if "if" in raw else "on_success"
-            allow = raw.get("continue-on-error") is True
+            allow = raw.get("continue-on-error") is True and not _outcome_checked(raw, value, index)
             with_ = raw.get("with") if isinstance(raw.get("with"), Map) else Map()
             inputs = [(text(k), text(v) if not isinstance(v, (Map, Seq)) else "") for k, v in with_.items()]
             if "run" in raw:
@@ -506,6 +506,20 @@ def _artifact(action: str, inputs: dict[str, str], span: Span) -> tuple[str, Art
             source = inputs.get("workflow") or "other-run"
         return "consumes", Artifact(name, span, source)
     return None
+
+
+def _outcome_checked(step: Map, steps: Seq, index: int) -> bool:
+    """Whether a later step reads this step's ``outcome`` (``if: steps.test.outcome ==
+    'failure'``): the job then handles the failure, typically failing after uploading
+    reports."""
+    step_id = step.get("id")
+    if not isinstance(step_id, str):
+        return False
+    pattern = re.compile(r"steps\.%s\.outcome\b" % re.escape(step_id))
+    for later in list(steps)[index + 1:]:
+        if isinstance(later, Map) and any(pattern.search(text(later.get(k))) for k in ("if", "run")):
+            return True
+    return False
 
 
 def _needs(job: Map, span: Span) -> list[tuple[str, Span]]:
