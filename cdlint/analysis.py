@@ -264,10 +264,10 @@ def _env_key(name: str) -> str:
     return re.sub(r"\s+", "", name).lower()
 
 
-def branch_patterns(stage: Stage, trigger: Trigger) -> tuple[str, ...] | None:
+def branch_patterns(project: Project, stage: Stage, trigger: Trigger) -> tuple[str, ...] | None:
     """Branches a run started by ``trigger`` can run ``stage`` on, as glob patterns
     (``$default`` for the default branch); None when any branch can."""
-    refs = stage.condition.refs
+    refs = project.condition_of(stage).refs
     if refs is not None:
         heads = tuple(r[len("refs/heads/"):] for r in refs if r.startswith("refs/heads/"))
         if heads or trigger.kind == "push":

@@ -15,6 +15,7 @@ pay for importing networkx; :attr:`Project.graph` builds the networkx
 from __future__ import annotations
 
 import bisect
+import fnmatch
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -218,6 +219,37 @@ class Condition:
             return any(r.startswith("refs/pull/") for r in self.refs)
         return any(not r.startswith(("refs/tags/", "refs/pull/")) for r in self.refs)
 
+    def also(self, other: Condition) -> Condition:
+        """This condition where ``other`` must hold too (its text and span stay this one's)."""
+        refs = intersect(_limit(self.refs), _limit(other.refs), patterns=True)
+        events = intersect(_limit(self.events), _limit(other.events))
+        return Condition(
+            self.text,
+            self.span,
+            None if refs is None else tuple(sorted(refs)),
+            None if events is None else tuple(sorted(events)),
+            tuple(sorted(set(self.exclude_events) | set(other.exclude_events))),
+            self.upstream_success,
+        )
+
+
+def _limit(values: tuple[str, ...] | None) -> frozenset[str] | None:
+    return None if values is None else frozenset(values)
+
+
+def intersect(a: frozenset[str] | None, b: frozenset[str] | None, patterns: bool = False) -> frozenset[str] | None:
+    """What both limits allow (``None``: not limited); with ``patterns``, the ref globs of
+    one side that the other side's globs cover."""
+    if a is None:
+        return b
+    if b is None:
+        return a
+    if not patterns:
+        return a & b
+    return frozenset(x for x in a if any(fnmatch.fnmatchcase(x, y) for y in b)) | frozenset(
+        y for y in b if any(fnmatch.fnmatchcase(y, x) for x in a)
+    )
+
 
 @dataclass(frozen=True)
 class Artifact:
@@ -320,7 +352,11 @@ class Edge:
     ``order`` edges come from needs/dependsOn/stage order, ``artifact`` edges
     from an artifact ``label`` passed along, ``trigger`` edges from one
     pipeline starting another. ``requires_success``: the target runs only if
-    the source succeeded.
+    the source succeeded. ``skips_with_source``: a source that does not run
+    (its condition is false for the run) keeps the target from running too, as a
+    skipped GitHub ``needs`` or Azure ``dependsOn`` does; a GitLab job of an
+    earlier stage that is not in the pipeline does not, nor does a Jenkins stage
+    skipped by its ``when``.
     """
 
     source: str
@@ -329,6 +365,7 @@ class Edge:
     span: Span
     label: str = ""
     requires_success: bool = True
+    skips_with_source: bool = True
 
 
 @dataclass(frozen=True)
@@ -480,7 +517,42 @@ class Project:
 
     def triggers_of(self, stage: Stage) -> list[Trigger]:
         """Triggers of the stage's pipeline whose runs can run the stage."""
-        return [t for t in self.pipeline(stage).triggers if stage.condition.allows(t)]
+        condition = self.condition_of(stage)
+        return [t for t in self.pipeline(stage).triggers if condition.allows(t)]
+
+    def condition_of(self, stage: Stage) -> Condition:
+        """When ``stage`` can run: its own condition and, through the dependencies it
+        needs to have run, theirs (a deploy after a job limited to ``main`` runs only
+        on ``main``, whatever its own condition says)."""
+        return self._conditions[stage.key]
+
+    @cached_property
+    def _conditions(self) -> dict[str, Condition]:
+        def hard(key: str) -> list[str]:
+            stage = self._stages[key]
+            if not stage.gates_on_success:
+                return []
+            return [
+                e.source
+                for e in self._incoming[key]
+                if e.kind == "order" and e.requires_success and e.skips_with_source
+                and self._stages[e.source].pipeline == stage.pipeline
+            ]
+
+        succ = {key: sorted(set(hard(key))) for key in self._stages}
+        done: dict[str, Condition] = {}
+        # Tarjan yields a group after the groups it depends on. Stages in a cycle (an
+        # error of its own) can run only when all of them can.
+        for group in _strongly_connected(succ):
+            shared = Condition()
+            for key in sorted(group):
+                shared = shared.also(self._stages[key].condition)
+                for source in succ[key]:
+                    if source not in group:
+                        shared = shared.also(done[source])
+            for key in group:
+                done[key] = self._stages[key].condition.also(shared)
+        return done
 
     def path_to(self, stage: Stage, through: Iterable[str] | None = None) -> list[Hop]:
         """A path from a trigger to ``stage``, as evidence: the longest chain of stages before it.

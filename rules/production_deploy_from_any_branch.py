@@ -29,13 +29,13 @@ def _loose(project: Project, stage: Stage, trigger: Trigger, allowed: list[str])
     if trigger.kind not in ("push", "upstream"):
         # Tags and schedules are restricted; pull requests and manual starts are other rules'.
         return [], []
-    patterns = analysis.branch_patterns(stage, trigger)
+    patterns = analysis.branch_patterns(project, stage, trigger)
     if trigger.kind == "push" or patterns is not None:
         loose = analysis.unrestricted_branches(patterns, allowed)
         return loose, [Evidence(trigger.span, f"'{trigger_label(trigger)}' starts it")] if loose else []
     # An upstream run with no branch filter: the branches of the pipeline that triggers it.
     for source, path in _upstream_sources(project, stage, trigger):
-        loose = analysis.unrestricted_branches(analysis.branch_patterns(stage, source), allowed)
+        loose = analysis.unrestricted_branches(analysis.branch_patterns(project, stage, source), allowed)
         if loose:
             return loose, [
                 Evidence(trigger.span, f"'{trigger_label(trigger)}' starts it after '{path}'"),

@@ -14,7 +14,7 @@ def _versioned(project: Project, stage: Stage) -> bool:
         return True
     if any(t.kind == "tag" for t in project.triggers_of(stage)):
         return True
-    refs = stage.condition.refs
+    refs = project.condition_of(stage).refs
     if refs is not None and refs and all(r.startswith("refs/tags/") for r in refs):
         return True
     # An image tag that is neither `latest` nor a branch: a version written or computed

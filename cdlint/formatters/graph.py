@@ -85,6 +85,8 @@ def edge_dict(e: Edge, pipeline: Pipeline | None = None, detail: bool = False) -
             data["label"] = e.label
         if not e.requires_success:
             data["requires_success"] = False
+        if not e.skips_with_source:
+            data["skips_with_source"] = False
     return data
 
 

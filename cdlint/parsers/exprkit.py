@@ -9,9 +9,10 @@ means "not limited" (or not readable, which is the safe reading for rules).
 
 from __future__ import annotations
 
-import fnmatch
 import re
 from dataclasses import dataclass
+
+from cdlint.model import intersect
 
 
 class Unreadable(Exception):
@@ -61,19 +62,6 @@ class TokenParser:
             self.take()
             node = (tag, node, operand())
         return node
-
-
-def intersect(a: frozenset[str] | None, b: frozenset[str] | None, patterns: bool = False) -> frozenset[str] | None:
-    """What both limits allow; with ``patterns``, ref globs that one side's patterns cover."""
-    if a is None:
-        return b
-    if b is None:
-        return a
-    if not patterns:
-        return a & b
-    return frozenset(x for x in a if any(fnmatch.fnmatchcase(x, y) for y in b)) | frozenset(
-        y for y in b if any(fnmatch.fnmatchcase(y, x) for x in a)
-    )
 
 
 def union(a: frozenset[str] | None, b: frozenset[str] | None) -> frozenset[str] | None:

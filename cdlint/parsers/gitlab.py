@@ -741,17 +741,22 @@ class _Reader:
                             self.unknown(job.name, need, span, "needs")
                         continue
                     if source.when != "never" and job.when != "never":
-                        edges.append(Edge(source.stage.key, job.stage.key, "order", span))
+                        # A needed job missing from the pipeline fails its creation, unless
+                        # the need is optional.
+                        edges.append(Edge(source.stage.key, job.stage.key, "order", span, skips_with_source=not optional))
                 continue
             if job.when == "never":
                 continue
             where = job.data.value_span("stage") if "stage" in job.data else job.span
             # GitLab starts a job when every job of the earlier stages is done; only
-            # jobs that can be in the same pipeline count.
+            # jobs that can be in the same pipeline count, and one that a run leaves out
+            # holds nothing up.
             for index in range(job.index - 1, -1, -1):
                 before = [b for b in by_index.get(index, []) if _compatible(b.regions, job.regions)]
                 if before:
-                    edges.extend(Edge(b.stage.key, job.stage.key, "order", where) for b in before)
+                    edges.extend(
+                        Edge(b.stage.key, job.stage.key, "order", where, skips_with_source=False) for b in before
+                    )
                     break
         return edges
 
