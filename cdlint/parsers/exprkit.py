@@ -64,6 +64,23 @@ class TokenParser:
         return node
 
 
+class LogicParser(TokenParser):
+    """Conditions joined with ``||`` and ``&&`` (GitHub, GitLab): subclasses read
+    what stands between them in ``conjunct``."""
+
+    def parse(self):
+        return self.done(self.or_())
+
+    def or_(self):
+        return self.binary("||", "or", self.and_)
+
+    def and_(self):
+        return self.binary("&&", "and", self.conjunct)
+
+    def conjunct(self):
+        raise NotImplementedError
+
+
 def union(a: frozenset[str] | None, b: frozenset[str] | None) -> frozenset[str] | None:
     """What either limit allows (not limited when either is not)."""
     if a is None or b is None:

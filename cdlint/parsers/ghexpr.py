@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from cdlint.parsers.exprkit import Limits, TokenParser, Unreadable
+from cdlint.parsers.exprkit import Limits, LogicParser, Unreadable
 
 _TOKEN = re.compile(
     r"\s*(?:(?P<str>'(?:[^']|'')*')|(?P<num>-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|0x[0-9a-fA-F]+)"
@@ -91,20 +91,11 @@ def _status_by_text(source: str) -> str:
     return "on_success"
 
 
-class _Parser(TokenParser):
+class _Parser(LogicParser):
     def __init__(self, source: str) -> None:
         super().__init__(_TOKEN, source)
 
-    def parse(self):
-        return self.done(self.or_())
-
-    def or_(self):
-        return self.binary("||", "or", self.and_)
-
-    def and_(self):
-        return self.binary("&&", "and", self.cmp)
-
-    def cmp(self):
+    def conjunct(self):
         node = self.unary()
         tok = self.peek()
         if tok and tok[1] in ("==", "!=", "<", ">", "<=", ">="):

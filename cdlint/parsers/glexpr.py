@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
-from cdlint.parsers.exprkit import TokenParser, Unreadable
+from cdlint.parsers.exprkit import LogicParser, Unreadable
 
 KINDS = ("push", "tag", "pull_request", "schedule", "manual", "api", "upstream")
 HEADS, TAGS, PULLS = "refs/heads/*", "refs/tags/*", "refs/pull/*"
@@ -255,23 +255,14 @@ def _mentions_by_text(source: str) -> frozenset[str]:
     return frozenset(found)
 
 
-class _Parser(TokenParser):
+class _Parser(LogicParser):
     def __init__(self, source: str) -> None:
         super().__init__(_TOKEN, source)
 
-    def parse(self):
-        return self.done(self.or_())
-
-    def or_(self):
-        return self.binary("||", "or", self.and_)
-
-    def and_(self):
-        return self.binary("&&", "and", self.unary)
-
-    def unary(self):
+    def conjunct(self):
         if self.peek() == ("op", "!"):
             self.take()
-            return ("not", self.unary())
+            return ("not", self.conjunct())
         if self.peek() == ("op", "("):
             self.take()
             node = self.or_()
