@@ -229,6 +229,7 @@ class _Draft:
     services: list[str] = field(default_factory=list)
     extra_tags: set[str] = field(default_factory=set)
     calls: str | None = None
+    image: str | None = None
     when: str = "on_success"
     allow_failure: bool = False
     concurrency: str | None = None
@@ -961,6 +962,9 @@ class _Reader:
             if node.name == "inside" and "docker.image" in callee_text:
                 image = self.literal(_first_arg(node.callee)) if isinstance(node.callee, g.Call) else None
                 inner = replace(ctx, image=image or ctx.image, ephemeral=True)
+                if self.current is not None:
+                    self.current.image = image or self.current.image
+                    self.current.extra_tags.add("agent:ephemeral")
             elif node.name == "withRun" and "docker.image" in callee_text:
                 image = self.literal(_first_arg(node.callee)) if isinstance(node.callee, g.Call) else "container"
                 if self.current is not None:
@@ -1005,6 +1009,8 @@ class _Reader:
             for item in _list_items(node.args):
                 key, _, value = self.literal(item).partition("=")
                 inner = inner.with_env(key.strip(), value, self.span(item.start))
+                if self.current is not None:
+                    self.current.env.append((key.strip(), value, self.span(item.start)))
         elif name in ("podTemplate", "dockerNode", "kubernetes"):
             inner = replace(ctx, ephemeral=True, image=ctx.image or "kubernetes pod")
         if name in _PLAIN_BLOCKS:
@@ -1281,7 +1287,7 @@ class _Reader:
             allow_failure=allow,
             condition=ctx.condition,
             services=tuple(draft.services),
-            image=ctx.image,
+            image=draft.image or ctx.image,
             produces=tuple(draft.produces),
             consumes=tuple(draft.consumes),
             matrix=ctx.matrix,
