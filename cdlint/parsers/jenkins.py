@@ -1302,6 +1302,12 @@ class _Reader:
             return replace(stage, tags=tags, kinds=classify.kinds(tags), environment=None)
         if "deploy" in stage.kinds:
             stage = self.deploy_environment(stage, list(ctx.env) + draft.env)
+        elif "teardown" in stage.kinds and stage.environment is None:
+            # A teardown (``post { always { helm uninstall … } }``) stops the environment
+            # its variables name.
+            named = self.deploy_environment(replace(stage, kinds=stage.kinds | {"deploy"}), list(ctx.env) + draft.env)
+            if named.environment is not None and named.environment.declared is False and named.environment.span != stage.span:
+                stage = replace(stage, environment=replace(named.environment, action="stop"))
         return stage
 
     def deploy_environment(self, stage: Stage, env: list[tuple[str, str, Span]]) -> Stage:
