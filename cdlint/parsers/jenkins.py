@@ -273,7 +273,10 @@ class _Reader:
     # --- positions and small helpers ----------------------------------------------
 
     def span(self, offset: int) -> Span:
-        offset = max(0, min(offset, len(self.text)))
+        # An error at the end of the file points at its last character, not past it.
+        offset = max(0, min(offset, len(self.text) - 1))
+        if offset and self.text[offset] == "\n" and self.text[offset - 1] == "\r":
+            offset -= 1
         line, column = self.lines.position(offset)
         return Span(self.path, line, column)
 
@@ -833,7 +836,8 @@ class _Reader:
         # Closures kept for later (``branches['x'] = { … }``, ``def steps = [a: { … }]``).
         base = re.sub(r"\[.*\]$", "", target)
         if isinstance(value, g.Closure):
-            label = target[len(base):].strip("[]'\"") or target
+            index = target[len(base):].strip("[]")
+            label = index.strip("'\"") if index[:1] in ("'", '"') else (f"${{{index}}}" if index else target)
             self.closures.setdefault(base, []).append((label, value))
             return
         if isinstance(value, g.MapLit) and any(isinstance(v, g.Closure) for _, v in value.entries):
@@ -1021,44 +1025,54 @@ class _Reader:
         self.statements(node.closure.body, inner)
 
     def parallel(self, node: g.Call, ctx: _Ctx) -> None:
-        branches: list[list[g.Node]] = []
+        branches: list[tuple[str, list[g.Node], int]] = []
         for named in node.named:
-            if named.key in ("failFast",):
-                continue
-            branches.append(self.branch_bodies(named.value))
+            if named.key != "failFast":
+                branches.extend(self.branches(named.key, named.value, named.start))
         for arg in node.args:
             if isinstance(arg, g.MapLit):
-                branches.extend(self.branch_bodies(v) for k, v in arg.entries if self.literal(k) != "failFast")
-            elif isinstance(arg, g.Closure):
-                branches.append(arg.body)
+                for key, value in arg.entries:
+                    if self.literal(key) != "failFast":
+                        branches.extend(self.branches(self.literal(key), value, key.start))
             else:
-                branches.extend(self.branch_bodies(arg, split=True))
+                branches.extend(self.branches("", arg, arg.start))
         if node.closure is not None and not node.named and not node.args:
             # Declarative ``parallel { stage(…) {…} }`` inside steps.
-            branches.extend([s] for s in node.closure.body)
-        branches = [b for b in branches if b]
-        if not branches:
-            return
-        self.fan_out(branches, lambda nodes, c: self.statements(nodes, c), ctx)
+            branches.extend(("", [s], s.start) for s in node.closure.body)
+        branches = [b for b in branches if b[1]]
+        if branches:
+            self.fan_out(branches, self.branch, ctx)
 
-    def branch_bodies(self, value: g.Node, split: bool = False):
+    def branch(self, branch: tuple[str, list[g.Node], int], ctx: _Ctx) -> None:
+        """One parallel branch. Outside any stage, a branch that holds no stage of its own is
+        one (Jenkins shows each branch as a stage)."""
+        label, body, offset = branch
+        if self.current is None and label and not _has_stage(body):
+            draft = self.open_stage(label, offset, ctx)
+            self.statements(body, ctx)
+            self.close_stage(draft)
+            return
+        self.statements(body, ctx)
+
+    def branches(self, label: str, value: g.Node, offset: int) -> list[tuple[str, list[g.Node], int]]:
+        """The branches a value handed to ``parallel`` holds: a closure, a map of closures
+        built earlier (``branches[name] = { … }``), a local method."""
         if isinstance(value, g.Closure):
             self.visited_closures.add(id(value))
-            return value.body
+            return [(label, value.body, offset)]
         if isinstance(value, (g.Name, g.Property, g.Index)):
             name = re.sub(r"\[.*\]$", "", self.text[value.start:value.end].replace(" ", ""))
             if name in self.closures:
-                closures = self.closures[name]
-                for _, closure in closures:
+                found = []
+                for key, closure in self.closures[name]:
                     self.visited_closures.add(id(closure))
-                if split:
-                    return [closure.body for _, closure in closures]
-                return [n for _, closure in closures for n in closure.body]
+                    found.append((label or key, closure.body, closure.start))
+                return found
             if name in self.methods:
-                return [g.Call(value.start, value.end, None, name)] if not split else [[g.Call(value.start, value.end, None, name)]]
+                return [(label, [g.Call(value.start, value.end, None, name)], offset)]
         if isinstance(value, g.Call):
-            return [value] if not split else [[value]]
-        return [] if split else []
+            return [(label, [value], offset)]
+        return []
 
     def fan_out(self, branches, read, ctx: _Ctx) -> None:
         """Branches that start together after what came before and all finish before what
