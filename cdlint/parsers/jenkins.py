@@ -315,6 +315,14 @@ class _Reader:
             return re.sub(r"\*+", "*", self.pattern(node.left) + self.pattern(node.right))
         return "*"
 
+    def name_of(self, node: g.Node | None) -> str:
+        """A stage name as written; a computed one shows what computes it (``${jdk}``)."""
+        if node is None:
+            return "stage"
+        if isinstance(node, (g.Str, g.Binary)):
+            return self.literal(node)
+        return "${" + self.text[node.start:node.end] + "}"
+
     def unique_id(self, name: str) -> str:
         base = name.strip() or "stage"
         candidate, n = base, 2
@@ -494,7 +502,7 @@ class _Reader:
             self.problem(node.start, "stages nested too deeply to analyse")
             return
         ctx = ctx.deeper()
-        name = self.literal(node.args[0]) if node.args and not isinstance(node.args[0], g.Closure) else "stage"
+        name = self.name_of(node.args[0]) if node.args and not isinstance(node.args[0], g.Closure) else "stage"
         sections = self.body(node)
         ctx = self.sections(sections, ctx)
         for section in sections:
@@ -770,7 +778,7 @@ class _Reader:
                 # that holds the steps after it, up to the next one.
                 if legacy is not None:
                     self.close_stage(legacy)
-                legacy = self.open_stage(self.literal(node.args[0]), node.start, ctx)
+                legacy = self.open_stage(self.name_of(node.args[0]), node.start, ctx)
                 continue
             self.statement(node, ctx, body, index)
         if legacy is not None:
@@ -785,7 +793,7 @@ class _Reader:
             self.if_statement(node, ctx)
             return
         if isinstance(node, g.Try):
-            self.try_statement(node, ctx)
+            self.try_statement(node, ctx, body[index + 1:])
             return
         if isinstance(node, (g.VarDecl, g.Assign)):
             self.assignment(node, ctx, body, index)
@@ -869,8 +877,14 @@ class _Reader:
         if node.orelse:
             self.statements(node.orelse, ctx.with_condition(self.if_condition(node, negate=True)))
 
-    def try_statement(self, node: g.Try, ctx: _Ctx) -> None:
+    def try_statement(self, node: g.Try, ctx: _Ctx, later: list[g.Node]) -> None:
+        # A catch that does not rethrow lets what follows the try run after a failure: the
+        # rest of the stage it is in, or the statements after it. A try around a whole
+        # pipeline that only reports the failure lets nothing else run.
         swallowed = bool(node.catches) and not all(_fails(c.body) for c in node.catches)
+        swallowed = swallowed and (
+            self.current is not None or any(_does_work(n) for n in later if not isinstance(n, (g.MethodDef, g.ClassDef)))
+        )
         self.statements(node.body, replace(ctx, allow_failure=ctx.allow_failure or swallowed))
         for catch in node.catches:
             self.statements(catch.body, replace(ctx, step_when="on_failure"))
@@ -1091,7 +1105,8 @@ class _Reader:
         self.prev = _unique(ends) if ends else start
 
     def scripted_stage(self, node: g.Call, ctx: _Ctx) -> None:
-        name = self.literal(node.args[0]) if node.args and not isinstance(node.args[0], g.Closure) else self.literal(self.arg(node, "name", None)) or "stage"
+        first = node.args[0] if node.args and not isinstance(node.args[0], g.Closure) else self.arg(node, "name", None)
+        name = self.name_of(first)
         draft = self.open_stage(name, node.start, ctx)
         if node.closure is not None:
             self.visited_closures.add(id(node.closure))
@@ -1382,6 +1397,14 @@ def _has_stage(body: list[g.Node]) -> bool:
         for node in (root, *g.iter_nodes(root)):
             if isinstance(node, g.Call) and node.callee is None and node.name == "stage":
                 return True
+    return False
+
+
+def _does_work(root: g.Node) -> bool:
+    """Whether a statement calls a step (anything but printing and build bookkeeping)."""
+    for node in (root, *g.iter_nodes(root)):
+        if isinstance(node, g.Call) and node.callee is None and node.name not in _NOISE:
+            return True
     return False
 
 
