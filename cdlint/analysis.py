@@ -38,9 +38,20 @@ def named_only(step: Step) -> bool:
         return False
     if step.run is not None:
         return not classify.kinds(classify.classify_command(step.run))
-    # A call gets the tags of its name only when the call itself shows no kind, and
-    # then its tags are exactly those of the name.
-    return True
+    # A call gets the tags of its name only when the call itself shows no kind: a known
+    # action named for what it does ("CodeQL Initialize") is not named only.
+    return not classify.kinds(call_tags(step))
+
+
+def call_tags(step: Step) -> frozenset[str]:
+    """What a called action, task or Jenkins step does by itself, whatever its name says."""
+    uses = step.uses or ""
+    inputs = dict(step.inputs)
+    if classify.known_task(uses):
+        return classify.classify_task(uses, inputs)
+    if "/" in uses.partition("@")[0]:
+        return classify.classify_action(uses, inputs)
+    return frozenset(classify.JENKINS_STEPS.get(uses.lower(), "").split())
 
 
 def runs_tests(stage: Stage) -> bool:
