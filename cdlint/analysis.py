@@ -354,6 +354,12 @@ def _image(token: str, step: Step) -> ImageRef | None:
     return ImageRef(match["name"], match["tag"], step)
 
 
+def image_name(reference: str) -> str | None:
+    """The name of an image reference without its tag or digest (``registry/app``)."""
+    match = _IMAGE.match(reference.strip())
+    return match["name"] if match else None
+
+
 def pushed_images(step: Step) -> list[ImageRef]:
     """Images a step builds with a name, tags or pushes (``docker push``, ``-t``, the
     tags of a build-and-push action or task)."""
