@@ -7,7 +7,7 @@ import pytest
 
 from cdlint.classify import classify_task
 from cdlint.engine import Settings, check
-from cdlint.parsers import azexpr, azure, discover
+from cdlint.parsers import azexpr, azure, detection, discover
 from cdlint.workspace import Workspace
 
 from conftest import FIXTURES
@@ -101,7 +101,7 @@ def test_false_condition_never_runs() -> None:
     ],
 )
 def test_candidate_paths(path: str, expected: bool) -> None:
-    assert azure.candidate(path) is expected
+    assert detection.azure_candidate(path) is expected
 
 
 def test_detect_reads_content() -> None:
@@ -110,24 +110,24 @@ def test_detect_reads_content() -> None:
     old_template = "steps:\n- script: make ${{ parameters.target }}\n"
     gitlab = "stages: [build, test]\nbuild:\n  stage: build\n  script: make\n"
     concourse = "resources: []\njobs:\n- name: build\n  plan: []\n"
-    assert azure.detect("azure-pipelines.yml", pipeline)
-    assert not azure.detect("azure-pipelines.yml", template)
-    assert not azure.detect(".azure-pipelines/steps.yml", old_template)
-    assert not azure.detect("pipelines/ci.yml", gitlab)
-    assert not azure.detect("ci/pipeline.yml", concourse)
+    assert detection.azure("azure-pipelines.yml", pipeline)
+    assert not detection.azure("azure-pipelines.yml", template)
+    assert not detection.azure(".azure-pipelines/steps.yml", old_template)
+    assert not detection.azure("pipelines/ci.yml", gitlab)
+    assert not detection.azure("ci/pipeline.yml", concourse)
     # Outside Azure's own names and folders only unmistakable content counts.
-    assert azure.detect("ci/release.yml", pipeline)
-    assert not azure.detect("ci/release.yml", "steps:\n- script: make\n")
-    assert not azure.detect("azure-pipelines.yml", None)
+    assert detection.azure("ci/release.yml", pipeline)
+    assert not detection.azure("ci/release.yml", "steps:\n- script: make\n")
+    assert not detection.azure("azure-pipelines.yml", None)
 
 
 def test_other_tools_extends_is_not_a_pipeline() -> None:
     extends_template = "extends:\n  template: templates/pipeline.yml\n"
-    assert azure.detect("ci/release.yml", "trigger: none\n" + extends_template)
-    assert azure.detect("azure-pipelines.yml", extends_template)
-    assert not azure.detect(".cdlint.yaml", "extends: recommended\nexclude: [fixtures/**]\n")
-    assert not azure.detect("config.yml", "extends: recommended\nrules: {}\n")
-    assert not azure.detect("ci/lint.yml", "extends: default\nrules:\n  line-length: disable\n")
+    assert detection.azure("ci/release.yml", "trigger: none\n" + extends_template)
+    assert detection.azure("azure-pipelines.yml", extends_template)
+    assert not detection.azure(".cdlint.yaml", "extends: recommended\nexclude: [fixtures/**]\n")
+    assert not detection.azure("config.yml", "extends: recommended\nrules: {}\n")
+    assert not detection.azure("ci/lint.yml", "extends: default\nrules:\n  line-length: disable\n")
 
 
 def test_templates_found_by_discovery_are_dropped_where_a_pipeline_includes_them(tmp_path: Path) -> None:

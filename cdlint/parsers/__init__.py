@@ -1,8 +1,10 @@
 """The parser registry: one entry per platform, and discovery of pipeline files.
 
-Each parser module exposes ``detect(path, text=None) -> bool`` (whether a
-file is a pipeline of its platform: by path when ``text`` is None, else by
-path and content) and ``parse(text, path, workspace) -> Pipeline``. Modules
+Each platform has a detector in :mod:`cdlint.parsers.detection`
+(``detect(path, text=None) -> bool``: whether a file is a pipeline of the platform,
+by path when ``text`` is None, else by path and content; and optionally
+``candidate(path) -> bool`` for files whose content has to be read to tell) and a
+parser module exposing ``parse(text, path, workspace) -> Pipeline``. Parser modules
 are imported only when a file of their platform is met.
 """
 
@@ -11,7 +13,10 @@ from __future__ import annotations
 import importlib
 import os
 from pathlib import Path
+from collections.abc import Callable
 from types import ModuleType
+
+from cdlint.parsers import detection
 
 PARSERS: dict[str, str] = {
     "github": "cdlint.parsers.github",
@@ -26,14 +31,22 @@ SKIP_DIRS = frozenset(
 )
 
 
+# platform: (detect, candidate), tried in this order.
+DETECTORS: dict[str, tuple[Callable[..., bool], Callable[[str], bool] | None]] = {
+    "github": (detection.github, None),
+    "gitlab": (detection.gitlab, None),
+    "azure": (detection.azure, detection.azure_candidate),
+}
+
+
 def parser(platform: str) -> ModuleType:
     return importlib.import_module(PARSERS[platform])
 
 
 def detect(path: str, text: str | None = None) -> str | None:
     """The platform of a pipeline file, by its path and (when given) its content."""
-    for platform in PARSERS:
-        if parser(platform).detect(path, text):
+    for platform, (detects, _) in DETECTORS.items():
+        if detects(path, text):
             return platform
     return None
 
@@ -54,17 +67,15 @@ def discover(root: Path) -> list[tuple[str, str]]:
 
 
 def _platform_of(root: Path, rel: str) -> str | None:
-    for platform in PARSERS:
-        module = parser(platform)
-        if module.detect(rel, None):
+    for platform, (detects, needs_content) in DETECTORS.items():
+        if detects(rel, None):
             return platform
-        needs_content = getattr(module, "candidate", None)
         if needs_content and needs_content(rel):
             try:
                 with open(root / rel, "rb") as handle:
                     head = handle.read(65536).decode("utf-8", "replace")
             except OSError:
                 continue
-            if module.detect(rel, head):
+            if detects(rel, head):
                 return platform
     return None

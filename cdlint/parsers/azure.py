@@ -54,30 +54,6 @@ MAX_INCLUDES = 2_000
 MAX_EXTENDS = 10
 _TIER_RANK = {t: i for i, t in enumerate(("production", "staging", "testing", "review", "development", "other"))}
 
-_NAME = re.compile(r"^(?:azure-pipelines.*|\.vsts.*)\.ya?ml$", re.IGNORECASE)
-_DIRS = frozenset({".azure-pipelines", "azure-pipelines", ".azuredevops", ".pipelines", "pipelines", ".ado", ".azdo", "azure-devops"})
-_BUILD_DIRS = frozenset({"ci", ".ci", "build", "eng", "devops", ".devops", ".azure"})
-_OTHER_TOOLS = frozenset({
-    ".gitlab-ci.yml", ".travis.yml", "appveyor.yml", ".appveyor.yml", "bitbucket-pipelines.yml", ".drone.yml",
-    ".woodpecker.yml", "codecov.yml", ".codecov.yml", "mkdocs.yml", ".readthedocs.yml", ".readthedocs.yaml",
-    ".pre-commit-config.yaml", "docker-compose.yml", "docker-compose.yaml", "cloudbuild.yaml", "cloudbuild.yml",
-    ".pre-commit-hooks.yaml", ".cdlint.yaml", ".cdlint.yml", ".yamllint", ".yamllint.yml", ".yamllint.yaml",
-})
-# Other tools' configurations use a top-level `extends:` too (cdlint, yamllint, renovate);
-# Azure's always names a template under it.
-_EXTENDS_TEMPLATE = re.compile(r"^extends:\s*\n(?:\s*#.*\n)*\s+template\s*:", re.MULTILINE)
-_TOP_KEY = re.compile(r"^(?:'([^']*)'|\"([^\"]*)\"|([^\s#'\"\-?{}\[\]][^:#]*?))\s*:(?:\s|$)", re.MULTILINE)
-_STRONG = frozenset({"trigger", "pr", "schedules", "extends"})
-_STRUCTURE = {
-    "stages": re.compile(r"^\s*-\s*(?:stage|template)\s*:|^\s*-\s*\$\{\{", re.MULTILINE),
-    "jobs": re.compile(r"^\s*-\s*(?:job|deployment|template)\s*:|^\s*-\s*\$\{\{", re.MULTILINE),
-    "steps": re.compile(
-        r"^\s*-\s*(?:script|bash|pwsh|powershell|task|checkout|template|download|publish|upload)\s*:|^\s*-\s*\$\{\{",
-        re.MULTILINE,
-    ),
-}
-_PIPELINE_KEYS = frozenset({"trigger", "pr", "schedules", "resources", "extends", "pool", "stages", "jobs", "steps"})
-_NOT_TEMPLATE = frozenset({"trigger", "pr", "pool", "name", "variables", "resources", "schedules"})
 _DIRECTIVE = re.compile(r"^\$\{\{\s*(if|elseif|else|each|insert)\b(.*?)\}\}$", re.S)
 _EACH = re.compile(r"^\s*([A-Za-z_][\w-]*)\s+in\s+(.+?)\s*$", re.S)
 _WHOLE = re.compile(r"^\s*\$\{\{(.*?)\}\}\s*$", re.S)
@@ -87,47 +63,6 @@ _STEP_KINDS = ("script", "bash", "pwsh", "powershell", "task", "checkout", "down
                "upload", "getPackage", "reviewApp", "restoreCache", "saveCache", "template")
 _SCALAR_TYPES = ("string", "number", "boolean")
 _HOOKS = ("preDeploy", "deploy", "routeTraffic", "postRouteTraffic")
-
-
-def candidate(path: str) -> bool:
-    """Whether ``path`` is where Azure pipelines are kept (the content still has to show one)."""
-    return _tier(path) > 0
-
-
-def _tier(path: str) -> int:
-    """2: an Azure name or folder (``azure-pipelines*.yml``, ``.azure-pipelines/``, ``.pipelines/``,
-    ``eng/pipelines/`` …); 1: the repository root or a build folder (``ci/``, ``build/``,
-    ``eng/``), where only unmistakable Azure content counts; 0: elsewhere."""
-    parts = path.replace("\\", "/").split("/")
-    name, folders = parts[-1], [p.lower() for p in parts[:-1]]
-    if not name.lower().endswith((".yml", ".yaml")) or name.lower() in _OTHER_TOOLS:
-        return 0
-    if ".github" in folders or ".gitlab" in folders:
-        return 0
-    if _NAME.match(name) or any(f in _DIRS for f in folders):
-        return 2
-    if all(f in _BUILD_DIRS or "pipeline" in f for f in folders):
-        return 1
-    return 0
-
-
-def detect(path: str, text: str | None = None) -> bool:
-    """Whether ``path`` holds an Azure pipeline (not a template meant for inclusion)."""
-    tier = _tier(path)
-    if text is None or not tier:
-        return False
-    keys = {next(g for g in m.groups() if g is not None).strip() for m in _TOP_KEY.finditer(text)}
-    if not keys & _PIPELINE_KEYS:
-        return False
-    if not keys & _NOT_TEMPLATE:
-        # Templates: declared parameters, or parameters used without a declaration (old style).
-        if "parameters" in keys or re.search(r"\$\{\{[^}]*\bparameters\b", text):
-            return False
-    structure = bool(_EXTENDS_TEMPLATE.search(text)) or any(k in keys and pattern.search(text) for k, pattern in _STRUCTURE.items())
-    strong = keys & _STRONG - {"extends"} or ("extends" in keys and structure)
-    if tier == 1:
-        return bool(strong) and structure
-    return bool(strong) or structure
 
 
 def parse(text_: str, path: str, workspace: Workspace | None = None) -> Pipeline:

@@ -37,12 +37,6 @@ MAX_CALL_DEPTH = 10
 _EXPR = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
 
 
-def detect(path: str, text: str | None = None) -> bool:
-    """Whether ``path`` is a workflow file GitHub would run."""
-    parts = path.replace("\\", "/").split("/")
-    return len(parts) >= 3 and parts[-3:-1] == [".github", "workflows"] and parts[-1].endswith((".yml", ".yaml"))
-
-
 def repository_root(path: str) -> str:
     """The repository directory of a workflow file (the parent of ``.github``)."""
     parts = path.split("/")

@@ -42,13 +42,13 @@ from cdlint.model import (
 )
 from cdlint.parsers import glexpr
 from cdlint.parsers.common import environment, finish_stage, link_artifacts, make_step, strictest_tier, text
+from cdlint.parsers.detection import GITLAB_FILENAME as FILENAME
 from cdlint.parsers.glcompose import Composed, Composer, content, flatten, origin
 from cdlint.parsers.glexpr import EMPTY, KINDS, UNIVERSE, Reading, meet, minus, overlap, tidy
 from cdlint.workspace import Workspace
 from cdlint.yamlload import Map, Seq, load
 
 PLATFORM = "gitlab"
-FILENAME = ".gitlab-ci.yml"
 DEFAULT_STAGES = ("build", "test", "deploy")
 WHEN = ("on_success", "on_failure", "always", "manual", "delayed", "never")
 # How far a `when` lets a job run on its own, for picking the one that matters.
@@ -63,13 +63,8 @@ _FOREIGN_KEYS = frozenset({"on", "jobs", "steps", "pool", "pr", "resources", "pa
                            "schedules", "lockBehavior", "appendCommitMessageToRunName"})
 
 
-def detect(path: str, text_: str | None = None) -> bool:
-    """Whether ``path`` is a GitLab CI configuration: named ``.gitlab-ci.yml``, or (when its
-    text is given) a mapping of GitLab stages and jobs that is not another platform's file."""
-    if posixpath.basename(path.replace("\\", "/")) == FILENAME:
-        return True
-    if text_ is None or not path.endswith((".yml", ".yaml")):
-        return False
+def is_configuration(text_: str, path: str) -> bool:
+    """Whether ``text_`` is a mapping of GitLab stages and jobs that is not another platform's file."""
     try:
         data = content(load(text_, path))
     except ParseError:
