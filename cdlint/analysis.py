@@ -38,9 +38,20 @@ def named_only(step: Step) -> bool:
         return False
     if step.run is not None:
         return not classify.kinds(classify.classify_command(step.run))
-    # A call gets the tags of its name only when the call itself shows no kind, and
-    # then its tags are exactly those of the name.
-    return True
+    # A call gets the tags of its name only when the call itself shows no kind: a known
+    # action named for what it does ("CodeQL Initialize") is not named only.
+    return not classify.kinds(call_tags(step))
+
+
+def call_tags(step: Step) -> frozenset[str]:
+    """What a called action, task or Jenkins step does by itself, whatever its name says."""
+    uses = step.uses or ""
+    inputs = dict(step.inputs)
+    if classify.known_task(uses):
+        return classify.classify_task(uses, inputs)
+    if "/" in uses.partition("@")[0]:
+        return classify.classify_action(uses, inputs)
+    return frozenset(classify.JENKINS_STEPS.get(uses.lower(), "").split())
 
 
 def runs_tests(stage: Stage) -> bool:
@@ -49,7 +60,10 @@ def runs_tests(stage: Stage) -> bool:
     read, or that scans or publishes, is not a test by its name alone."""
     if any(not named_only(s) for s in test_steps(stage)):
         return True
-    if not stage.has("test") or not stage.steps:
+    # Named as a test: by the stage's own name, or by what the platform says of the job
+    # (a JUnit report); not by one step's name ("Test if the Dockerfile exists").
+    own = name_tags(stage) | (stage.tags - {t for s in stage.steps for t in s.tags})
+    if "test" not in classify.kinds(own) or not stage.steps:
         return False
     return not classify.kinds(t for s in stage.steps if not named_only(s) for t in s.tags) - {"build"}
 
@@ -338,6 +352,12 @@ def _image(token: str, step: Step) -> ImageRef | None:
     if not match or not re.search(r"[A-Za-z$]", match["name"]):
         return None
     return ImageRef(match["name"], match["tag"], step)
+
+
+def image_name(reference: str) -> str | None:
+    """The name of an image reference without its tag or digest (``registry/app``)."""
+    match = _IMAGE.match(reference.strip())
+    return match["name"] if match else None
 
 
 def pushed_images(step: Step) -> list[ImageRef]:

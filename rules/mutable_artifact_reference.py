@@ -1,3 +1,4 @@
+import re
 from collections.abc import Iterator
 
 from cdlint import analysis
@@ -23,6 +24,28 @@ def _own_images(project: Project) -> set[str]:
         if analysis.has_tag(step.tags, "publish:image") or analysis.has_tag(step.tags, "build:docker")
         for ref in analysis.pushed_images(step)
     }
+
+
+_VARIABLE = re.compile(r"^(?:\$\{\{[^}]*\}\}|\$\{?\w+\}?|\$\(\w[\w.]*\))$")
+
+
+def _job_images(project: Project) -> list[str]:
+    """Names (no tag or digest) of the images the pipelines run their own jobs in."""
+    return [name for stage in project.stages() if stage.image and (name := analysis.image_name(stage.image))]
+
+
+def _runs_jobs(ref: ImageRef, job_images: list[str]) -> bool:
+    """Whether a pushed image is one the pipelines run their jobs in: a CI build image,
+    whose ``latest`` is the moving pointer jobs are meant to follow. A part of the pushed
+    name that is a variable (``$CI_REGISTRY_IMAGE/$IMAGE_NAME``) matches any one part."""
+    pushed = ref.name.split("/")
+    for name in job_images:
+        parts = name.split("/")
+        if len(parts) == len(pushed) and any(a == b for a, b in zip(pushed, parts)) and all(
+            a == b or _VARIABLE.match(a) for a, b in zip(pushed, parts)
+        ):
+            return True
+    return False
 
 
 def _mutable_deploy_refs(stage: Stage, own: set[str]) -> list[ImageRef]:
@@ -60,7 +83,9 @@ def check(project: Project, options: dict) -> Iterator[Finding]:
     `images`, Helm's `image.tag`, or any mention of an image the pipelines
     build themselves), remote charts without `--version`, and publish
     steps whose every pushed tag moves. Tool images (`bitnami/kubectl:latest`
-    as a job's container) are not what is shipped and are left alone.
+    as a job's container) are not what is shipped and are left alone, and so
+    are images the pipelines build to run their own jobs in (a CI image
+    pushed as `latest` for the next jobs to pick up).
 
     Fix: tag images with the commit SHA or the release version (and deploy
     by digest where the platform allows), pass that reference from the
@@ -86,6 +111,7 @@ def check(project: Project, options: dict) -> Iterator[Finding]:
     """
     tiers = set(options["tiers"])
     own = _own_images(project)
+    job_images = _job_images(project)
     # Jobs made from one template push with the same step: one finding for all of them.
     reported_pushes: set[frozenset] = set()
     for stage in project.stages():
@@ -105,7 +131,7 @@ def check(project: Project, options: dict) -> Iterator[Finding]:
                 )
                 continue
         tagged = analysis.published_images(stage)
-        if tagged and all(r.mutable for r in tagged):
+        if tagged and all(r.mutable for r in tagged) and not all(_runs_jobs(r, job_images) for r in tagged):
             spans = frozenset(r.step.span for r in tagged)
             if spans in reported_pushes:
                 continue

@@ -42,7 +42,9 @@ def check(project: Project, options: dict) -> Iterator[Finding]:
     environment. Such suites run by other pipelines on pull requests or
     pushes count too: branch protection may require them before merge. A
     test job whose command is a variable (a matrix of test tasks) may run
-    such a suite and is given the benefit of the doubt.
+    such a suite and is given the benefit of the doubt. A production stage
+    that only publishes a package, image or release (`npm publish`, a PyPI
+    upload) changes no running system and is left out.
 
     Fix: deploy the build to a production-like environment and run
     acceptance or end-to-end tests against it before the production deploy.
@@ -73,6 +75,10 @@ def check(project: Project, options: dict) -> Iterator[Finding]:
     if elsewhere:
         return
     for stage in analysis.deploys(project):
+        # A package, image or release published to a registry runs nowhere to be
+        # accepted; the acceptance stage belongs to the deploy that runs it.
+        if analysis.ships_a_release_only(stage):
+            continue
         before = project.ancestors(stage)
         if any(_acceptance(s) or _after_preproduction_deploy(project, s) for s in before):
             continue

@@ -11,6 +11,12 @@ _NOT_ON_COMMIT = frozenset({"schedule", "manual"})
 _WORK = ("build", "test")
 
 
+def _does(stage: Stage, work: str) -> bool:
+    """Whether a stage builds (``work`` "build") or runs tests ("test"): a step called
+    "Test if the config exists" runs no tests."""
+    return analysis.runs_tests(stage) if work == "test" else stage.has(work)
+
+
 def _on_commit(project: Project, stage: Stage) -> bool:
     """Whether a stage may run because of a commit (or cdlint cannot tell that it never does)."""
     pipeline = project.pipeline(stage)
@@ -60,18 +66,18 @@ def check(project: Project, options: dict) -> Iterator[Finding]:
     on_commit: set[str] = set()
     for stage in project.stages():
         if _on_commit(project, stage):
-            on_commit |= {k for k in _WORK if stage.has(k)}
+            on_commit |= {k for k in _WORK if _does(stage, k)}
     # A pipeline run on commits whose templates cdlint did not read may build and test there.
     if any(p.commit_triggers and analysis.partly_read(p) for p in project.pipelines):
         on_commit |= set(_WORK)
     for pipeline in project.pipelines:
         if not pipeline.triggers or any(t.kind not in _NOT_ON_COMMIT for t in pipeline.triggers):
             continue
-        work = [s for s in pipeline.stages if any(s.has(k) for k in _WORK) and not _on_commit(project, s)]
-        missing = sorted({k for s in work for k in _WORK if s.has(k)} - on_commit)
+        work = [s for s in pipeline.stages if any(_does(s, k) for k in _WORK) and not _on_commit(project, s)]
+        missing = sorted({k for s in work for k in _WORK if _does(s, k)} - on_commit)
         if not missing:
             continue
-        first = min((s for s in work if any(s.has(k) for k in missing)), key=lambda s: (s.span, s.id))
+        first = min((s for s in work if any(_does(s, k) for k in missing)), key=lambda s: (s.span, s.id))
         how = " and ".join(sorted({"on a schedule" if t.kind == "schedule" else "by hand" for t in pipeline.triggers}))
         doing = "builds" if missing == ["build"] else "tests" if missing == ["test"] else "builds and tests"
         evidence = [Evidence(t.span, f"'{t.event or t.kind}' starts it {'on a schedule' if t.kind == 'schedule' else 'by hand'}") for t in pipeline.triggers]

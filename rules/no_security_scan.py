@@ -1,11 +1,23 @@
 from collections.abc import Iterator
 
-from cdlint import analysis
+from cdlint import analysis, classify
 from cdlint.finding import Evidence, Finding
-from cdlint.model import Project
+from cdlint.model import Project, Stage
 from cdlint.rule import rule
 
 SECURITY = ("sast", "dependency", "secret", "container", "iac", "dast", "fuzz")
+# What a step's name alone may say without naming a scanner: "Audit version and parse
+# it", "Harden the runner (audit outbound calls)", "Get directories to scan".
+_NAME_ONLY_WEAK = frozenset({"scan", "scan:dependency"})
+
+
+def _scan_tags(stage: Stage) -> frozenset[str]:
+    """The stage's tags, without scan signals that only the name of one of its steps
+    gives with a word as loose as "audit" or "scan" (a scanner's name still counts)."""
+    weak = {t for s in stage.steps if analysis.named_only(s) for t in s.tags} & _NAME_ONLY_WEAK
+    backed = {t for s in stage.steps if not analysis.named_only(s) for t in s.tags} | analysis.name_tags(stage)
+    backed |= {"scan:dependency"} if "report:dependency_scanning" in stage.tags else set()
+    return stage.tags - (weak - backed)
 
 
 @rule(id="no-security-scan", practice="automated-security-tests", severity="note")
@@ -24,7 +36,9 @@ def check(project: Project, options: dict) -> Iterator[Finding]:
     TruffleHog), image or IaC scanners (Trivy, Grype, Checkov) and fuzzing
     (OSS-Fuzz, cargo fuzz, a fuzz job), in steps and in included templates
     it knows by name (GitLab's `Security/*` templates, Microsoft's 1ES and
-    OneBranch templates). Lint-only checks do not count.
+    OneBranch templates). Lint-only checks do not count, nor a step that
+    only its name calls an audit or a scan ("Audit version", "Harden the
+    runner (audit outbound calls)") while running nothing cdlint knows.
     Scans set up outside the pipeline files (GitHub's default CodeQL setup,
     Dependabot alerts, GitLab security policies) cannot be seen; the finding
     says so. Reported once per repository.
@@ -45,7 +59,8 @@ def check(project: Project, options: dict) -> Iterator[Finding]:
           test: {runs-on: ubuntu-latest, steps: [{run: npm ci && npm test}]}
           audit: {runs-on: ubuntu-latest, steps: [{run: npm audit --audit-level=high}]}
     """
-    found = analysis.tags_of(project)
+    found = {t for stage in project.stages() for t in _scan_tags(stage)}
+    found |= {t for p in project.pipelines for ref in p.references for t in classify.classify_reference(ref.target)}
     if any(analysis.has_tag(found, "scan:" + k) for k in SECURITY) or "scan" in found:
         return
     anchored = analysis.project_anchor(project)
