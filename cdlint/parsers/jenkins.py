@@ -101,10 +101,10 @@ def parse(text: str, path: str, workspace: Workspace | None = None) -> Pipeline:
 
 
 def is_pipeline(text: str) -> bool:
-    """Whether Groovy source is a pipeline: ``pipeline {}``, or ``node``/``stage`` in the
-    script body (not only inside methods and classes), or a shared-library step whose
+    """Whether Groovy source is a pipeline: ``pipeline {}``, or ``node``/``stage``/``parallel``
+    in the script body (not only inside methods and classes), or a shared-library step whose
     ``call`` runs a whole pipeline."""
-    if not re.search(r"\b(?:pipeline|node|stage)\b", text):
+    if not re.search(r"\b(?:pipeline|node|stage|parallel)\b", text):
         return False
     module = g.parse(text)
     if _runs_pipeline(module.body):
@@ -123,7 +123,7 @@ def _runs_pipeline(body: list[g.Node]) -> bool:
         if isinstance(node, g.Call) and node.callee is None:
             if node.name == "pipeline" and node.closure is not None:
                 return True
-            if node.name in ("node", "stage") and (node.closure is not None or node.args):
+            if node.name in ("node", "stage", "parallel") and (node.closure is not None or node.args or node.named):
                 return True
         stack.extend(g.child_nodes(node))
     return False
@@ -851,6 +851,12 @@ class _Reader:
         if isinstance(value, g.MapLit) and any(isinstance(v, g.Closure) for _, v in value.entries):
             self.closures[base] = [(self.literal(k), v) for k, v in value.entries if isinstance(v, g.Closure)]
             return
+        returned = self.returned_closures(value)
+        if returned:
+            index = target[len(base):].strip("[]")
+            label = index.strip("'\"") if index[:1] in ("'", '"') else (f"${{{index}}}" if index else "")
+            self.closures.setdefault(base, []).extend((label or key, c) for key, c in returned)
+            return
         if isinstance(node, g.Assign) and isinstance(node.target, g.Property) and self.text[node.target.obj.start:node.target.obj.end] == "env":
             ctx_value = self.literal(value)
             if self.current is not None:
@@ -859,6 +865,29 @@ class _Reader:
             self.images.add(target)
         checked = target and self.status_checked(target, body, index)
         self.expression(value, ctx, status_checked=bool(checked))
+
+    def returned_closures(self, value: g.Node) -> list[tuple[str, g.Closure]]:
+        """Closures a local method returns (``branches[x] = makeBranch(x)``), also through
+        ``list.collectEntries { [(key): makeBranch(it)] }``."""
+        if isinstance(value, g.Call) and value.callee is None and value.name in self.methods:
+            method = self.methods[value.name]
+            found = []
+            for node in method.body:
+                if isinstance(node, g.Return) and isinstance(node.value, g.Closure):
+                    found.append((value.name, node.value))
+                elif isinstance(node, g.Closure):
+                    found.append((value.name, node))
+            if found:
+                self.expanded.add(id(method))
+            return found
+        if isinstance(value, g.Call) and value.name in ("collectEntries", "collect") and value.closure is not None:
+            found = []
+            for node in value.closure.body[-1:]:
+                entries = node.entries if isinstance(node, g.MapLit) else []
+                for key, item in entries:
+                    found.extend((self.literal(key), c) for _, c in self.returned_closures(item))
+            return found
+        return []
 
     def status_checked(self, name: str, body: list[g.Node], index: int) -> bool:
         """Whether a later statement fails the build on the value of ``name``
@@ -1193,7 +1222,7 @@ class _Reader:
         job = self.arg(node, "job")
         if job is None:
             return
-        name = self.literal(job)
+        name = self.name_of(job)
         local = self.local_job(name) if isinstance(job, g.Str) and not job.interpolated else None
         draft = self.current
         if local is not None and draft is not None and draft.calls is None:
