@@ -79,7 +79,7 @@ _POST_WHEN = {
     "unsuccessful": "on_failure", "notBuilt": "on_failure",
 }
 # Variables that name the environment a deploy targets.
-_ENV_VARS = re.compile(r"^(?:DEPLOY_?ENV(?:IRONMENT)?|ENV|ENVIRONMENT|TARGET_?ENV(?:IRONMENT)?|DEPLOY_?TARGET|STAGE_?NAME_?ENV|TARGET|TIER)$", re.I)
+_ENV_VARS = re.compile(r"^(?:DEPLOY_?ENV(?:IRONMENT)?|ENV|ENVIRONMENT|TARGET_?ENV(?:IRONMENT)?|DEPLOY_?TARGET|STAGE_?NAME_?ENV|TARGET|TIER)$", re.IGNORECASE)
 _BRANCH_VARS = re.compile(r"^(?:env\.)?(?:BRANCH_NAME|GIT_BRANCH|GIT_LOCAL_BRANCH|CHANGE_BRANCH)$")
 _TAG_VARS = re.compile(r"^(?:env\.)?(?:TAG_NAME|GIT_TAG)$")
 _TRIGGER_CAUSES = {
@@ -156,9 +156,7 @@ _ANY = _Limit()
 
 
 def _heads(pattern: str) -> frozenset[str]:
-    pattern = pattern.strip()
-    if pattern.startswith("origin/"):
-        pattern = pattern[len("origin/"):]
+    pattern = pattern.strip().removeprefix("origin/")
     if pattern.startswith("refs/"):
         return frozenset({pattern})
     return frozenset({"refs/heads/" + pattern.replace("**", "*")})
@@ -382,15 +380,20 @@ class _Reader:
         else:
             self.scripted(entry, ctx)
         # Stages written in methods or closures the script never reaches as far as
-        # cdlint can tell (called dynamically, or from another file) still exist.
+        # cdlint can tell (called dynamically, or from another file) still exist; where
+        # they run is unknown, so nothing is ordered before them.
         for method in self.methods.values():
             if id(method) not in self.expanded and _has_stage(method.body):
                 self.expanded.add(id(method))
+                self.flush_loose(final=False)
+                self.prev = []
                 self.scripted(method.body, ctx)
-        for name, items in sorted(self.closures.items()):
+        for _, items in sorted(self.closures.items()):
             for _, closure in items:
                 if id(closure) not in self.visited_closures and _has_stage(closure.body):
                     self.visited_closures.add(id(closure))
+                    self.flush_loose(final=False)
+                    self.prev = []
                     self.scripted(closure.body, ctx)
         self.flush_loose(final=True)
         return self.finish()
@@ -731,7 +734,8 @@ class _Reader:
                 self.triggers.append(Trigger("push", span, item.name))
             elif item.name == "upstream":
                 projects = self.literal(self.arg(item, "upstreamProjects"))
-                threshold = self.text[slice(*_extent(self.arg(item, "threshold", 1)))]
+                value = self.arg(item, "threshold", 1)
+                threshold = self.text[value.start:value.end] if value is not None else ""
                 on_success = not threshold or "SUCCESS" in threshold
                 for project in (p.strip() for p in projects.split(",")):
                     if project:
@@ -892,12 +896,15 @@ class _Reader:
     def status_checked(self, name: str, body: list[g.Node], index: int) -> bool:
         """Whether a later statement fails the build on the value of ``name``
         (``if (rc != 0) { error 'tests failed' }``)."""
-        word = re.compile(r"\b%s\b" % re.escape(name))
+        word = re.compile(rf"\b{re.escape(name)}\b")
         for later in body[index + 1:]:
             for node in [later, *g.iter_nodes(later)]:
-                if isinstance(node, g.If) and word.search(self.text[node.cond.start:node.cond.end]):
-                    if _fails(node.then) or _fails(node.orelse):
-                        return True
+                if (
+                    isinstance(node, g.If)
+                    and word.search(self.text[node.cond.start:node.cond.end])
+                    and (_fails(node.then) or _fails(node.orelse))
+                ):
+                    return True
         return False
 
     def if_statement(self, node: g.If, ctx: _Ctx) -> None:
@@ -1408,10 +1415,6 @@ def _first_arg(node: g.Node) -> g.Node | None:
     if isinstance(node, g.Call) and node.args:
         return node.args[0]
     return None
-
-
-def _extent(node: g.Node | None) -> tuple[int, int]:
-    return (node.start, node.end) if node is not None else (0, 0)
 
 
 def _unique(drafts: list[_Draft]) -> list[_Draft]:
