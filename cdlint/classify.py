@@ -769,6 +769,27 @@ JENKINS_STEPS: dict[str, str] = {
     "githubrelease": "publish:package version:tool",
     "createtag": "version:tool",
     "withmaven": "report:junit",
+    "junitresultarchiver": "report:junit report:service",
+    "artifactarchiver": "artifact:upload",
+    "copyartifact": "artifact:download",
+    "warnerror": "",
+    "catcherror": "",
+    "unstable": "",
+    "octopusdeployrelease": "deploy:paas",
+    "octopuscreaterelease": "deploy:paas",
+    "pushtocloudfoundry": "deploy:cloud",
+    "awscodedeploypublisher": "deploy:cloud",
+    "gkedeploy": "deploy:kubectl",
+    "helmupgrade": "deploy:helm",
+    "dockerbuildandpush": "build:docker publish:image",
+    # Steps whose names would read as work they do not do: `build job:` starts another
+    # pipeline, `buildName` labels the run, `publishChecks` reports to the SCM.
+    "build": "trigger:pipeline",
+    "buildname": "",
+    "builddescription": "",
+    "builddiscarder": "",
+    "publishchecks": "",
+    "checkout": "",
 }
 
 # GitLab ``artifacts:reports`` types → (report name for ``Stage.reports``, tags). A job

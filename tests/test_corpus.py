@@ -125,3 +125,48 @@ def test_azure_corpus_checks_without_internal_errors(corpus: Path) -> None:
     discovered = {(g.name, rel) for g in groups for rel, _ in discover(g)}
     main = set(main_pipelines(corpus, "azure"))
     assert len(discovered & main) >= 0.9 * len(main)
+
+
+def test_jenkins_corpus_yields_the_stages_people_see(corpus: Path) -> None:
+    from cdlint.parsers import groovy
+
+    groups = sorted(p for p in (corpus / "jenkins").iterdir() if p.is_dir())
+    kinds = {(group, path): kind for kind in ("declarative", "scripted") for group, path in main_pipelines_of_kind(corpus, "jenkins", kind)}
+    seen = stages = files = slowest = 0
+    for group in groups:
+        workspace = Workspace(group)
+        for rel, platform in discover(group):
+            if platform != "jenkins":
+                continue
+            text = (group / rel).read_text(encoding="utf-8", errors="replace")
+            calls = sum(
+                1 for n in groovy.iter_nodes(groovy.parse(text))
+                if isinstance(n, groovy.Call) and n.callee is None and n.name == "stage" and (n.args or n.named)
+            )
+            start = time.perf_counter()
+            pipeline = parse_file(rel, "jenkins", workspace)
+            slowest = max(slowest, time.perf_counter() - start)
+            assert not [p for p in pipeline.problems if "internal error" in p.message], (group.name, rel)
+            if (group.name, rel) in kinds:
+                assert pipeline.stages, (group.name, rel)
+            files += 1
+            seen += calls
+            # Every stage() call is a stage; steps outside stages may add one more.
+            stages += min(calls, len(pipeline.stages))
+    assert files >= 80
+    assert stages >= 0.99 * seen
+    assert slowest < 0.5
+    report = check([str(g) for g in groups], Settings())
+    assert not internal_errors(report)
+
+
+def main_pipelines_of_kind(corpus: Path, platform: str, kind: str) -> list[tuple[str, str]]:
+    manifest = corpus / "MANIFEST.tsv"
+    if not manifest.exists():
+        pytest.skip("MANIFEST.tsv is not present")
+    rows = [line.split("\t") for line in manifest.read_text(encoding="utf-8").splitlines()[1:]]
+    prefix = f"{platform}/"
+    return sorted(
+        (r[5][len(prefix):].partition("/")[0], r[5][len(prefix):].partition("/")[2])
+        for r in rows if len(r) > 7 and r[0] == platform and r[7] == kind
+    )

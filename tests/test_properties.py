@@ -11,7 +11,7 @@ from cdlint.engine import Settings, check
 from cdlint.errors import ParseError
 from cdlint.formatters import FORMATTERS
 from cdlint.model import Span
-from cdlint.parsers import azure, github
+from cdlint.parsers import azure, github, jenkins
 from cdlint.workspace import Workspace
 from cdlint.yamlload import load
 
@@ -194,3 +194,38 @@ def test_azure_template_trees_terminate_with_spans_inside_and_deterministic(temp
             cycles = [p for p in first.problems if "includes itself" in p.message]
             for problem in cycles:
                 assert problem.span.path in texts
+
+
+GROOVY_TOKENS = [
+    "pipeline", "node", "stage", "stages", "steps", "parallel", "matrix", "axes", "axis", "when", "branch", "input",
+    "post", "always", "success", "environment", "agent", "docker", "script", "sh", "bat", "stash", "unstash",
+    "catchError", "try", "catch", "finally", "if", "else", "def", "for", "in", "return", "build", "job:", "lock",
+    "@Library('x') _", "library", "deployToProd", "env.BRANCH_NAME == 'main'", "params.VERSION", "DEPLOY_ENV",
+    "'Deploy to production'", "'make test'", "\"${x}\"", "'''a\nb'''", '"""c"""', "/re+/", "$/x/$", "{", "}",
+    "(", ")", "[", "]", ":", ",", ";", "=", "->", ".", "\n", " ", "  ", "// c", "/* c */", "\t", "é", "\r\n",
+]
+groovyish = st.lists(st.sampled_from(GROOVY_TOKENS), max_size=120).map(" ".join)
+
+
+def jenkins_fixture_texts() -> list[str]:
+    paths = sorted(FIXTURES.glob("parsers/jenkins/**/*Jenkinsfile")) + sorted(FIXTURES.glob("rules/*/jenkins_*"))
+    return [p.read_text(encoding="utf-8") for p in paths if p.is_file()]
+
+
+JENKINS_TEXTS = jenkins_fixture_texts()
+
+
+@given(groovyish)
+@example("node { stage('a') { stage('a') { parallel a: { stage('a') {} } } } }")
+@example("def f(body) { f { body() } }\nf { stage('x') { sh 'make' } }")
+@example("pipeline { stages { stage('x') { matrix { axes { axis { name 'A' } } } } } }")
+@example("stage 'a'\nsh 'make'\nstage 'b'")
+def test_jenkins_parser_never_crashes_and_spans_are_inside(text: str) -> None:
+    assert_parses_inside(jenkins, text, "Jenkinsfile")
+
+
+@given(st.sampled_from(JENKINS_TEXTS), st.floats(0, 1))
+def test_truncated_jenkinsfiles_parse_with_spans_inside_and_deterministic(text: str, cut: float) -> None:
+    text = text[: int(len(text) * cut)]
+    assert_parses_inside(jenkins, text, "Jenkinsfile")
+    assert parse_or_error(jenkins, text, "Jenkinsfile") == parse_or_error(jenkins, text, "Jenkinsfile")

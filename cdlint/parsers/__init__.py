@@ -22,6 +22,7 @@ PARSERS: dict[str, str] = {
     "github": "cdlint.parsers.github",
     "gitlab": "cdlint.parsers.gitlab",
     "azure": "cdlint.parsers.azure",
+    "jenkins": "cdlint.parsers.jenkins",
 }
 
 # Directories never searched for pipelines: dependencies, build output, tool caches.
@@ -36,6 +37,7 @@ DETECTORS: dict[str, tuple[Callable[..., bool], Callable[[str], bool] | None]] =
     "github": (detection.github, None),
     "gitlab": (detection.gitlab, None),
     "azure": (detection.azure, detection.azure_candidate),
+    "jenkins": (detection.jenkins, detection.jenkins_candidate),
 }
 
 

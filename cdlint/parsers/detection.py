@@ -94,3 +94,32 @@ def azure(path: str, text: str | None = None) -> bool:
     if tier == 1:
         return bool(strong) and structure
     return bool(strong) or structure
+
+
+_JENKINS_NAME = re.compile(r"^(?:jenkinsfile(?:\.[^.]+)?|.+\.jenkinsfile)$", re.IGNORECASE)
+_NOT_GROOVY = frozenset(
+    {".md", ".markdown", ".txt", ".rst", ".adoc", ".html", ".htm", ".png", ".jpg", ".jpeg", ".gif", ".svg",
+     ".json", ".yml", ".yaml", ".xml", ".properties", ".sh", ".py", ".orig", ".bak", ".swp", ".j2", ".tmpl"}
+)
+
+
+def jenkins_candidate(path: str) -> bool:
+    """Whether ``path`` may hold a Jenkins pipeline whose content has to show it: a Groovy
+    script, or a name such as ``Jenkinsfile-jdk11``, ``Jenkinsfile_k8s``, ``Jmh_Jenkinsfile``."""
+    name = posixpath.basename(path.replace("\\", "/")).lower()
+    extension = posixpath.splitext(name)[1]
+    return extension == ".groovy" or ("jenkinsfile" in name and extension not in _NOT_GROOVY)
+
+
+def jenkins(path: str, text: str | None = None) -> bool:
+    """Whether ``path`` is a Jenkins pipeline: ``Jenkinsfile``, ``Jenkinsfile.*``,
+    ``*.jenkinsfile`` by name; other candidates (``*.groovy``, ``Jenkinsfile-jdk11``) when
+    their text is a pipeline (``pipeline {}``, or ``node``/``stage`` in the script body)."""
+    name = posixpath.basename(path.replace("\\", "/"))
+    if _JENKINS_NAME.match(name) and posixpath.splitext(name.lower())[1] not in _NOT_GROOVY:
+        return True
+    if text is None or not jenkins_candidate(path):
+        return False
+    from cdlint.parsers.jenkins import is_pipeline
+
+    return is_pipeline(text)
