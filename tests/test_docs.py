@@ -71,3 +71,16 @@ def test_cli_prints_each_rules_documentation(rule_id: str) -> None:
     assert rule.summary in result.output and "Fix:" in result.output
     for name in rule.options:
         assert f"  {name}: " in result.output
+
+
+def test_readme_example_outputs_are_what_cdlint_prints(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each ```text block after an `<!-- output: cdlint ... -->` marker is a shortened copy
+    of that command's output: every line in it (but '...') is a line cdlint prints."""
+    readme = (ROOT / "README.md").read_text()
+    examples = re.findall(r"<!-- output: cdlint (.*?) -->\n.*?```text\n(.*?)\n```", readme, re.S)
+    assert len(examples) == 2
+    monkeypatch.chdir(ROOT)
+    for command, block in examples:
+        printed = set(CliRunner().invoke(main, command.split()).output.splitlines())
+        missing = [line for line in block.splitlines() if line not in ("...", "") and line not in printed]
+        assert not missing, f"README example of `cdlint {command}` is stale: {missing}"
