@@ -398,13 +398,12 @@ TEST_WORDS: dict[str, str] = {
 ANYWHERE: dict[str, list[str]] = {
     "version:commit": [
         r"\$\{?\{?\s*(?:github\.sha|GITHUB_SHA|github\.ref_name|GITHUB_REF_NAME|github\.run_number|GITHUB_RUN_NUMBER)",
-        r"github\.event\.(?:workflow_run\.head_sha|release\.tag_name)",
-        r"\$\{?(?:CI_COMMIT_SHA|CI_COMMIT_SHORT_SHA|CI_COMMIT_TAG|CI_PIPELINE_IID|GIT_COMMIT|BUILD_NUMBER|BUILD_ID|TAG_NAME)\b",
-        r"\$\(Build\.(?:SourceVersion|BuildNumber|BuildId)\)",
-        r"git\s+rev-parse\b",
         r"github\.event\.(?:workflow_run\.head_sha|pull_request\.head\.sha|release\.tag_name|after)\b",
-        r"\$\{?(?:GITHUB_SHA|CI_COMMIT_TAG|CI_COMMIT_SHORT_SHA|BUILD_TAG|CHANGE_ID)\b",
-        r"\$\(Build\.SourceVersion\)|\$\(Build\.SourceBranchName\)|\$\(resources\.pipeline\.\w+\.runID\)",
+        # Jenkins's variables are read bare or through env in Groovy strings (`${env.GIT_COMMIT}`).
+        r"\$\{?(?:env\.)?(?:CI_COMMIT_SHA|CI_COMMIT_SHORT_SHA|CI_COMMIT_TAG|CI_PIPELINE_IID"
+        r"|GIT_COMMIT|BUILD_NUMBER|BUILD_ID|BUILD_TAG|TAG_NAME|CHANGE_ID)\b",
+        r"\$\((?:Build\.(?:SourceVersion|SourceBranchName|BuildNumber|BuildId)|resources\.pipeline\.\w+\.runID)\)",
+        r"git\s+rev-parse\b",
     ],
     "image:latest": [r"[\w./-]+:latest\b"],
     # Publishing that is a rehearsal: a test or local registry, or a dry run.
