@@ -115,17 +115,19 @@ def _text_repository(report: MaturityReport, repo: Repository) -> str:
     return "\n".join(out) + "\n"
 
 
-def _reason(practice: PracticeResult) -> str:
+def _reason(practice: PracticeResult, code=str, prose=str, missing: str = "no evidence in the pipeline files") -> str:
+    """Why a practice has its status: the first finding against it, its first evidence, or
+    nothing; ``code`` and ``prose`` format names and sentences for the output format."""
     if practice.status == NOT_ASSESSABLE:
         return "not assessable from pipeline files"
     if practice.findings:
         f = practice.findings[0]
         more = f" (+{len(practice.findings) - 1} more)" if len(practice.findings) > 1 else ""
-        return f"{f.rule} at {_where(f)}{more}"
+        return f"{code(f.rule)} at {code(_where(f))}{more}"
     if practice.evidence:
         e = practice.evidence[0]
-        return f"{_where(e)} {e.note}"
-    return "no evidence in the pipeline files"
+        return f"{code(_where(e))} {prose(e.note)}"
+    return missing
 
 
 def _text_organisation(report: MaturityReport) -> str:
@@ -191,16 +193,7 @@ def _markdown_repository(report: MaturityReport, repo: Repository) -> str:
 
 
 def _markdown_reason(practice: PracticeResult) -> str:
-    if practice.status == NOT_ASSESSABLE:
-        return "not assessable from pipeline files"
-    if practice.findings:
-        f = practice.findings[0]
-        more = f" (+{len(practice.findings) - 1} more)" if len(practice.findings) > 1 else ""
-        return f"{_code(f.rule)} at {_code(_where(f))}{more}"
-    if practice.evidence:
-        e = practice.evidence[0]
-        return f"{_code(_where(e))} {_md(e.note)}"
-    return "no evidence"
+    return _reason(practice, _code, _md, "no evidence")
 
 
 def _markdown_organisation(report: MaturityReport) -> str:
