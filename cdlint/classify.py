@@ -15,8 +15,9 @@ The tables are data. To teach cdlint a tool, add a line:
 - ``ACTIONS``: GitHub action (``owner/repo[/path]``) → tags.
 - ``TASKS``: Azure Pipelines task name → tags (``TASK_COMMANDS`` refines by
   the task's ``command`` input).
-- ``ACTION_INPUTS``/``TASK_INPUTS``: an action's or task's input values that
-  add tags (an artifact upload of test results is a published report).
+- ``ACTION_INPUTS``/``TASK_INPUTS``/``JENKINS_INPUTS``: an action's, task's or
+  Jenkins step's input values that add tags (an artifact upload of test results
+  is a published report).
 - ``JENKINS_STEPS``: Jenkins pipeline step → tags.
 - ``GITLAB_REPORTS``: GitLab ``artifacts:reports`` type → report name and tags;
   ``GITLAB_KEYWORDS``: GitLab job keyword → tags.
@@ -738,6 +739,7 @@ JENKINS_STEPS: dict[str, str] = {
     "publishcoverage": "report:coverage report:service",
     "publishhtml": "report:html",
     "recordissues": "scan:lint",
+    "scanforissues": "scan:lint",
     "archiveartifacts": "artifact:upload",
     "stash": "artifact:stash",
     "unstash": "artifact:unstash",
@@ -783,13 +785,29 @@ JENKINS_STEPS: dict[str, str] = {
     "helmupgrade": "deploy:helm",
     "dockerbuildandpush": "build:docker publish:image",
     # Steps whose names would read as work they do not do: `build job:` starts another
-    # pipeline, `buildName` labels the run, `publishChecks` reports to the SCM.
+    # pipeline, `buildName` labels the run, `publishChecks` reports to the SCM and
+    # `publishIssues` shows Warnings NG's issues in Jenkins.
     "build": "trigger:pipeline",
     "buildname": "",
     "builddescription": "",
     "builddiscarder": "",
     "publishchecks": "",
+    "publishissues": "",
     "checkout": "",
+}
+
+# Warnings NG's ``recordIssues``/``scanForIssues`` read the reports of the tools they
+# name; a security tool's report means its scan ran in the build (often inside Maven
+# or Gradle, where cdlint cannot see it), as a GitLab security report does.
+_WARNINGS_NG_SCANNERS = [
+    (r"\bowaspDependencyCheck\s*\(", "scan:dependency"),
+    (r"\b(?:trivy|grype)\s*\(", "scan:container"),
+    (r"\b(?:bandit|brakeman)\s*\(", "scan:sast"),
+]
+_WARNINGS_NG_INPUTS = [(key, pattern, tag) for key in ("tools", "tool") for pattern, tag in _WARNINGS_NG_SCANNERS]
+JENKINS_INPUTS: dict[str, list[tuple[str, str, str]]] = {
+    "recordissues": _WARNINGS_NG_INPUTS,
+    "scanforissues": _WARNINGS_NG_INPUTS,
 }
 
 # GitLab ``artifacts:reports`` types → (report name for ``Stage.reports``, tags). A job
@@ -1102,12 +1120,11 @@ def _task_command(task: str, key: str, value: str) -> str:
     return value
 
 
-def classify_jenkins_step(name: str) -> frozenset[str]:
-    """Tags for a Jenkins pipeline step or shared-library call, by name."""
+def classify_jenkins_step(name: str, inputs: Mapping[str, str] | None = None) -> frozenset[str]:
+    """Tags for a Jenkins pipeline step or shared-library call, by name and arguments."""
     spec = JENKINS_STEPS.get(name.lower())
-    if spec is not None:
-        return frozenset(_split(spec))
-    return classify_name(name)
+    tags = _split(spec) if spec is not None else set(classify_name(name))
+    return frozenset(tags | _input_tags(JENKINS_INPUTS, name.lower(), inputs or {}))
 
 
 def classify_gitlab_report(report: str) -> tuple[str, frozenset[str]]:
