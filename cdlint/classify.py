@@ -154,7 +154,9 @@ COMMANDS: dict[str, list[str]] = {
         r"(?:cargo\s+bench|go\s+test\b.*-bench|asv\s+(?:run|continuous)|pytest\b.*--benchmark|hyperfine)",
         NPM_RUN + r"(?:perf|bench|benchmark|load-?test)\S*",
         r"\S*\b(?:perf|performance|load|stress)[-_]?tests?\b",
-        MVN + r".*\bjmh\b",
+        # Load tools run as build plugins: gatling-maven-plugin, jmeter-maven-plugin, Gatling's Gradle plugin.
+        MVN + r".*\b(?:jmh|gatling:test|jmeter:jmeter)\b",
+        GRADLE + r".*\bgatlingRun\b",
     ],
     "scan:sast": [
         r"(?:semgrep|bandit|brakeman|gosec|njsscan|horusec|bearer\s+scan|flawfinder|sourceanalyzer|codeql)\b",
@@ -784,6 +786,9 @@ JENKINS_STEPS: dict[str, str] = {
     "gkedeploy": "deploy:kubectl",
     "helmupgrade": "deploy:helm",
     "dockerbuildandpush": "build:docker publish:image",
+    # Reports of a Gatling simulation or a JMH benchmark that ran in the build.
+    "gatlingarchive": "test:performance",
+    "jmhreport": "test:performance",
     # Steps whose names would read as work they do not do: `build job:` starts another
     # pipeline, `buildName` labels the run, `publishChecks` reports to the SCM and
     # `publishIssues` shows Warnings NG's issues in Jenkins.

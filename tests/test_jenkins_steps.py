@@ -2,7 +2,7 @@
 
 import pytest
 
-from cdlint.classify import classify_jenkins_step
+from cdlint.classify import classify_command, classify_jenkins_step
 
 
 @pytest.mark.parametrize(
@@ -20,3 +20,21 @@ from cdlint.classify import classify_jenkins_step
 )
 def test_warnings_ng_steps_scan_for_security_only_with_a_security_tool(step: str, inputs: dict, tags: set) -> None:
     assert set(classify_jenkins_step(step, inputs)) == tags
+
+
+@pytest.mark.parametrize("step", ["gatlingArchive", "jmhReport", "perfReport"])
+def test_performance_report_steps_show_a_performance_test(step: str) -> None:
+    assert "test:performance" in classify_jenkins_step(step)
+
+
+@pytest.mark.parametrize(
+    "command, performance",
+    [
+        ("./mvnw -B gatling:test -Dgatling.simulationClass=shop.CheckoutSimulation", True),
+        ("mvn -B verify jmeter:jmeter", True),
+        ("./gradlew gatlingRun", True),
+        ("./mvnw -B verify", False),
+    ],
+)
+def test_load_tools_run_by_build_plugins_are_performance_tests(command: str, performance: bool) -> None:
+    assert ("test:performance" in classify_command(command)) is performance
