@@ -3,6 +3,7 @@
 import pytest
 
 from cdlint.classify import classify_command, classify_jenkins_step
+from cdlint.parsers import jenkins
 
 
 @pytest.mark.parametrize(
@@ -38,3 +39,11 @@ def test_performance_report_steps_show_a_performance_test(step: str) -> None:
 )
 def test_load_tools_run_by_build_plugins_are_performance_tests(command: str, performance: bool) -> None:
     assert ("test:performance" in classify_command(command)) is performance
+
+
+def test_each_library_of_one_annotation_is_referenced_where_it_is_named() -> None:
+    text = "@Library(['acme-pipeline@v3', 'acme-notify']) _\nnode { stage('Build') { mavenBuild() } }\n"
+    refs = jenkins.parse(text, "Jenkinsfile").references
+    assert [(r.target, r.span.line, r.span.column) for r in refs] == [
+        ("acme-pipeline@v3", 1, 11), ("acme-notify", 1, 31),
+    ]

@@ -409,11 +409,13 @@ class _Reader:
             annotations = [node] if isinstance(node, g.Annotation) else list(getattr(node, "annotations", []) or [])
             for annotation in annotations:
                 if isinstance(annotation, g.Annotation) and annotation.name in ("Library", "Grab"):
-                    values = [self.literal(a) for a in annotation.args]
-                    values += [self.literal(n.value) for n in annotation.named if n.key == "value"]
-                    for value in values:
-                        for target in re.findall(r"[^\s,\[\]'\"]+", value):
-                            self.reference(target, annotation.start, annotation.name)
+                    values = list(annotation.args) + [n.value for n in annotation.named if n.key == "value"]
+                    # Each library at its own name: findings are one per rule and
+                    # position, so libraries sharing the annotation's would show as one.
+                    items = [i for v in values for i in (v.items if isinstance(v, g.ListLit) else [v])]
+                    for item in items:
+                        for target in re.findall(r"[^\s,\[\]'\"]+", self.literal(item)):
+                            self.reference(target, item.start, annotation.name)
 
     def reference(self, target: str, offset: int, how: str = "Library") -> None:
         kind = "library" if how in ("Library", "library") else "dependency"
