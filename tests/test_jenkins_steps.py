@@ -47,3 +47,21 @@ def test_each_library_of_one_annotation_is_referenced_where_it_is_named() -> Non
     assert [(r.target, r.span.line, r.span.column) for r in refs] == [
         ("acme-pipeline@v3", 1, 11), ("acme-notify", 1, 31),
     ]
+
+
+def test_files_evaluated_with_load_are_referenced() -> None:
+    text = (
+        "node {\n"
+        "    def ci = load 'ci/steps.groovy'\n"
+        "    stage('Test') { load(path: \"ci/${env.SUITE}.groovy\") }\n"
+        "}\n"
+    )
+    refs = jenkins.parse(text, "Jenkinsfile").references
+    assert [(r.kind, r.target, r.span.line) for r in refs] == [
+        ("script", "ci/steps.groovy", 2), ("script", "ci/${env.SUITE}.groovy", 3),
+    ]
+
+
+def test_a_local_method_called_load_is_read_not_referenced() -> None:
+    text = "def load(String name) { sh \"./load-fixtures.sh ${name}\" }\nnode { stage('Seed') { load 'users' } }\n"
+    assert jenkins.parse(text, "Jenkinsfile").references == ()
