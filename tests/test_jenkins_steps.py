@@ -65,3 +65,24 @@ def test_files_evaluated_with_load_are_referenced() -> None:
 def test_a_local_method_called_load_is_read_not_referenced() -> None:
     text = "def load(String name) { sh \"./load-fixtures.sh ${name}\" }\nnode { stage('Seed') { load 'users' } }\n"
     assert jenkins.parse(text, "Jenkinsfile").references == ()
+
+
+def test_stage_order_never_points_back() -> None:
+    """Jenkins has no needs/dependsOn: stages run in the order the script reaches them,
+    so order edges only ever lead to a later stage and cannot close a cycle, even when
+    a loop or a method runs the same stage again (no dependency-cycle fixture for it)."""
+    text = """
+def deployTo(String name) { stage("Deploy ${name}") { sh "./deploy.sh ${name}" } }
+node {
+    stage('Build') { sh 'make dist' }
+    for (region in ['eu', 'us']) { stage("Test ${region}") { sh 'make test' } }
+    parallel a: { stage('A') { sh 'make a' } }, b: { stage('B') { stage('B inner') { sh 'make b' } } }
+    deployTo('staging')
+    deployTo('production')
+    stage('Build') { sh 'make report' }
+}
+"""
+    pipeline = jenkins.parse(text, "Jenkinsfile")
+    position = {f"Jenkinsfile#{s.id}": i for i, s in enumerate(pipeline.stages)}
+    order = [e for e in pipeline.edges if e.kind == "order"]
+    assert order and all(position[e.source] < position[e.target] for e in order)
