@@ -15,8 +15,9 @@ The tables are data. To teach cdlint a tool, add a line:
 - ``ACTIONS``: GitHub action (``owner/repo[/path]``) → tags.
 - ``TASKS``: Azure Pipelines task name → tags (``TASK_COMMANDS`` refines by
   the task's ``command`` input).
-- ``ACTION_INPUTS``/``TASK_INPUTS``: an action's or task's input values that
-  add tags (an artifact upload of test results is a published report).
+- ``ACTION_INPUTS``/``TASK_INPUTS``/``JENKINS_INPUTS``: an action's, task's or
+  Jenkins step's input values that add tags (an artifact upload of test results
+  is a published report).
 - ``JENKINS_STEPS``: Jenkins pipeline step → tags.
 - ``GITLAB_REPORTS``: GitLab ``artifacts:reports`` type → report name and tags;
   ``GITLAB_KEYWORDS``: GitLab job keyword → tags.
@@ -153,7 +154,9 @@ COMMANDS: dict[str, list[str]] = {
         r"(?:cargo\s+bench|go\s+test\b.*-bench|asv\s+(?:run|continuous)|pytest\b.*--benchmark|hyperfine)",
         NPM_RUN + r"(?:perf|bench|benchmark|load-?test)\S*",
         r"\S*\b(?:perf|performance|load|stress)[-_]?tests?\b",
-        MVN + r".*\bjmh\b",
+        # Load tools run as build plugins: gatling-maven-plugin, jmeter-maven-plugin, Gatling's Gradle plugin.
+        MVN + r".*\b(?:jmh|gatling:test|jmeter:jmeter)\b",
+        GRADLE + r".*\bgatlingRun\b",
     ],
     "scan:sast": [
         r"(?:semgrep|bandit|brakeman|gosec|njsscan|horusec|bearer\s+scan|flawfinder|sourceanalyzer|codeql)\b",
@@ -737,6 +740,7 @@ JENKINS_STEPS: dict[str, str] = {
     "publishcoverage": "report:coverage report:service",
     "publishhtml": "report:html",
     "recordissues": "scan:lint",
+    "scanforissues": "scan:lint",
     "archiveartifacts": "artifact:upload",
     "stash": "artifact:stash",
     "unstash": "artifact:unstash",
@@ -781,14 +785,33 @@ JENKINS_STEPS: dict[str, str] = {
     "gkedeploy": "deploy:kubectl",
     "helmupgrade": "deploy:helm",
     "dockerbuildandpush": "build:docker publish:image",
+    # Reports of a Gatling simulation or a JMH benchmark that ran in the build.
+    "gatlingarchive": "test:performance",
+    "jmhreport": "test:performance",
     # Steps whose names would read as work they do not do: `build job:` starts another
-    # pipeline, `buildName` labels the run, `publishChecks` reports to the SCM.
+    # pipeline, `buildName` labels the run, `publishChecks` reports to the SCM and
+    # `publishIssues` shows Warnings NG's issues in Jenkins.
     "build": "trigger:pipeline",
     "buildname": "",
     "builddescription": "",
     "builddiscarder": "",
     "publishchecks": "",
+    "publishissues": "",
     "checkout": "",
+}
+
+# Warnings NG's ``recordIssues``/``scanForIssues`` read the reports of the tools they
+# name; a security tool's report means its scan ran in the build (often inside Maven
+# or Gradle, where cdlint cannot see it), as a GitLab security report does.
+_WARNINGS_NG_SCANNERS = [
+    (r"\bowaspDependencyCheck\s*\(", "scan:dependency"),
+    (r"\b(?:trivy|grype)\s*\(", "scan:container"),
+    (r"\b(?:bandit|brakeman)\s*\(", "scan:sast"),
+]
+_WARNINGS_NG_INPUTS = [(key, pattern, tag) for key in ("tools", "tool") for pattern, tag in _WARNINGS_NG_SCANNERS]
+JENKINS_INPUTS: dict[str, list[tuple[str, str, str]]] = {
+    "recordissues": _WARNINGS_NG_INPUTS,
+    "scanforissues": _WARNINGS_NG_INPUTS,
 }
 
 # GitLab ``artifacts:reports`` types → (report name for ``Stage.reports``, tags). A job
@@ -1101,12 +1124,11 @@ def _task_command(task: str, key: str, value: str) -> str:
     return value
 
 
-def classify_jenkins_step(name: str) -> frozenset[str]:
-    """Tags for a Jenkins pipeline step or shared-library call, by name."""
+def classify_jenkins_step(name: str, inputs: Mapping[str, str] | None = None) -> frozenset[str]:
+    """Tags for a Jenkins pipeline step or shared-library call, by name and arguments."""
     spec = JENKINS_STEPS.get(name.lower())
-    if spec is not None:
-        return frozenset(_split(spec))
-    return classify_name(name)
+    tags = _split(spec) if spec is not None else set(classify_name(name))
+    return frozenset(tags | _input_tags(JENKINS_INPUTS, name.lower(), inputs or {}))
 
 
 def classify_gitlab_report(report: str) -> tuple[str, frozenset[str]]:

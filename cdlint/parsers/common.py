@@ -55,7 +55,7 @@ def make_step(
         elif platform == "azure":
             tags |= classify.classify_task(uses, args)
         elif platform == "jenkins":
-            tags |= classify.classify_jenkins_step(uses)
+            tags |= classify.classify_jenkins_step(uses, args)
             for value in args.values():
                 if isinstance(value, str) and value:
                     tags |= {t for t in classify.classify_command(" " + value) if t in classify.ARGUMENT_TAGS}

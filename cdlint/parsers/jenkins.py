@@ -19,7 +19,8 @@ maps its tree onto the model:
   the pipeline with the block's condition (``always``, ``success`` …); stage
   ``post`` blocks add their steps to the stage.
 - Shared libraries (``@Library``, ``library``) are recorded as references; their
-  steps are unknown calls, classified by name (``deployToProd()`` deploys).
+  steps are unknown calls, classified by name (``deployToProd()`` deploys). Groovy
+  files evaluated with ``load`` are recorded as references too, and not read.
 
 Jenkins keeps a Jenkinsfile's SCM triggers in the job (multibranch projects build
 every branch and tag they discover), so every Jenkinsfile is started by pushes and
@@ -409,11 +410,13 @@ class _Reader:
             annotations = [node] if isinstance(node, g.Annotation) else list(getattr(node, "annotations", []) or [])
             for annotation in annotations:
                 if isinstance(annotation, g.Annotation) and annotation.name in ("Library", "Grab"):
-                    values = [self.literal(a) for a in annotation.args]
-                    values += [self.literal(n.value) for n in annotation.named if n.key == "value"]
-                    for value in values:
-                        for target in re.findall(r"[^\s,\[\]'\"]+", value):
-                            self.reference(target, annotation.start, annotation.name)
+                    values = list(annotation.args) + [n.value for n in annotation.named if n.key == "value"]
+                    # Each library at its own name: findings are one per rule and
+                    # position, so libraries sharing the annotation's would show as one.
+                    items = [i for v in values for i in (v.items if isinstance(v, g.ListLit) else [v])]
+                    for item in items:
+                        for target in re.findall(r"[^\s,\[\]'\"]+", self.literal(item)):
+                            self.reference(target, item.start, annotation.name)
 
     def reference(self, target: str, offset: int, how: str = "Library") -> None:
         kind = "library" if how in ("Library", "library") else "dependency"
@@ -836,7 +839,8 @@ class _Reader:
         if node.callee is not None or node.closure is not None:
             return True
         return node.name in _SCRIPT_STEPS or node.name in self.methods or node.name in self.closures or (
-            node.name.lower() in classify.JENKINS_STEPS or node.name in ("stage", "parallel", "input", "build", "library")
+            node.name.lower() in classify.JENKINS_STEPS
+            or node.name in ("stage", "parallel", "input", "build", "library", "load")
         )
 
     def assignment(self, node: g.VarDecl | g.Assign, ctx: _Ctx, body: list[g.Node], index: int) -> None:
@@ -960,6 +964,13 @@ class _Reader:
             target = target if target is not None else (node.args[0] if node.args else None)
             self.reference(self.literal(target) if target is not None else "?", node.start, "library")
             return
+        if name == "load" and name not in self.methods:
+            # ``load`` evaluates a Groovy file of the workspace at run time; what it runs
+            # is not read, though the call stays a step of the stage it is in.
+            path = self.arg(node, "path")
+            target = self.literal(path) if path is not None else "?"
+            reason = "Groovy file loaded at run time; the stages and steps it runs are not analysed"
+            self.references.append(Reference("script", target, self.span(node.start), reason))
         if name in _NOISE:
             return
         if name in self.methods and len(ctx.calls) < MAX_CALL_DEPTH and name not in ctx.calls:
