@@ -86,3 +86,10 @@ node {
     position = {f"Jenkinsfile#{s.id}": i for i, s in enumerate(pipeline.stages)}
     order = [e for e in pipeline.edges if e.kind == "order"]
     assert order and all(position[e.source] < position[e.target] for e in order)
+
+
+def test_a_scripted_pipeline_is_where_its_first_pipeline_statement_is() -> None:
+    text = "#!groovy\n// Builds the shop.\n\ndef helper() { echo 'hi' }\n\nnode {\n    stage('Build') { sh 'make' }\n}\n"
+    pipeline = jenkins.parse(text, "Jenkinsfile")
+    assert pipeline.span.line == 6
+    assert {t.span.line for t in pipeline.triggers} == {6}

@@ -379,6 +379,11 @@ class _Reader:
             self.flush_loose(final=False)
             self.declarative(declarative, ctx)
         else:
+            # A scripted pipeline is where its first statement that runs one (``node``,
+            # ``stage`` …) is written, not the file's first line, which is often a comment.
+            first = next((n for n in entry if _runs_pipeline([n])), None)
+            if first is not None:
+                self.top_span = self.span(first.start)
             self.scripted(entry, ctx)
         # Stages written in methods or closures the script never reaches as far as
         # cdlint can tell (called dynamically, or from another file) still exist; where
