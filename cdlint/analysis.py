@@ -253,7 +253,7 @@ def provisions_only(stage: Stage) -> bool:
 
 def name_tags(stage: Stage) -> frozenset[str]:
     """Tags the stage's own name and id suggest (``deploy-and-verify``, ``rollback``)."""
-    return classify.classify_name(stage.name) | classify.classify_name(stage.id)
+    return classify.name_tags(stage.name, stage.id)
 
 
 def after_deploy(stage: Stage) -> list[Step]:

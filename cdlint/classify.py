@@ -787,6 +787,7 @@ JENKINS_STEPS: dict[str, str] = {
     "dockerbuildandpush": "build:docker publish:image",
     # Reports of a Gatling simulation or a JMH benchmark that ran in the build.
     "gatlingarchive": "test:performance",
+    "perfreport": "test:performance",
     "jmhreport": "test:performance",
     # Steps whose names would read as work they do not do: `build job:` starts another
     # pipeline, `buildName` labels the run, `publishChecks` reports to the SCM and
@@ -1124,10 +1125,39 @@ def _task_command(task: str, key: str, value: str) -> str:
     return value
 
 
+# Names that say a step or stage prepares, moves or reports on the work rather than doing
+# it: "Install build requirements", "Download test images", "publishBuildStatusReport".
+_SETUP_NAME = re.compile(
+    r"\b(?:install|setup|set up|prepare|configure|cache|checkout|login|log in|dependencies|download"
+    r"|upload|uploads|report|reports|results|summary|artifacts?|notify|comment)\b",
+    re.I,
+)
+
+
+def is_setup_name(name: str) -> bool:
+    """Whether a name is about preparing or reporting, also in camelCase."""
+    return bool(_SETUP_NAME.search(_CAMEL.sub(r"\1 \2", name)))
+
+
+def name_tags(*names: str) -> frozenset[str]:
+    """Tags the names of a stage suggest; a name about preparing or reporting ("Download
+    build artifacts", "Publish Build Status Report") suggests no build or test."""
+    tags = frozenset().union(*(classify_name(n) for n in names))
+    # The name people read rules the id: job `test-images` named "Cache test images" caches.
+    if any(is_setup_name(n) for n in names):
+        tags = frozenset(t for t in tags if t.partition(":")[0] not in ("build", "test"))
+    return tags
+
+
 def classify_jenkins_step(name: str, inputs: Mapping[str, str] | None = None) -> frozenset[str]:
     """Tags for a Jenkins pipeline step or shared-library call, by name and arguments."""
     spec = JENKINS_STEPS.get(name.lower())
-    tags = _split(spec) if spec is not None else set(classify_name(name))
+    if spec is not None:
+        tags = _split(spec)
+    else:
+        # A shared-library step known only by its name: ``deployToProd()`` deploys, but
+        # ``publishBuildStatusReport()`` reports.
+        tags = set() if is_setup_name(name) else set(classify_name(name))
     return frozenset(tags | _input_tags(JENKINS_INPUTS, name.lower(), inputs or {}))
 
 

@@ -93,3 +93,12 @@ def test_a_scripted_pipeline_is_where_its_first_pipeline_statement_is() -> None:
     pipeline = jenkins.parse(text, "Jenkinsfile")
     assert pipeline.span.line == 6
     assert {t.span.line for t in pipeline.triggers} == {6}
+
+
+@pytest.mark.parametrize("step", ["publishBuildStatusReport", "notifyDeployStatus", "downloadBuildArtifacts"])
+def test_library_steps_named_for_reporting_or_preparing_do_no_work(step: str) -> None:
+    assert classify_jenkins_step(step) == frozenset()
+
+
+def test_library_steps_named_for_the_work_do_it() -> None:
+    assert "deploy" in {t.partition(":")[0] for t in classify_jenkins_step("deployToProd")}

@@ -22,12 +22,6 @@ _ENV_FLAGS = re.compile(
     r"[\"']?([A-Za-z][\w-]*)"
 )
 _PROD_FLAGS = re.compile(r"(?<![\w-])--prod(?:uction)?\b")
-# Step names that describe preparation, not the work ("Install packaging dependencies").
-_SETUP_NAME = re.compile(
-    r"\b(?:install|setup|set up|prepare|configure|cache|checkout|login|log in|dependencies|download"
-    r"|upload|uploads|report|reports|results|summary|artifacts?|notify|comment)\b",
-    re.I,
-)
 
 
 def make_step(
@@ -64,7 +58,7 @@ def make_step(
     known = {t for t in tags if not t.startswith(("version:", "image:"))}
     if platform == "azure" and uses and classify.known_task(uses):
         known.add(uses)  # CopyFiles named "Gather logs for publish" copies files
-    if name and not known and not _SETUP_NAME.search(name):
+    if name and not known and not classify.is_setup_name(name):
         tags |= {t for t in classify.classify_name(name) if t.partition(":")[0] in classify.KINDS}
     return Step(
         span=span,
@@ -120,10 +114,8 @@ def finish_stage(stage: Stage, workspace: Workspace | None = None, extra_tags: I
 def _name_tags(stage: Stage, step_kinds: frozenset[str]) -> set[str]:
     """Tags a stage's name suggests, unless its steps say otherwise: a job called "Cache
     test images" caches, and "Publish to Test PyPI" publishes; neither runs tests."""
-    named = set(classify.classify_name(stage.name) | classify.classify_name(stage.id))
-    if "test" in step_kinds:
-        return named
-    if _SETUP_NAME.search(stage.name) or step_kinds & {"publish", "deploy"}:
+    named = set(classify.name_tags(stage.name, stage.id))
+    if "test" not in step_kinds and step_kinds & {"publish", "deploy"}:
         named = {t for t in named if t.partition(":")[0] != "test"}
     return named
 
