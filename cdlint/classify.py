@@ -1220,4 +1220,20 @@ class Tiers:
         return "other"
 
 
+# The deploy words around an environment in a job or step name: "Deploy to production",
+# "deploy-prod", "DeployProd", "deployToStaging", "prod-deploy".
+_DEPLOY_PREFIX = re.compile(
+    r"^(?i:deploy(?:ment|ing)?|release|rollout|promote)"
+    r"(?:(?:[\s_:-]+|(?=[A-Z]))(?i:to|on|into|in|for)(?=[\s_:-]|[A-Z]))?(?:[\s_:-]+|(?=[A-Z]))"
+)
+_DEPLOY_SUFFIX = re.compile(r"(?:[\s_:-]+|(?<=[a-z0-9])(?=[A-Z]))(?i:deploy(?:ment)?)$")
+
+
+def environment_part(name: str) -> str:
+    """The environment a deploy job's or step's name names, without the deploy words
+    ("Deploy to production" → "production"); the whole name when nothing is left."""
+    rest = _DEPLOY_SUFFIX.sub("", _DEPLOY_PREFIX.sub("", name, count=1)).strip()
+    return rest or name
+
+
 DEFAULT_TIERS = Tiers()

@@ -139,7 +139,8 @@ def infer_environment(stage: Stage, tiers: classify.Tiers) -> Environment | None
             continue
         tier = tiers(candidate)
         if tier != "other":
-            return Environment(candidate, tier, stage.span, declared=False)
+            name = classify.environment_part(candidate)
+            return Environment(name if tiers(name) == tier else candidate, tier, stage.span, declared=False)
     return None
 
 

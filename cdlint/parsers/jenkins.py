@@ -1409,7 +1409,9 @@ class _Reader:
                 if step.uses and step.run is None and any(t.startswith("deploy") for t in step.tags):
                     tier = tiers(step.uses)
                     if tier != "other":
-                        return replace(stage, environment=Environment(step.uses, tier, step.span, declared=False))
+                        name = classify.environment_part(step.uses)
+                        name = name if tiers(name) == tier else step.uses
+                        return replace(stage, environment=Environment(name, tier, step.span, declared=False))
         return stage
 
 

@@ -1,0 +1,54 @@
+"""The classification tables: what names say about environments and the work a stage does."""
+
+import pytest
+
+from cdlint.classify import DEFAULT_TIERS, environment_part, name_tags
+from cdlint.parsers import github
+
+
+@pytest.mark.parametrize(
+    "name, environment",
+    [
+        ("Deploy to production", "production"),
+        ("deploy-prod", "prod"),
+        ("DeployProd", "Prod"),
+        ("deployToStaging", "Staging"),
+        ("prod-deploy", "prod"),
+        ("Release to live", "live"),
+        ("deploy-production-eu", "production-eu"),
+        ("Deploy Int", "Int"),
+        ("deploy", "deploy"),
+        ("deployer-prod", "deployer-prod"),
+    ],
+)
+def test_the_environment_a_deploy_name_names(name: str, environment: str) -> None:
+    assert environment_part(name) == environment
+
+
+def test_a_deploy_job_without_an_environment_deploys_to_the_one_its_name_names() -> None:
+    text = "on: push\njobs:\n  deploy-prod:\n    runs-on: ubuntu-latest\n    steps:\n      - run: kubectl apply -f k8s/\n"
+    stage = github.parse(text, ".github/workflows/cd.yml").stages[0]
+    assert (stage.environment.name, stage.environment.tier, stage.environment.declared) == ("prod", "production", False)
+
+
+@pytest.mark.parametrize(
+    "name, tier",
+    [("production", "production"), ("PreProdWestEurope", "staging"), ("review/$CI_COMMIT_REF_SLUG", "review"),
+     ("qa", "testing"), ("docs", "other")],
+)
+def test_tiers_are_inferred_from_names(name: str, tier: str) -> None:
+    assert DEFAULT_TIERS(name) == tier
+
+
+@pytest.mark.parametrize(
+    "names, kinds",
+    [
+        (("Unit tests",), {"test"}),
+        (("Build and package",), {"build"}),
+        (("Cache test images", "test-images"), set()),
+        (("Publish Build Status Report",), {"publish"}),
+        (("Download build artifacts",), set()),
+    ],
+)
+def test_names_about_preparing_or_reporting_suggest_no_build_or_test(names: tuple, kinds: set) -> None:
+    assert {t.partition(":")[0] for t in name_tags(*names)} == kinds
