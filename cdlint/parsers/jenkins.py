@@ -23,7 +23,8 @@ maps its tree onto the model:
 
 Jenkins keeps a Jenkinsfile's SCM triggers in the job (multibranch projects build
 every branch and tag they discover), so every Jenkinsfile is started by pushes and
-tags; ``triggers {}`` and ``properties([pipelineTriggers()])`` add schedules, SCM
+tags, unless ``overrideIndexTriggers(false)`` turns those builds off for its job;
+``triggers {}`` and ``properties([pipelineTriggers()])`` add schedules, SCM
 polling and upstream jobs, and ``parameters`` make the build one a person starts
 with chosen values.
 """
@@ -266,6 +267,7 @@ class _Reader:
         self.parameters: list[Input] = []
         self.parameters_span: Span | None = None
         self.pipeline_concurrency: str | None = None
+        self.index_triggers = True
         self.mentions_change_requests = bool(re.search(r"\bchangeRequest\b|\bCHANGE_ID\b", text))
 
     # --- positions and small helpers ----------------------------------------------
@@ -493,6 +495,8 @@ class _Reader:
                 self.pipeline_triggers(_list_items(item.args))
             elif item.name == "parameters":
                 self.read_parameters(_list_items(item.args), item.start)
+            elif item.name == "overrideIndexTriggers" and top:
+                self.override_index_triggers(item)
         return ctx
 
     def stages_block(self, node: g.Call, ctx: _Ctx) -> None:
@@ -744,6 +748,14 @@ class _Reader:
                                     types=(threshold.rpartition(".")[2] or "SUCCESS",), on_success_only=on_success)
                         )
 
+    def override_index_triggers(self, item: g.Call) -> None:
+        """``overrideIndexTriggers(false)``: the multibranch job no longer builds the
+        changes its branch indexing and SCM events (webhooks) find; the first run, which
+        sets the property, is the last one they start."""
+        value = self.arg(item, "enableTriggers")
+        if isinstance(value, g.Bool):
+            self.index_triggers = value.value
+
     def read_parameters(self, items: list[g.Node], offset: int) -> None:
         self.parameters_span = self.parameters_span or self.span(offset)
         for item in items:
@@ -954,6 +966,9 @@ class _Reader:
                         self.read_parameters(_list_items(item.args), item.start)
                     elif item.name == "disableConcurrentBuilds":
                         self.pipeline_concurrency = "disableConcurrentBuilds"
+                    elif item.name == "overrideIndexTriggers" and not ctx.condition.text:
+                        # Set for some branches only (inside an ``if``), it leaves the others building.
+                        self.override_index_triggers(item)
             return
         if name == "library":
             target = self.arg(node, "identifier")
@@ -1326,9 +1341,11 @@ class _Reader:
     def pipeline_trigger_list(self) -> list[Trigger]:
         # Jenkins starts a Jenkinsfile on the changes its SCM source finds (multibranch
         # projects build branches and tags); the job's other triggers are in the file.
-        found = [Trigger("push", self.top_span, "scm"), Trigger("tag", self.top_span, "scm")]
-        if self.mentions_change_requests:
-            found.append(Trigger("pull_request", self.top_span, "change request"))
+        found = []
+        if self.index_triggers:
+            found = [Trigger("push", self.top_span, "scm"), Trigger("tag", self.top_span, "scm")]
+            if self.mentions_change_requests:
+                found.append(Trigger("pull_request", self.top_span, "change request"))
         found.extend(self.triggers)
         if self.parameters_span is not None:
             found.append(Trigger("manual", self.parameters_span, "parameters", inputs=tuple(self.parameters)))

@@ -1,0 +1,45 @@
+"""Jenkins specifics the golden graphs and rule fixtures do not pin down."""
+
+import pytest
+
+from cdlint.parsers import jenkins
+
+DECLARATIVE = """pipeline {{
+    agent any
+    options {{ {option} }}
+    triggers {{ cron('H 2 * * *') }}
+    stages {{
+        stage('Test') {{ steps {{ sh 'make test' }} }}
+    }}
+}}
+"""
+
+
+def kinds(text: str) -> list[str]:
+    return sorted(t.kind for t in jenkins.parse(text, "Jenkinsfile").triggers)
+
+
+@pytest.mark.parametrize(
+    "option, expected",
+    [
+        ("overrideIndexTriggers(false)", ["schedule"]),
+        ("overrideIndexTriggers(enableTriggers: false)", ["schedule"]),
+        ("overrideIndexTriggers(true)", ["push", "schedule", "tag"]),
+        ("disableConcurrentBuilds()", ["push", "schedule", "tag"]),
+    ],
+)
+def test_override_index_triggers_stops_builds_of_pushes(option: str, expected: list[str]) -> None:
+    assert kinds(DECLARATIVE.format(option=option)) == expected
+
+
+def test_override_index_triggers_in_scripted_properties() -> None:
+    text = "properties([overrideIndexTriggers(false), pipelineTriggers([cron('@daily')])])\nnode { stage('Test') { sh 'make test' } }\n"
+    assert kinds(text) == ["schedule"]
+
+
+def test_override_index_triggers_for_some_branches_leaves_the_others_building() -> None:
+    text = (
+        "if (env.BRANCH_NAME != 'main') {\n    properties([overrideIndexTriggers(false)])\n}\n"
+        "node { stage('Test') { sh 'make test' } }\n"
+    )
+    assert kinds(text) == ["push", "tag"]
