@@ -399,7 +399,8 @@ ANYWHERE: dict[str, list[str]] = {
     "version:commit": [
         r"\$\{?\{?\s*(?:github\.sha|GITHUB_SHA|github\.ref_name|GITHUB_REF_NAME|github\.run_number|GITHUB_RUN_NUMBER)",
         r"github\.event\.(?:workflow_run\.head_sha|release\.tag_name)",
-        r"\$\{?(?:CI_COMMIT_SHA|CI_COMMIT_SHORT_SHA|CI_COMMIT_TAG|CI_PIPELINE_IID|GIT_COMMIT|BUILD_NUMBER|BUILD_ID|TAG_NAME)\b",
+        # Jenkins: Groovy strings read them as ``${env.BUILD_NUMBER}``, the shell as ``$BUILD_NUMBER``.
+        r"\$\{?(?:env\.)?(?:CI_COMMIT_SHA|CI_COMMIT_SHORT_SHA|CI_COMMIT_TAG|CI_PIPELINE_IID|GIT_COMMIT|BUILD_NUMBER|BUILD_ID|TAG_NAME)\b",
         r"\$\(Build\.(?:SourceVersion|BuildNumber|BuildId)\)",
         r"git\s+rev-parse\b",
         r"github\.event\.(?:workflow_run\.head_sha|pull_request\.head\.sha|release\.tag_name|after)\b",

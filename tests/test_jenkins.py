@@ -2,6 +2,7 @@
 
 import pytest
 
+from cdlint import classify
 from cdlint.parsers import jenkins
 
 DECLARATIVE = """pipeline {{
@@ -43,3 +44,8 @@ def test_override_index_triggers_for_some_branches_leaves_the_others_building() 
         "node { stage('Test') { sh 'make test' } }\n"
     )
     assert kinds(text) == ["push", "tag"]
+
+
+@pytest.mark.parametrize("script", ['docker build -t shop:${env.BUILD_NUMBER} .', "mvn -B versions:set -DnewVersion=1.4.$BUILD_NUMBER", 'docker tag shop shop:${GIT_COMMIT}'])
+def test_groovy_and_shell_build_variables_version_a_build(script: str) -> None:
+    assert "version:commit" in classify.classify_command(script)
