@@ -49,3 +49,35 @@ def test_override_index_triggers_for_some_branches_leaves_the_others_building() 
 @pytest.mark.parametrize("script", ['docker build -t shop:${env.BUILD_NUMBER} .', "mvn -B versions:set -DnewVersion=1.4.$BUILD_NUMBER", 'docker tag shop shop:${GIT_COMMIT}'])
 def test_groovy_and_shell_build_variables_version_a_build(script: str) -> None:
     assert "version:commit" in classify.classify_command(script)
+
+
+def steps(text: str) -> list[tuple[str, tuple[tuple[str, str], ...]]]:
+    [stage] = jenkins.parse(text, "Jenkinsfile").stages
+    return [(s.uses, s.inputs) for s in stage.steps]
+
+
+def test_chained_docker_push_builds_then_publishes() -> None:
+    text = "node { stage('Image') { docker.build('ghcr.io/acme/app:1.2').push() } }\n"
+    assert steps(text) == [
+        ("docker.build", (("value", "ghcr.io/acme/app:1.2"),)),
+        ("docker.push", (("image", "ghcr.io/acme/app"), ("tags", "1.2"))),
+    ]
+
+
+def test_docker_push_names_the_image_and_the_tag_it_pushes() -> None:
+    text = """node {
+    stage('Image') {
+        def image = docker.build("registry.example.com:5000/shop/api:${env.BUILD_NUMBER}")
+        image.push()
+        image.push('latest')
+        def other = docker.build(imageName)
+        other.push()
+    }
+}
+"""
+    pushes = [inputs for uses, inputs in steps(text) if uses == "docker.push"]
+    assert pushes == [
+        (("image", "registry.example.com:5000/shop/api"), ("tags", "${env.BUILD_NUMBER}")),
+        (("image", "registry.example.com:5000/shop/api"), ("tags", "latest")),
+        (),
+    ]

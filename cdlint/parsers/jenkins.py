@@ -257,7 +257,8 @@ class _Reader:
         self.expanded: set[int] = set()
         self.closures: dict[str, list[tuple[str, g.Closure]]] = {}
         self.visited_closures: set[int] = set()
-        self.images: set[str] = set()
+        # Variables holding a Docker Pipeline image, and the image named where it was made.
+        self.images: dict[str, str] = {}
         # The stages the next stage follows, and the stage steps go to.
         self.prev: list[_Draft] = []
         self.current: _Draft | None = None
@@ -878,7 +879,7 @@ class _Reader:
             if self.current is not None:
                 self.current.env.append((node.target.name, ctx_value, self.span(node.start)))
         if isinstance(value, g.Call) and value.name in ("build", "image") and self.text[value.start:value.start + 7] == "docker.":
-            self.images.add(target)
+            self.images[target] = self.image_named(value)
         checked = target and self.status_checked(target, body, index)
         self.expression(value, ctx, status_checked=bool(checked))
 
@@ -1043,7 +1044,7 @@ class _Reader:
             self.visited_closures.add(id(node.closure))
             self.statements(node.closure.body, inner)
             return
-        if chain.startswith("docker.build") or (node.name == "build" and callee_text == "docker"):
+        if (chain.startswith("docker.build") and node.name != "push") or (node.name == "build" and callee_text == "docker"):
             self.add_step(
                 make_step(self.span(node.start), uses="docker.build", inputs=self.inputs(node), platform=PLATFORM,
                           extra_tags={"build:docker"}, allow_failure=ctx.allow_failure, when=ctx.step_when),
@@ -1051,14 +1052,37 @@ class _Reader:
             )
             return
         if node.name == "push" and (callee_text in self.images or "docker.image" in callee_text or "docker.build" in callee_text):
+            if isinstance(node.callee, g.Call):
+                # ``docker.build('app').push()``: the build, then the push.
+                self.expression(node.callee, ctx)
+                image = self.image_named(node.callee)
+            else:
+                image = self.images.get(callee_text, "")
             self.add_step(
-                make_step(self.span(node.start), uses="docker.push", inputs=self.inputs(node), platform=PLATFORM,
+                make_step(self.span(node.start), uses="docker.push", inputs=self.push_inputs(image, node), platform=PLATFORM,
                           extra_tags={"publish:image"}, allow_failure=ctx.allow_failure, when=ctx.step_when),
                 node.start,
             )
             return
         self.expression(node.callee, ctx)
         self.expression_args(node, ctx)
+
+    def image_named(self, call: g.Call) -> str:
+        """The image ``docker.build``/``docker.image`` names, when the file writes it
+        (``"shop/api:${env.BUILD_NUMBER}"``); a variable's value is unknown."""
+        first = _first_arg(call)
+        return self.literal(first) if isinstance(first, (g.Str, g.Binary)) else ""
+
+    def push_inputs(self, image: str, node: g.Call) -> list[tuple[str, str]]:
+        """What ``image.push()`` publishes: the image's name, and the tag given to ``push``
+        or else the one the image was made with (Docker's ``latest`` when none)."""
+        name, _, tag = image.rpartition(":")
+        if not name or "/" in tag:
+            name, tag = image, ""
+        given = _first_arg(node)
+        if given is not None:
+            tag = self.literal(given)
+        return [("image", name), ("tags", tag or "latest")] if name else self.inputs(node)
 
     def wrapper(self, node: g.Call, ctx: _Ctx) -> None:
         """A step that runs a block: ``timeout``, ``withCredentials``, ``dir``, ``node``,
