@@ -81,3 +81,20 @@ def test_docker_push_names_the_image_and_the_tag_it_pushes() -> None:
         (("image", "registry.example.com:5000/shop/api"), ("tags", "latest")),
         (),
     ]
+
+
+@pytest.mark.parametrize("step, stages", [("sh 'helm rollback shop'", ["Deploy", "post: failure"]), ("slackSend message: 'failed'", ["Deploy"])])
+def test_pipeline_post_that_rolls_back_is_a_stage_run_on_failure(step: str, stages: list[str]) -> None:
+    text = f"""pipeline {{
+    agent any
+    stages {{
+        stage('Deploy') {{ steps {{ sh 'helm upgrade --install shop charts/shop' }} }}
+    }}
+    post {{
+        failure {{ {step} }}
+    }}
+}}
+"""
+    pipeline = jenkins.parse(text, "Jenkinsfile")
+    assert [s.name for s in pipeline.stages] == stages
+    assert [s.when for s in pipeline.stages[1:]] == ["on_failure"] * (len(stages) - 1)

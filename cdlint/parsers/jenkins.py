@@ -560,8 +560,8 @@ class _Reader:
                 self.stages_block(section, ctx)
 
     def pipeline_post(self, node: g.Call, ctx: _Ctx) -> None:
-        """Pipeline ``post`` blocks run after every stage; those that deploy, build or test
-        are stages of their own. Test reports they publish belong to the test stages."""
+        """Pipeline ``post`` blocks run after every stage; those that deploy, build, test or
+        roll back are stages of their own. Test reports they publish belong to the test stages."""
         exits = list(self.prev)
         reporters: list[Step] = []
         for block in self.body(node):
@@ -574,7 +574,8 @@ class _Reader:
             self.statements(self.body(block), replace(ctx, step_when=when))
             nested = self.drafts
             self.current, self.prev, self.drafts, self.loose = saved
-            work = [s for s in probe.steps if classify.kinds(s.tags)]
+            # A rollback (``failure { sh 'helm rollback shop' }``) is work too: the way back.
+            work = [s for s in probe.steps if classify.kinds(s.tags) or any(t.startswith("rollback") for t in s.tags)]
             if not work and not nested and not probe.calls:
                 reporters.extend(s for s in probe.steps if any(t.startswith("report:") for t in s.tags))
                 continue
