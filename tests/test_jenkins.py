@@ -98,3 +98,32 @@ def test_pipeline_post_that_rolls_back_is_a_stage_run_on_failure(step: str, stag
     pipeline = jenkins.parse(text, "Jenkinsfile")
     assert [s.name for s in pipeline.stages] == stages
     assert [s.when for s in pipeline.stages[1:]] == ["on_failure"] * (len(stages) - 1)
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("'staging'", ("staging", "staging", False)),
+        ('"preview-${env.CHANGE_ID}"', ("preview-${env.CHANGE_ID}", "staging", True)),
+        ('"pr-$CHANGE_ID"', ("pr-$CHANGE_ID", "other", True)),
+        ('"production-${REGION}"', ("production-${REGION}", "production", True)),
+        # A choice computed inside the string, or a bare variable, names no environment.
+        ("\"${env.BRANCH_NAME == 'main' ? 'production' : 'staging'}\"", None),
+        ('"${params.TARGET}"', None),
+        ('"${env.BRANCH_NAME}"', None),
+    ],
+)
+def test_deploy_environment_from_a_variable(value: str, expected: tuple | None) -> None:
+    text = f"""pipeline {{
+    agent any
+    stages {{
+        stage('Ship') {{
+            environment {{ DEPLOY_ENV = {value} }}
+            steps {{ sh './deploy.sh "$DEPLOY_ENV"' }}
+        }}
+    }}
+}}
+"""
+    [stage] = jenkins.parse(text, "Jenkinsfile").stages
+    env = stage.environment
+    assert (env and (env.name, env.tier, env.dynamic)) == expected

@@ -81,6 +81,8 @@ _POST_WHEN = {
 }
 # Variables that name the environment a deploy targets.
 _ENV_VARS = re.compile(r"^(?:DEPLOY_?ENV(?:IRONMENT)?|ENV|ENVIRONMENT|TARGET_?ENV(?:IRONMENT)?|DEPLOY_?TARGET|STAGE_?NAME_?ENV|TARGET|TIER)$", re.IGNORECASE)
+# Variables in a Groovy or shell string (``${env.CHANGE_ID}``, ``$REGION``).
+_REFERENCE = re.compile(r"\$\{(?:env\.|params\.)?\w+\}|\$\w+")
 _BRANCH_VARS = re.compile(r"^(?:env\.)?(?:BRANCH_NAME|GIT_BRANCH|GIT_LOCAL_BRANCH|CHANGE_BRANCH)$")
 _TAG_VARS = re.compile(r"^(?:env\.)?(?:TAG_NAME|GIT_TAG)$")
 _TRIGGER_CAUSES = {
@@ -1418,17 +1420,28 @@ class _Reader:
         return stage
 
     def deploy_environment(self, stage: Stage, env: list[tuple[str, str, Span]]) -> Stage:
-        """The environment a deploy names in its variables (``DEPLOY_ENV = 'production'``)
-        or, lacking any, in the name of a shared-library step (``deployToProd()``)."""
+        """The environment a deploy names in its variables (``DEPLOY_ENV = 'production'``,
+        ``DEPLOY_ENV = "preview-${env.CHANGE_ID}"``) or, lacking any, in the name of a
+        shared-library step (``deployToProd()``)."""
         current = stage.environment
         from_arguments = current is not None and current.span != stage.span
         if from_arguments:
             return stage
         for name, value, span in reversed(env):
-            if _ENV_VARS.match(name) and value and not classify.is_dynamic(value):
+            if not (_ENV_VARS.match(name) and value):
+                continue
+            if not classify.is_dynamic(value):
                 found = environment(value, span, self.workspace, declared=False)
                 if found.tier != "other":
                     return replace(stage, environment=found)
+            elif "${" not in _REFERENCE.sub("", value):
+                # A name written around variables (``"preview-${env.CHANGE_ID}"``,
+                # ``"production-${REGION}"``) takes its tier from the written part; a choice
+                # computed inside ``${…}`` (``main ? 'production' : 'staging'``) is unknown.
+                written = _REFERENCE.sub("", value)
+                tier = self.workspace.tiers(written)
+                if tier != "other" or (classify.is_per_change(value) and re.search(r"[A-Za-z]", written)):
+                    return replace(stage, environment=environment(value, span, self.workspace, declared=False, tier=tier))
         if current is None:
             tiers = self.workspace.tiers
             for step in stage.steps:
