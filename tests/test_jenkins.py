@@ -34,7 +34,10 @@ def test_override_index_triggers_stops_builds_of_pushes(option: str, expected: l
 
 
 def test_override_index_triggers_in_scripted_properties() -> None:
-    text = "properties([overrideIndexTriggers(false), pipelineTriggers([cron('@daily')])])\nnode { stage('Test') { sh 'make test' } }\n"
+    text = (
+        "properties([overrideIndexTriggers(false), pipelineTriggers([cron('@daily')])])\n"
+        "node { stage('Test') { sh 'make test' } }\n"
+    )
     assert kinds(text) == ["schedule"]
 
 
@@ -46,7 +49,10 @@ def test_override_index_triggers_for_some_branches_leaves_the_others_building() 
     assert kinds(text) == ["push", "tag"]
 
 
-@pytest.mark.parametrize("script", ['docker build -t shop:${env.BUILD_NUMBER} .', "mvn -B versions:set -DnewVersion=1.4.$BUILD_NUMBER", 'docker tag shop shop:${GIT_COMMIT}'])
+@pytest.mark.parametrize(
+    "script",
+    ["docker build -t shop:${env.BUILD_NUMBER} .", "mvn -B versions:set -DnewVersion=1.4.$BUILD_NUMBER", "docker tag shop shop:${GIT_COMMIT}"],
+)
 def test_groovy_and_shell_build_variables_version_a_build(script: str) -> None:
     assert "version:commit" in classify.classify_command(script)
 
@@ -83,7 +89,10 @@ def test_docker_push_names_the_image_and_the_tag_it_pushes() -> None:
     ]
 
 
-@pytest.mark.parametrize("step, stages", [("sh 'helm rollback shop'", ["Deploy", "post: failure"]), ("slackSend message: 'failed'", ["Deploy"])])
+@pytest.mark.parametrize(
+    "step, stages",
+    [("sh 'helm rollback shop'", ["Deploy", "post: failure"]), ("slackSend message: 'failed'", ["Deploy"])],
+)
 def test_pipeline_post_that_rolls_back_is_a_stage_run_on_failure(step: str, stages: list[str]) -> None:
     text = f"""pipeline {{
     agent any
