@@ -971,6 +971,7 @@ IMAGE_TAG_INPUTS: dict[str, tuple[str, str | None, str]] = {
     "docker/build-push-action": ("tags", None, ""),
     "redhat-actions/push-to-registry": ("tags", "image", "latest"),
     "docker": ("tags", "repository", "$(Build.BuildId)"),
+    "docker.push": ("tags", "image", "latest"),  # Jenkins Docker Pipeline's image.push()
 }
 
 _WRAPPERS = re.compile(

@@ -3,7 +3,7 @@ from collections.abc import Iterator
 
 from cdlint import analysis, classify
 from cdlint.finding import Evidence, Finding
-from cdlint.model import Project, Stage
+from cdlint.model import Project, Stage, Step
 from cdlint.rule import rule
 
 TIERS = {
@@ -17,11 +17,18 @@ _RUNNERS = {"make", "gmake", "just", "task", "npm", "yarn", "pnpm", "bun", "npx"
 _ENV_WORDS = re.compile(r"(?i)(?<![a-z])(?:staging|stage|stg|preprod|pre-prod|uat|qa|test|testing|dev|development|prod|production|prd|live)(?![a-z])")
 
 
+def _deploying(stage: Stage) -> list[Step]:
+    """Steps that deploy with a tool or script cdlint knows, and steps that deploy by their
+    name alone (Jenkins shared-library calls such as ``deployService(…)``), whose step is
+    the mechanism, as an action or task is."""
+    return [s for s in stage.steps if any(t.startswith("deploy:") for t in s.tags) or ("deploy" in s.tags and s.uses)]
+
+
 def _mechanism(stage: Stage) -> dict[str, str]:
     """How a stage deploys, as comparable signatures → a readable description."""
     found: dict[str, str] = {}
     env = stage.environment.name if stage.environment else ""
-    for step in analysis.deploy_steps(stage):
+    for step in _deploying(stage):
         tools = sorted(t for t in step.tags if t.startswith("deploy:") and t != "deploy:script")
         for tool in tools:
             found[tool] = tool.partition(":")[2]
@@ -105,7 +112,7 @@ def check(project: Project, options: dict) -> Iterator[Finding]:
                 continue
             ours_text = ", ".join(sorted(set(mine.values())))
             theirs_text = ", ".join(sorted(set(theirs.values())))
-            steps = analysis.deploy_steps(stage)[:1] + analysis.deploy_steps(other)[:1]
+            steps = _deploying(stage)[:1] + _deploying(other)[:1]
             yield Finding(
                 stage.span,
                 f"'{stage.name}' deploys to '{stage.environment.name}' with {ours_text}, "

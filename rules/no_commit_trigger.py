@@ -40,9 +40,12 @@ def check(project: Project, options: dict) -> Iterator[Finding]:
     builds (respectively tests) on pushes or pull requests. A nightly
     extended test suite next to a CI workflow that tests every push is
     fine; a release workflow started by hand next to one that builds every
-    push is fine. A pipeline with no triggers in the file (a Jenkinsfile
-    started by the multibranch job, a template) is not reported, nor one
-    beside a commit-triggered pipeline whose templates cdlint could not read.
+    push is fine. A Jenkinsfile is built on pushes by its multibranch job
+    unless `options { overrideIndexTriggers(false) }` (or the same job
+    property in `properties([...])`) turns that off. A pipeline with no
+    triggers at all (a template, a job only other jobs start) is not
+    reported, nor one beside a commit-triggered pipeline whose templates
+    cdlint could not read.
 
     Fix: trigger the pipeline on pushes and pull/merge requests (keep the
     schedule for the slow suites if you like).

@@ -24,7 +24,8 @@ maps its tree onto the model:
 
 Jenkins keeps a Jenkinsfile's SCM triggers in the job (multibranch projects build
 every branch and tag they discover), so every Jenkinsfile is started by pushes and
-tags; ``triggers {}`` and ``properties([pipelineTriggers()])`` add schedules, SCM
+tags, unless ``overrideIndexTriggers(false)`` turns those builds off for its job;
+``triggers {}`` and ``properties([pipelineTriggers()])`` add schedules, SCM
 polling and upstream jobs, and ``parameters`` make the build one a person starts
 with chosen values.
 """
@@ -81,6 +82,8 @@ _POST_WHEN = {
 }
 # Variables that name the environment a deploy targets.
 _ENV_VARS = re.compile(r"^(?:DEPLOY_?ENV(?:IRONMENT)?|ENV|ENVIRONMENT|TARGET_?ENV(?:IRONMENT)?|DEPLOY_?TARGET|STAGE_?NAME_?ENV|TARGET|TIER)$", re.IGNORECASE)
+# Variables in a Groovy or shell string (``${env.CHANGE_ID}``, ``$REGION``).
+_REFERENCE = re.compile(r"\$\{(?:env\.|params\.)?\w+\}|\$\w+")
 _BRANCH_VARS = re.compile(r"^(?:env\.)?(?:BRANCH_NAME|GIT_BRANCH|GIT_LOCAL_BRANCH|CHANGE_BRANCH)$")
 _TAG_VARS = re.compile(r"^(?:env\.)?(?:TAG_NAME|GIT_TAG)$")
 _TRIGGER_CAUSES = {
@@ -257,7 +260,8 @@ class _Reader:
         self.expanded: set[int] = set()
         self.closures: dict[str, list[tuple[str, g.Closure]]] = {}
         self.visited_closures: set[int] = set()
-        self.images: set[str] = set()
+        # Variables holding a Docker Pipeline image, and the image named where it was made.
+        self.images: dict[str, str] = {}
         # The stages the next stage follows, and the stage steps go to.
         self.prev: list[_Draft] = []
         self.current: _Draft | None = None
@@ -267,6 +271,7 @@ class _Reader:
         self.parameters: list[Input] = []
         self.parameters_span: Span | None = None
         self.pipeline_concurrency: str | None = None
+        self.index_triggers = True
         self.mentions_change_requests = bool(re.search(r"\bchangeRequest\b|\bCHANGE_ID\b", text))
 
     # --- positions and small helpers ----------------------------------------------
@@ -501,6 +506,8 @@ class _Reader:
                 self.pipeline_triggers(_list_items(item.args))
             elif item.name == "parameters":
                 self.read_parameters(_list_items(item.args), item.start)
+            elif item.name == "overrideIndexTriggers" and top:
+                self.override_index_triggers(item)
         return ctx
 
     def stages_block(self, node: g.Call, ctx: _Ctx) -> None:
@@ -563,8 +570,8 @@ class _Reader:
                 self.stages_block(section, ctx)
 
     def pipeline_post(self, node: g.Call, ctx: _Ctx) -> None:
-        """Pipeline ``post`` blocks run after every stage; those that deploy, build or test
-        are stages of their own. Test reports they publish belong to the test stages."""
+        """Pipeline ``post`` blocks run after every stage; those that deploy, build, test or
+        roll back are stages of their own. Test reports they publish belong to the test stages."""
         exits = list(self.prev)
         reporters: list[Step] = []
         for block in self.body(node):
@@ -577,7 +584,8 @@ class _Reader:
             self.statements(self.body(block), replace(ctx, step_when=when))
             nested = self.drafts
             self.current, self.prev, self.drafts, self.loose = saved
-            work = [s for s in probe.steps if classify.kinds(s.tags)]
+            # A rollback (``failure { sh 'helm rollback shop' }``) is work too: the way back.
+            work = [s for s in probe.steps if classify.kinds(s.tags) or any(t.startswith("rollback") for t in s.tags)]
             if not work and not nested and not probe.calls:
                 reporters.extend(s for s in probe.steps if any(t.startswith("report:") for t in s.tags))
                 continue
@@ -752,6 +760,14 @@ class _Reader:
                                     types=(threshold.rpartition(".")[2] or "SUCCESS",), on_success_only=on_success)
                         )
 
+    def override_index_triggers(self, item: g.Call) -> None:
+        """``overrideIndexTriggers(false)``: the multibranch job no longer builds the
+        changes its branch indexing and SCM events (webhooks) find; the first run, which
+        sets the property, is the last one they start."""
+        value = self.arg(item, "enableTriggers")
+        if isinstance(value, g.Bool):
+            self.index_triggers = value.value
+
     def read_parameters(self, items: list[g.Node], offset: int) -> None:
         self.parameters_span = self.parameters_span or self.span(offset)
         for item in items:
@@ -875,7 +891,7 @@ class _Reader:
             if self.current is not None:
                 self.current.env.append((node.target.name, ctx_value, self.span(node.start)))
         if isinstance(value, g.Call) and value.name in ("build", "image") and self.text[value.start:value.start + 7] == "docker.":
-            self.images.add(target)
+            self.images[target] = self.image_named(value)
         checked = target and self.status_checked(target, body, index)
         self.expression(value, ctx, status_checked=bool(checked))
 
@@ -963,6 +979,9 @@ class _Reader:
                         self.read_parameters(_list_items(item.args), item.start)
                     elif item.name == "disableConcurrentBuilds":
                         self.pipeline_concurrency = "disableConcurrentBuilds"
+                    elif item.name == "overrideIndexTriggers" and not ctx.condition.text:
+                        # Set for some branches only (inside an ``if``), it leaves the others building.
+                        self.override_index_triggers(item)
             return
         if name == "library":
             target = self.arg(node, "identifier")
@@ -1044,7 +1063,7 @@ class _Reader:
             self.visited_closures.add(id(node.closure))
             self.statements(node.closure.body, inner)
             return
-        if chain.startswith("docker.build") or (node.name == "build" and callee_text == "docker"):
+        if (chain.startswith("docker.build") and node.name != "push") or (node.name == "build" and callee_text == "docker"):
             self.add_step(
                 make_step(self.span(node.start), uses="docker.build", inputs=self.inputs(node), platform=PLATFORM,
                           extra_tags={"build:docker"}, allow_failure=ctx.allow_failure, when=ctx.step_when),
@@ -1052,14 +1071,37 @@ class _Reader:
             )
             return
         if node.name == "push" and (callee_text in self.images or "docker.image" in callee_text or "docker.build" in callee_text):
+            if isinstance(node.callee, g.Call):
+                # ``docker.build('app').push()``: the build, then the push.
+                self.expression(node.callee, ctx)
+                image = self.image_named(node.callee)
+            else:
+                image = self.images.get(callee_text, "")
             self.add_step(
-                make_step(self.span(node.start), uses="docker.push", inputs=self.inputs(node), platform=PLATFORM,
+                make_step(self.span(node.start), uses="docker.push", inputs=self.push_inputs(image, node), platform=PLATFORM,
                           extra_tags={"publish:image"}, allow_failure=ctx.allow_failure, when=ctx.step_when),
                 node.start,
             )
             return
         self.expression(node.callee, ctx)
         self.expression_args(node, ctx)
+
+    def image_named(self, call: g.Call) -> str:
+        """The image ``docker.build``/``docker.image`` names, when the file writes it
+        (``"shop/api:${env.BUILD_NUMBER}"``); a variable's value is unknown."""
+        first = _first_arg(call)
+        return self.literal(first) if isinstance(first, (g.Str, g.Binary)) else ""
+
+    def push_inputs(self, image: str, node: g.Call) -> list[tuple[str, str]]:
+        """What ``image.push()`` publishes: the image's name, and the tag given to ``push``
+        or else the one the image was made with (Docker's ``latest`` when none)."""
+        name, _, tag = image.rpartition(":")
+        if not name or "/" in tag:
+            name, tag = image, ""
+        given = _first_arg(node)
+        if given is not None:
+            tag = self.literal(given)
+        return [("image", name), ("tags", tag or "latest")] if name else self.inputs(node)
 
     def wrapper(self, node: g.Call, ctx: _Ctx) -> None:
         """A step that runs a block: ``timeout``, ``withCredentials``, ``dir``, ``node``,
@@ -1342,9 +1384,11 @@ class _Reader:
     def pipeline_trigger_list(self) -> list[Trigger]:
         # Jenkins starts a Jenkinsfile on the changes its SCM source finds (multibranch
         # projects build branches and tags); the job's other triggers are in the file.
-        found = [Trigger("push", self.top_span, "scm"), Trigger("tag", self.top_span, "scm")]
-        if self.mentions_change_requests:
-            found.append(Trigger("pull_request", self.top_span, "change request"))
+        found = []
+        if self.index_triggers:
+            found = [Trigger("push", self.top_span, "scm"), Trigger("tag", self.top_span, "scm")]
+            if self.mentions_change_requests:
+                found.append(Trigger("pull_request", self.top_span, "change request"))
         found.extend(self.triggers)
         if self.parameters_span is not None:
             found.append(Trigger("manual", self.parameters_span, "parameters", inputs=tuple(self.parameters)))
@@ -1392,17 +1436,28 @@ class _Reader:
         return stage
 
     def deploy_environment(self, stage: Stage, env: list[tuple[str, str, Span]]) -> Stage:
-        """The environment a deploy names in its variables (``DEPLOY_ENV = 'production'``)
-        or, lacking any, in the name of a shared-library step (``deployToProd()``)."""
+        """The environment a deploy names in its variables (``DEPLOY_ENV = 'production'``,
+        ``DEPLOY_ENV = "preview-${env.CHANGE_ID}"``) or, lacking any, in the name of a
+        shared-library step (``deployToProd()``)."""
         current = stage.environment
         from_arguments = current is not None and current.span != stage.span
         if from_arguments:
             return stage
         for name, value, span in reversed(env):
-            if _ENV_VARS.match(name) and value and not classify.is_dynamic(value):
+            if not (_ENV_VARS.match(name) and value):
+                continue
+            if not classify.is_dynamic(value):
                 found = environment(value, span, self.workspace, declared=False)
                 if found.tier != "other":
                     return replace(stage, environment=found)
+            elif "${" not in _REFERENCE.sub("", value):
+                # A name written around variables (``"preview-${env.CHANGE_ID}"``,
+                # ``"production-${REGION}"``) takes its tier from the written part; a choice
+                # computed inside ``${…}`` (``main ? 'production' : 'staging'``) is unknown.
+                written = _REFERENCE.sub("", value)
+                tier = self.workspace.tiers(written)
+                if tier != "other" or (classify.is_per_change(value) and re.search(r"[A-Za-z]", written)):
+                    return replace(stage, environment=environment(value, span, self.workspace, declared=False, tier=tier))
         if current is None:
             tiers = self.workspace.tiers
             for step in stage.steps:
