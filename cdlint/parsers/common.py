@@ -19,7 +19,8 @@ from cdlint.workspace import Workspace
 # How step arguments name the target environment of a deploy that declares none.
 _ENV_FLAGS = re.compile(
     r"(?:--(?:env|environment|stage|target)[= ]|-e\s+|\b(?:ENV|ENVIRONMENT|DEPLOY_ENV|STAGE|TARGET_ENV)=)"
-    r"[\"']?([A-Za-z][\w-]*)"
+    # The name, with the variables written into it (``staging-${BRANCH_NAME}``).
+    r"[\"']?([A-Za-z][\w-]*(?:(?:\$\{\{[^}]*\}\}|\$\{[^}\s]*\}|\$\([^)\s]*\)|\$\w+)[\w-]*)*)"
 )
 _PROD_FLAGS = re.compile(r"(?<![\w-])--prod(?:uction)?\b")
 
@@ -133,7 +134,7 @@ def infer_environment(stage: Stage, tiers: classify.Tiers) -> Environment | None
         if match:
             tier = tiers(match[1])
             if tier != "other":
-                return Environment(match[1], tier, step.span, declared=False)
+                return Environment(match[1], tier, step.span, declared=False, dynamic=classify.is_dynamic(match[1]))
     for candidate in (stage.name, stage.id):
         if "deploy" not in classify.kinds(classify.classify_name(candidate)):
             continue
