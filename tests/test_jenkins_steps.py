@@ -102,3 +102,17 @@ def test_library_steps_named_for_reporting_or_preparing_do_no_work(step: str) ->
 
 def test_library_steps_named_for_the_work_do_it() -> None:
     assert "deploy" in {t.partition(":")[0] for t in classify_jenkins_step("deployToProd")}
+
+
+def test_a_library_deploy_step_names_its_environment_by_argument() -> None:
+    text = """pipeline {
+    agent any
+    stages {
+        stage('Ship') {
+            steps { deployService(environment: 'production', image: "shop:${env.GIT_COMMIT}") }
+        }
+    }
+}
+"""
+    stage = jenkins.parse(text, "Jenkinsfile").stages[0]
+    assert (stage.environment.name, stage.environment.tier, stage.environment.span.line) == ("production", "production", 5)

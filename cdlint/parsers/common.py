@@ -18,7 +18,10 @@ from cdlint.workspace import Workspace
 
 # How step arguments name the target environment of a deploy that declares none.
 _ENV_FLAGS = re.compile(
-    r"(?:--(?:env|environment|stage|target)[= ]|-e\s+|\b(?:ENV|ENVIRONMENT|DEPLOY_ENV|STAGE|TARGET_ENV)=)"
+    # Variables and flags of a command, and the named inputs of an action, task or Jenkins
+    # library step (``deployService(environment: 'production')``, read as ``environment=…``).
+    r"(?:--(?:env|environment|stage|target)[= ]|-e\s+|\b(?:ENV|ENVIRONMENT|DEPLOY_ENV|STAGE|TARGET_ENV)="
+    r"|(?:^|\s)(?:env|environment|deployEnv|targetEnv|targetEnvironment)=)"
     # The name, with the variables written into it (``staging-${BRANCH_NAME}``).
     r"[\"']?([A-Za-z][\w-]*(?:(?:\$\{\{[^}]*\}\}|\$\{[^}\s]*\}|\$\([^)\s]*\)|\$\w+)[\w-]*)*)"
 )
