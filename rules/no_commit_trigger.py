@@ -9,6 +9,7 @@ from cdlint.rule import rule
 # an upstream pipeline, an API call, a call from another workflow) may.
 _NOT_ON_COMMIT = frozenset({"schedule", "manual"})
 _WORK = ("build", "test")
+_VERBS = {"build": "builds", "test": "runs tests"}
 
 
 def _does(stage: Stage, work: str) -> bool:
@@ -80,11 +81,14 @@ def check(project: Project, options: dict) -> Iterator[Finding]:
         missing = sorted({k for s in work for k in _WORK if _does(s, k)} - on_commit)
         if not missing:
             continue
-        first = min((s for s in work if any(_does(s, k) for k in missing)), key=lambda s: (s.span, s.id))
         how = " and ".join(sorted({"on a schedule" if t.kind == "schedule" else "by hand" for t in pipeline.triggers}))
         doing = "builds" if missing == ["build"] else "tests" if missing == ["test"] else "builds and tests"
         evidence = [Evidence(t.span, f"'{t.event or t.kind}' starts it {'on a schedule' if t.kind == 'schedule' else 'by hand'}") for t in pipeline.triggers]
-        evidence.append(Evidence(first.span, f"'{first.name}' {doing}"))
+        # The first stage doing each kind of work, with what it does itself.
+        firsts = {k: min((s for s in work if _does(s, k)), key=lambda s: (s.span, s.id)) for k in missing}
+        for stage in sorted(set(firsts.values()), key=lambda s: (s.span, s.id)):
+            own = [k for k in missing if firsts[k] is stage]
+            evidence.append(Evidence(stage.span, f"'{stage.name}' {' and '.join(_VERBS[k] for k in own)}"))
         evidence.append(Evidence(analysis.anchor(pipeline), f"no pipeline {doing} on pushes or pull requests"))
         yield Finding(
             analysis.anchor(pipeline),

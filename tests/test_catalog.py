@@ -68,6 +68,10 @@ def test_per_run_concurrency_group_is_explained(tmp_path: Path) -> None:
     ]
 
 
+def test_scheduled_only_work_names_each_stage_with_what_it_does() -> None:
+    fixture = FIXTURES / "rules" / "no-commit-trigger" / "jenkins_nightly_only.Jenkinsfile"
+    [finding] = [f for f in lint_file(fixture, platform="jenkins", rules=[load_rules()["no-commit-trigger"]])]
+    assert [e.note for e in finding.evidence][1:3] == ["'Build' builds", "'Test' runs tests"]
 
 
 TEARDOWN_RULES = ["persistent-test-environment", "environment-without-teardown"]
