@@ -272,6 +272,7 @@ class _Reader:
         self.parameters_span: Span | None = None
         self.pipeline_concurrency: str | None = None
         self.index_triggers = True
+        self.list_variables: dict[str, list[g.Node]] | None = None
         self.mentions_change_requests = bool(re.search(r"\bchangeRequest\b|\bCHANGE_ID\b", text))
 
     # --- positions and small helpers ----------------------------------------------
@@ -971,7 +972,7 @@ class _Reader:
             self.parallel(node, ctx)
             return
         if name in ("properties",):
-            for item in _list_items(node.args):
+            for item in self.property_items(node.args):
                 if isinstance(item, g.Call):
                     if item.name == "pipelineTriggers":
                         self.pipeline_triggers(_list_items(item.args))
@@ -1435,6 +1436,19 @@ class _Reader:
                 stage = replace(stage, environment=replace(named.environment, action="stop"))
         return stage
 
+    def property_items(self, args: list[g.Node]) -> list[g.Node]:
+        """The job properties given to ``properties``, also when they were collected in a
+        list variable first (``props << pipelineTriggers([...])``, then ``properties(props)``)."""
+        items = []
+        for item in _list_items(args):
+            if isinstance(item, g.Name):
+                if self.list_variables is None:
+                    self.list_variables = _list_variables(self.module.body)
+                items.extend(self.list_variables.get(item.id, []))
+            else:
+                items.append(item)
+        return items
+
     def deploy_environment(self, stage: Stage, env: list[tuple[str, str, Span]]) -> Stage:
         """The environment a deploy names in its variables (``DEPLOY_ENV = 'production'``,
         ``DEPLOY_ENV = "preview-${env.CHANGE_ID}"``) or, lacking any, in the name of a
@@ -1472,6 +1486,34 @@ class _Reader:
 
 def _calls(body: list[g.Node], name: str) -> list[g.Call]:
     return [n for n in body if isinstance(n, g.Call) and n.callee is None and n.name == name]
+
+
+def _list_variables(body: list[g.Node]) -> dict[str, list[g.Node]]:
+    """What the script puts into each list variable, wherever it does: ``def x = [...]``,
+    ``x += [...]``, ``x << a << b``, ``x.add(a)``, ``x.addAll([...])``."""
+    found: dict[str, list[g.Node]] = {}
+    stack = list(body)
+    seen = 0
+    while stack and seen < 20000:
+        node = stack.pop()
+        seen += 1
+        if isinstance(node, g.VarDecl) and isinstance(node.value, g.ListLit) and node.names:
+            found.setdefault(node.names[0], []).extend(node.value.items)
+        elif isinstance(node, g.Assign) and isinstance(node.target, g.Name) and isinstance(node.value, g.ListLit):
+            found.setdefault(node.target.id, []).extend(node.value.items)
+        elif isinstance(node, g.Binary) and node.op == "<<":
+            target, added = node, []
+            while isinstance(target, g.Binary) and target.op == "<<":
+                added.append(target.right)
+                target = target.left
+            if isinstance(target, g.Name):
+                found.setdefault(target.id, []).extend(reversed(added))
+                stack.extend(added)
+                continue
+        elif isinstance(node, g.Call) and isinstance(node.callee, g.Name) and node.name in ("add", "addAll", "push"):
+            found.setdefault(node.callee.id, []).extend(_list_items(node.args))
+        stack.extend(g.child_nodes(node))
+    return found
 
 
 def _list_items(args: list[g.Node]) -> list[g.Node]:
