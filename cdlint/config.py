@@ -6,12 +6,16 @@ rule whose properties are that rule's options) validates every file of an
 ``extends`` chain before the chain is merged, so an error names the file, the
 line and the path of the bad key: ``rules.x.environments[1]: expected string``.
 jsonschema is imported only when a configuration file exists: a run without
-one (a pre-commit hook in most repositories) does not pay for it.
+one (a pre-commit hook in most repositories) does not pay for it, and a file
+that validated once is remembered (by a hash of its content and the schema, in
+the user's cache directory), so a pre-commit hook pays for it once.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import re
 import sys
 from collections.abc import Iterable, Mapping
@@ -260,9 +264,13 @@ def _rule_schema(rule: Rule) -> dict:
 
 
 def _validate(data: Mapping, registry: Mapping[str, Rule], where: str, prefix: str) -> None:
+    full = schema(registry)
+    key = _validation_key(data, full)
+    if key in _valid_keys():
+        return
     from jsonschema import Draft202012Validator, FormatChecker
 
-    validator = Draft202012Validator(schema(registry), format_checker=FormatChecker())
+    validator = Draft202012Validator(full, format_checker=FormatChecker())
     messages: set[tuple] = set()
     for error in validator.iter_errors(data):
         messages.update(_describe(error, data, where, prefix))
@@ -277,6 +285,48 @@ def _validate(data: Mapping, registry: Mapping[str, Rule], where: str, prefix: s
                 messages.add(_located(data, ["exclude", index], where, prefix, f"not a gitignore pattern: {e}"))
     if messages:
         raise ConfigError("\n".join(text for _, text in sorted(messages)))
+    _remember_valid(key)
+
+
+# Hashes of configurations that validated, newest last: importing jsonschema and
+# validating costs about 80 ms, most of a pre-commit run on one file.
+_CACHE_FILE = "valid-configs-v1"
+_CACHE_SIZE = 256
+
+
+def _cache_dir() -> Path:
+    if os.environ.get("CDLINT_CACHE_DIR"):
+        return Path(os.environ["CDLINT_CACHE_DIR"])
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "cdlint"
+
+
+def _validation_key(data: Mapping, full_schema: Mapping) -> str:
+    from cdlint import __version__
+
+    text = json.dumps([__version__, full_schema, data], sort_keys=True, default=repr)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _valid_keys() -> list[str]:
+    try:
+        return (_cache_dir() / _CACHE_FILE).read_text(encoding="ascii").split()
+    except (OSError, UnicodeDecodeError):
+        return []
+
+
+def _remember_valid(key: str) -> None:
+    """Record a configuration that validated; a cache that cannot be written (a read-only
+    home, a sandbox) only means validating again next time."""
+    keys = [k for k in _valid_keys() if k != key][-(_CACHE_SIZE - 1):] + [key]
+    directory = _cache_dir()
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        temporary = directory / f"{_CACHE_FILE}.{os.getpid()}"
+        temporary.write_text("\n".join(keys) + "\n", encoding="ascii")
+        os.replace(temporary, directory / _CACHE_FILE)
+    except OSError:
+        pass
 
 
 _TYPES = {"string": "string", "array": "list", "object": "mapping", "boolean": "true or false",

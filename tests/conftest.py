@@ -27,6 +27,13 @@ def pytest_addoption(parser):
     parser.addoption("--update-golden", action="store_true", help="rewrite golden files from current output")
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _config_cache(tmp_path_factory) -> None:
+    """Validated configurations are remembered in a cache directory: the tests' own, never
+    the user's."""
+    os.environ["CDLINT_CACHE_DIR"] = str(tmp_path_factory.mktemp("cdlint-cache"))
+
+
 @pytest.fixture
 def update_golden(request) -> bool:
     return request.config.getoption("--update-golden")

@@ -1,6 +1,7 @@
 """Configuration: finding and reading it, the schema's error paths, presets, and how it shapes a run."""
 
 import json
+import os
 import subprocess
 import sys
 from dataclasses import replace
@@ -339,11 +340,39 @@ def test_no_configuration_means_no_jsonschema_import(tmp_path) -> None:
         f"try:\n    main(['check', {str(tmp_path)!r}])\nexcept SystemExit:\n    pass\n"
         "print('jsonschema' in sys.modules, 'pathspec' in sys.modules, 'cdlint.config' in sys.modules)\n"
     )
-    completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert completed.stdout.strip().splitlines()[-1] == "False False True"
+    env = {**os.environ, "CDLINT_CACHE_DIR": str(tmp_path / "cache")}
+
+    def imported() -> str:
+        completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+        return completed.stdout.strip().splitlines()[-1]
+
+    assert imported() == "False False True"
     write(tmp_path, ".cdlint.yaml", "exclude: [x/]\n")
-    completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert completed.stdout.strip().splitlines()[-1] == "True True True"
+    assert imported() == "True True True"
+    # Validated once, the same file is remembered: the next run does not import jsonschema.
+    assert imported() == "False True True"
+    write(tmp_path, ".cdlint.yaml", "exclude: [y/]\n")
+    assert imported() == "True True True"
+
+
+def test_only_valid_configurations_are_remembered(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("CDLINT_CACHE_DIR", str(tmp_path / "cache"))
+    repository(tmp_path)
+    write(tmp_path, ".cdlint.yaml", "rules:\n  ungated-deploy: disable\n")
+    for _ in range(2):
+        result = run("check", str(tmp_path))
+        assert result.exit_code == 2 and "unknown rule" in result.output
+    assert not (tmp_path / "cache").exists()
+
+
+def test_an_unwritable_cache_only_means_validating_again(tmp_path, monkeypatch) -> None:
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("")
+    monkeypatch.setenv("CDLINT_CACHE_DIR", str(blocker / "cache"))
+    repository(tmp_path / "repo")
+    write(tmp_path / "repo", ".cdlint.yaml", "fail-on: never\n")
+    for _ in range(2):
+        assert run("check", str(tmp_path / "repo")).exit_code == 0
 
 
 def test_files_named_on_the_command_line_are_checked_even_when_excluded(tmp_path) -> None:
