@@ -291,7 +291,9 @@ class Stage:
     ``id`` is unique in its pipeline; ``key`` (``path#id``) in the project.
     ``tags`` hold all classification signals of the stage and its steps;
     ``kinds`` the coarse ones. ``when`` is when it runs relative to what it
-    depends on; ``allow_failure`` whether its failure lets the pipeline go on.
+    depends on; ``allow_failure`` whether its failure lets the pipeline go on,
+    and ``allow_failure_at`` where that is written when it is written apart from
+    the stage (a GitLab job template several jobs extend).
     ``template`` names the reusable workflow, template, job template or
     matrix that defines it, so rules can tell one deploy process shared by
     environments from separate ones.
@@ -308,6 +310,7 @@ class Stage:
     environment: Environment | None = None
     when: str = "on_success"
     allow_failure: bool = False
+    allow_failure_at: Span | None = None
     condition: Condition = field(default_factory=Condition)
     services: tuple[str, ...] = ()
     image: str | None = None

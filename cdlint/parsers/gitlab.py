@@ -491,6 +491,7 @@ class _Reader:
             environment=env,
             when=job.when,
             allow_failure=job.allow_failure,
+            allow_failure_at=self.allow_failure_at(job),
             condition=job.condition,
             services=tuple(_services(data.get("services"))),
             image=_image(data.get("image")),
@@ -667,6 +668,13 @@ class _Reader:
         if matrix:
             return f"{self.path}#matrix:{job.name}"
         return None
+
+    def allow_failure_at(self, job: _Job) -> Span | None:
+        """Where the job's ``allow_failure: true`` is written: in the job, or in a template
+        it extends, where one line may let many jobs fail."""
+        if not job.allow_failure or _allow_failure(job.data.get("allow_failure")) is not True:
+            return None
+        return job.data.value_span("allow_failure")
 
     def trigger_call(self, job: _Job) -> str | None:
         """The root-relative child pipeline file a trigger job starts, or another project's pipeline."""
