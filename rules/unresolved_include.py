@@ -1,6 +1,6 @@
 from collections.abc import Iterator
 
-from cdlint.finding import Finding
+from cdlint.finding import Evidence, Finding
 from cdlint.model import Project
 from cdlint.rule import rule
 
@@ -18,8 +18,18 @@ def check(project: Project, options: dict) -> Iterator[Finding]:
     Fix: nothing to fix in the pipeline. To analyse the included content, scan
     the repository that holds it too, or disable this rule.
     """
+    # One finding per file and unread target: a template used ten times is one thing not read.
+    uses: dict[tuple[str, str, str], list] = {}
     for ref in project_references(project):
-        yield Finding(ref.span, f"{ref.kind} '{ref.target}' was not read: {ref.reason}", key=f"{ref.kind}:{ref.target}")
+        uses.setdefault((ref.span.path, ref.kind, ref.target), []).append(ref)
+    for (_, kind, target), refs in uses.items():
+        first = refs[0]
+        message = f"{kind} '{target}' was not read: {first.reason}"
+        evidence: tuple[Evidence, ...] = ()
+        if len(refs) > 1:
+            message += f" (used {len(refs)} times in this file)"
+            evidence = tuple(Evidence(r.span, f"uses '{target}'") for r in refs[:5])
+        yield Finding(first.span, message, evidence, key=f"{kind}:{target}")
 
 
 def project_references(project: Project):
