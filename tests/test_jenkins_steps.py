@@ -116,3 +116,24 @@ def test_a_library_deploy_step_names_its_environment_by_argument() -> None:
 """
     stage = jenkins.parse(text, "Jenkinsfile").stages[0]
     assert (stage.environment.name, stage.environment.tier, stage.environment.span.line) == ("production", "production", 5)
+
+
+def test_an_old_style_stage_lasts_until_the_next_one_starts_also_past_a_method_return() -> None:
+    text = """def dependencies() {
+    stage 'Dependencies'
+    sh 'npm ci'
+}
+
+node {
+    stage 'Test'
+    sh 'npm test'
+    dependencies()
+    sh 'npm pack'
+    input 'Publish?'
+}
+"""
+    stages = {s.name: s for s in jenkins.parse(text, "Jenkinsfile").stages}
+    assert [s.run for s in stages["Test"].steps] == ["npm test"]
+    assert stages["Test"].when == "on_success"
+    assert [s.run for s in stages["Dependencies"].steps if s.run] == ["npm ci", "npm pack"]
+    assert stages["Dependencies"].when == "manual"

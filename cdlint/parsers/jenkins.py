@@ -273,6 +273,8 @@ class _Reader:
         self.pipeline_concurrency: str | None = None
         self.index_triggers = True
         self.list_variables: dict[str, list[g.Node]] | None = None
+        # The stage an old-style ``stage 'name'`` started, current until the next one.
+        self.legacy: _Draft | None = None
         self.mentions_change_requests = bool(re.search(r"\bchangeRequest\b|\bCHANGE_ID\b", text))
 
     # --- positions and small helpers ----------------------------------------------
@@ -391,6 +393,8 @@ class _Reader:
             if first is not None:
                 self.top_span = self.span(first.start)
             self.scripted(entry, ctx)
+        if self.legacy is not None and self.current is self.legacy:
+            self.close_stage(self.legacy)
         # Stages written in methods or closures the script never reaches as far as
         # cdlint can tell (called dynamically, or from another file) still exist; where
         # they run is unknown, so nothing is ordered before them.
@@ -800,18 +804,16 @@ class _Reader:
                 self.problem(body[0].start, "code nested too deeply to analyse")
             return
         ctx = ctx.deeper()
-        legacy: _Draft | None = None
         for index, node in enumerate(body):
             if isinstance(node, g.Call) and node.callee is None and node.name == "stage" and node.closure is None and node.args:
-                # ``stage 'Build'`` without a block (old scripted syntax) opens a stage
-                # that holds the steps after it, up to the next one.
-                if legacy is not None:
-                    self.close_stage(legacy)
-                legacy = self.open_stage(self.name_of(node.args[0]), node.start, ctx)
+                # ``stage 'Build'`` without a block (old scripted syntax) starts a stage that
+                # lasts until the next one starts, in time rather than in the text: one
+                # opened in a helper method still holds the steps its caller runs next.
+                if self.legacy is not None and self.current is self.legacy:
+                    self.close_stage(self.legacy)
+                self.legacy = self.open_stage(self.name_of(node.args[0]), node.start, ctx)
                 continue
             self.statement(node, ctx, body, index)
-        if legacy is not None:
-            self.close_stage(legacy)
 
     def statement(self, node: g.Node, ctx: _Ctx, body: list[g.Node], index: int) -> None:
         if isinstance(node, (g.MethodDef, g.ClassDef, g.Import, g.Package, g.ErrorNode)):
