@@ -319,6 +319,20 @@ jobs:
       - run: helm upgrade --install app chart/ --atomic
 """
 
+# Started by hand only: the tests are there, but nothing runs them automatically.
+BY_HAND_ONLY = """\
+on: workflow_dispatch
+jobs:
+  checks:
+    runs-on: ubuntu-latest
+    services:
+      postgres: {image: "postgres:16"}
+    steps:
+      - run: k6 run load/checkout.js
+      - run: trivy fs --exit-code 1 .
+      - run: pytest tests/integration
+"""
+
 
 @pytest.mark.parametrize(
     "workflow,detector,found",
@@ -335,6 +349,12 @@ jobs:
         (ONE_JOB_TO_PRODUCTION, "production-pipeline", True),
         (ONE_JOB_TO_PRODUCTION, "zero-touch-deploys", True),
         (ONE_JOB_TO_PRODUCTION, "artifact-promotion", False),
+        (BY_HAND_ONLY, "performance-tests", False),
+        (BY_HAND_ONLY, "security-scans", False),
+        (BY_HAND_ONLY, "integration-tests", False),
+        (BY_HAND_ONLY.replace("on: workflow_dispatch", "on: push"), "performance-tests", True),
+        (BY_HAND_ONLY.replace("on: workflow_dispatch", "on: push"), "security-scans", True),
+        (BY_HAND_ONLY.replace("on: workflow_dispatch", "on: push"), "integration-tests", True),
     ],
 )
 def test_detector(tmp_path: Path, workflow: str, detector: str, found: bool) -> None:

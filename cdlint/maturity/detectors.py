@@ -109,9 +109,14 @@ def _shipping(project: Project, prefixes: Iterable[str]) -> Iterable[tuple[Stage
     return ((stage, step) for stage, step in _steps(project, prefixes) if not _scaffolding(stage))
 
 
-def _step_evidence(project: Project, prefixes: Iterable[str], what: str) -> list[Evidence]:
-    """One piece of evidence per step tagged with one of ``prefixes``."""
-    return [Evidence(step.span, f"'{_label(stage)}' {what}: {_what(step)}") for stage, step in _steps(project, prefixes)]
+def _step_evidence(project: Project, prefixes: Iterable[str], what: str, automatic: bool = False) -> list[Evidence]:
+    """One piece of evidence per step tagged with one of ``prefixes``; with ``automatic``,
+    only steps of stages that run without a person starting them."""
+    return [
+        Evidence(step.span, f"'{_label(stage)}' {what}: {_what(step)}")
+        for stage, step in _steps(project, prefixes)
+        if not automatic or _automatic(project, stage)
+    ]
 
 
 def _automatic(project: Project, stage: Stage, kinds: Iterable[str] = AUTOMATIC) -> list:
@@ -503,12 +508,12 @@ def test_environments(project: Project) -> list[Evidence]:
 
 @detector("integration-tests")
 def integration_tests(project: Project) -> list[Evidence]:
-    """Integration tests run: tests named so, or tests with service containers."""
-    found = _step_evidence(project, ("test:integration",), "runs integration tests")
+    """Integration tests run automatically: tests named so, or tests with service containers."""
+    found = _step_evidence(project, ("test:integration",), "runs integration tests", automatic=True)
     for stage in _stages(project, "test"):
         # Load tests against a running service are not integration tests.
         tests = [s for s in test_steps(stage) if any(t == "test" or (t.startswith("test:") and t != "test:performance") for t in s.tags)]
-        if not tests:
+        if not tests or not _automatic(project, stage):
             continue
         if stage.services:
             found.append(Evidence(tests[0].span, f"'{_label(stage)}' tests against service containers ({', '.join(stage.services)})"))
@@ -519,11 +524,12 @@ def integration_tests(project: Project) -> list[Evidence]:
 
 @detector("component-tests")
 def component_tests(project: Project) -> list[Evidence]:
-    """Components are tested in isolation: component tests, or tests against a system started in the job."""
-    found = _step_evidence(project, ("test:component",), "runs component tests")
+    """Components are tested in isolation, automatically: component tests, or tests against a
+    system started in the job."""
+    found = _step_evidence(project, ("test:component",), "runs component tests", automatic=True)
     for stage in _stages(project, "test"):
         ups = stage.steps_tagged("env:system")
-        if ups and test_steps(stage):
+        if ups and test_steps(stage) and _automatic(project, stage):
             found.append(Evidence(ups[0].span, f"'{_label(stage)}' starts the system in isolation and tests it: {_what(ups[0])}"))
     return found
 
@@ -559,14 +565,15 @@ def acceptance_before_production(project: Project) -> list[Evidence]:
 
 @detector("performance-tests")
 def performance_tests(project: Project) -> list[Evidence]:
-    """Load, stress or benchmark tests run."""
-    return _step_evidence(project, ("test:performance",), "runs performance tests")
+    """Load, stress or benchmark tests run without a person starting them."""
+    return _step_evidence(project, ("test:performance",), "runs performance tests", automatic=True)
 
 
 @detector("security-scans")
 def security_scans(project: Project) -> list[Evidence]:
-    """Code, dependencies, secrets, images or infrastructure code are scanned for vulnerabilities."""
-    return _step_evidence(project, SECURITY_SCANS, "scans")
+    """Code, dependencies, secrets, images or infrastructure code are scanned for vulnerabilities,
+    without a person starting the scan."""
+    return _step_evidence(project, SECURITY_SCANS, "scans", automatic=True)
 
 
 @detector("manual-test-stage")
