@@ -52,3 +52,20 @@ def test_tiers_are_inferred_from_names(name: str, tier: str) -> None:
 )
 def test_names_about_preparing_or_reporting_suggest_no_build_or_test(names: tuple, kinds: set) -> None:
     assert {t.partition(":")[0] for t in name_tags(*names)} == kinds
+
+
+def test_a_rehearsal_publishes_nothing() -> None:
+    text = """on: push
+jobs:
+  e2e-test:
+    runs-on: ubuntu-latest
+    steps:
+      - run: ko publish --insecure-registry ./cmd/demo
+        env: {KO_DOCKER_REPO: registry.local:5000/demo}
+      - run: docker push localhost:5000/demo:dev
+      - run: npm publish --dry-run
+"""
+    stage = github.parse(text, ".github/workflows/e2e.yml").stages[0]
+    assert not [t for s in stage.steps for t in s.tags if t.startswith("publish")]
+    assert "publish" not in stage.kinds
+    assert all("rehearsal" in s.tags for s in stage.steps)

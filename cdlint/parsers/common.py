@@ -57,6 +57,10 @@ def make_step(
             for value in args.values():
                 if isinstance(value, str) and value:
                     tags |= {t for t in classify.classify_command(" " + value) if t in classify.ARGUMENT_TAGS}
+    if "rehearsal" in tags:
+        # A push to a local or test registry, or a dry run, rehearses a release: the step
+        # publishes nothing anyone uses (and a name cannot make it publish either).
+        tags = {t for t in tags if t != "publish" and not t.startswith("publish:")}
     # A name says what a step does only when nothing else does: an artifact upload called
     # "Publish drop" passes files along, a "Publish Test Results" step reports.
     known = {t for t in tags if not t.startswith(("version:", "image:"))}
