@@ -818,7 +818,9 @@ JENKINS_INPUTS: dict[str, list[tuple[str, str, str]]] = {
 # GitLab ``artifacts:reports`` types → (report name for ``Stage.reports``, tags). A job
 # that uploads a security report is that scanner's job; one that uploads test results runs tests.
 GITLAB_REPORTS: dict[str, tuple[str, str]] = {
-    "junit": ("junit", "test report:junit"),
+    # The merge request and pipeline test tabs keep each run's results; `coverage:` feeds
+    # the project's coverage history.
+    "junit": ("junit", "test report:junit report:service"),
     "coverage_report": ("coverage", "report:coverage"),
     "cobertura": ("coverage", "report:coverage"),
     "codequality": ("codequality", "scan:lint report:codequality"),
@@ -848,7 +850,7 @@ GITLAB_KEYWORDS: dict[str, str] = {
     "pages": "deploy:pages",
     "when:manual": "approval",
     "interruptible": "interruptible",
-    "coverage": "report:coverage",
+    "coverage": "report:coverage report:service",
 }
 
 # Words in a stage or step name that say what it does. Names are weaker evidence

@@ -371,3 +371,35 @@ def test_local_reusable_workflow_is_judged_in_its_callers(tmp_path: Path) -> Non
     })
     notes = [e.note for e in DETECTORS["deploy-stages"](project)]
     assert notes == ["'prod/deploy' deploys to 'production' (production)"]
+
+
+# What a GitLab job says in its settings rather than in its script.
+GITLAB_SETTINGS = """\
+stages: [test, deploy]
+unit:
+  stage: test
+  script: ./ci/run-tests.sh
+  coverage: '/^TOTAL.+?(\\d+%)$/'
+  artifacts:
+    reports:
+      junit: report.xml
+pages:
+  stage: deploy
+  script: ./ci/build-docs.sh public
+  artifacts:
+    paths: [public]
+  rules:
+    - if: $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH
+"""
+
+
+@pytest.mark.parametrize("detector", ["deploy-steps", "test-reports", "coverage-reports", "report-services"])
+def test_gitlab_job_settings_are_evidence(tmp_path: Path, detector: str) -> None:
+    (tmp_path / ".gitlab-ci.yml").write_text(GITLAB_SETTINGS)
+    evidence = DETECTORS[detector](check([str(tmp_path)], Settings()).projects[0])
+    assert evidence and all(e.note.endswith(")") and "set on the job" in e.note for e in evidence), evidence
+
+
+def test_a_job_name_alone_is_no_setting(tmp_path: Path) -> None:
+    (tmp_path / ".gitlab-ci.yml").write_text("integration-tests:\n  script: ./ci/run.sh\n")
+    assert not DETECTORS["integration-tests"](check([str(tmp_path)], Settings()).projects[0])

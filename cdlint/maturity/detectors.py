@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
+from cdlint import classify
 from cdlint.analysis import is_gate, test_steps
 from cdlint.finding import Evidence, path_evidence
 from cdlint.model import Pipeline, Project, Stage, Step, trigger_label
@@ -109,14 +110,33 @@ def _shipping(project: Project, prefixes: Iterable[str]) -> Iterable[tuple[Stage
     return ((stage, step) for stage, step in _steps(project, prefixes) if not _scaffolding(stage))
 
 
+def _settings(project: Project, prefixes: Iterable[str]) -> Iterable[tuple[Stage, list[str]]]:
+    """Stages whose own settings, not a step, carry a tag of ``prefixes`` (GitLab's
+    ``artifacts:reports:junit``, ``coverage:``, ``pages``), with those tags."""
+    prefixes = tuple(prefixes)
+    for stage in _stages(project):
+        # Not what its name suggests, nor what its steps already show.
+        own = stage.tags - {t for step in stage.steps for t in step.tags} - classify.name_tags(stage.name, stage.id)
+        # A bare kind (``deploy``) on the stage comes from its environment, not a setting.
+        found = sorted(t for t in own if ":" in t and any(t == p or t.startswith(p + ":") for p in prefixes))
+        if found:
+            yield stage, found
+
+
 def _step_evidence(project: Project, prefixes: Iterable[str], what: str, automatic: bool = False) -> list[Evidence]:
-    """One piece of evidence per step tagged with one of ``prefixes``; with ``automatic``,
-    only steps of stages that run without a person starting them."""
-    return [
+    """One piece of evidence per step tagged with one of ``prefixes``, and per stage whose
+    settings are; with ``automatic``, only stages that run without a person starting them."""
+    found = [
         Evidence(step.span, f"'{_label(stage)}' {what}: {_what(step)}")
         for stage, step in _steps(project, prefixes)
         if not automatic or _automatic(project, stage)
     ]
+    found += [
+        Evidence(stage.span, f"'{_label(stage)}' {what}: set on the job ({', '.join(tags)})")
+        for stage, tags in _settings(project, prefixes)
+        if not automatic or _automatic(project, stage)
+    ]
+    return found
 
 
 def _automatic(project: Project, stage: Stage, kinds: Iterable[str] = AUTOMATIC) -> list:
@@ -221,6 +241,11 @@ def commit_triggered_builds(project: Project) -> list[Evidence]:
 def deploy_steps(project: Project) -> list[Evidence]:
     """Steps deploy or publish with a script or tool."""
     found = [Evidence(step.span, f"'{_label(stage)}' ships: {_what(step)}") for stage, step in _shipping(project, ("deploy", "publish"))]
+    found += [
+        Evidence(stage.span, f"'{_label(stage)}' ships: set on the job ({', '.join(tags)})")
+        for stage, tags in _settings(project, ("deploy", "publish"))
+        if not _scaffolding(stage)
+    ]
     for stage in _stages(project, "deploy"):
         if not stage.steps_tagged("deploy") and not stage.steps_tagged("publish") and stage.environment is not None:
             found.append(Evidence(stage.span, f"'{_label(stage)}' deploys to '{stage.environment.name}'"))
@@ -617,7 +642,11 @@ def static_analysis(project: Project) -> list[Evidence]:
 def test_reports(project: Project) -> list[Evidence]:
     """Test results are published as reports (JUnit XML, test tabs, HTML reports)."""
     found = _step_evidence(project, ("report:junit", "report:html"), "publishes test results")
-    found += [Evidence(s.span, f"'{_label(s)}' publishes {', '.join(s.reports)} reports") for s in _stages(project) if s.reports]
+    shown = {e.span for e in found}
+    found += [
+        Evidence(s.span, f"'{_label(s)}' publishes {', '.join(s.reports)} reports")
+        for s in _stages(project) if s.reports and s.span not in shown
+    ]
     return found
 
 
