@@ -69,3 +69,13 @@ jobs:
     assert not [t for s in stage.steps for t in s.tags if t.startswith("publish")]
     assert "publish" not in stage.kinds
     assert all("rehearsal" in s.tags for s in stage.steps)
+
+
+@pytest.mark.parametrize(
+    "name, environment",
+    [("Upload site to staging", "staging"), ("Sync assets to prod", "prod"), ("Upload to PyPI", None), ("Upload staging logs", None)],
+)
+def test_a_deploying_job_named_for_where_it_goes_deploys_there(name: str, environment) -> None:
+    text = f"on: push\njobs:\n  upload:\n    name: {name}\n    runs-on: ubuntu-latest\n    steps:\n      - run: rsync -a dist/ deploy@web1:/srv/site\n"
+    stage = github.parse(text, ".github/workflows/site.yml").stages[0]
+    assert (stage.environment.name if stage.environment else None) == environment

@@ -26,6 +26,7 @@ _ENV_FLAGS = re.compile(
     r"[\"']?([A-Za-z][\w-]*(?:(?:\$\{\{[^}]*\}\}|\$\{[^}\s]*\}|\$\([^)\s]*\)|\$\w+)[\w-]*)*)"
 )
 _PROD_FLAGS = re.compile(r"(?<![\w-])--prod(?:uction)?\b")
+_NAMED_TARGET = re.compile(r"(?i)\b(?:to|into|on)[\s_-]+([a-z][\w-]*)\s*$")
 
 
 def make_step(
@@ -130,7 +131,8 @@ def _name_tags(stage: Stage, step_kinds: frozenset[str]) -> set[str]:
 
 def infer_environment(stage: Stage, tiers: classify.Tiers) -> Environment | None:
     """The environment a deploy stage targets, read from its deploy steps' arguments or
-    from a name such as ``deploy-prod`` (a deploy word and an environment word)."""
+    from a name such as ``deploy-prod`` (a deploy word and an environment word) or
+    ``Upload site to staging`` (an environment word it goes to, last)."""
     for step in stage.steps:
         if not any(t.startswith("deploy") for t in step.tags):
             continue
@@ -144,6 +146,10 @@ def infer_environment(stage: Stage, tiers: classify.Tiers) -> Environment | None
                 return Environment(match[1], tier, step.span, declared=False, dynamic=classify.is_dynamic(match[1]))
     for candidate in (stage.name, stage.id):
         if "deploy" not in classify.kinds(classify.classify_name(candidate)):
+            # A stage that deploys by its steps and says where: "Upload site to staging".
+            target = _NAMED_TARGET.search(candidate)
+            if target and tiers(target[1]) != "other":
+                return Environment(target[1], tiers(target[1]), stage.span, declared=False)
             continue
         tier = tiers(candidate)
         if tier != "other":
