@@ -13,7 +13,8 @@ def check(project: Project, options: dict) -> Iterator[Finding]:
     from other repositories, remote reusable workflows and components stay
     unread, so the stages and steps they add are not analysed. The finding
     says what is missing, so the analysis of the rest is read with that in
-    mind.
+    mind; a file that uses the same unread template many times gets one
+    finding, which lists where.
 
     Fix: nothing to fix in the pipeline. To analyse the included content, scan
     the repository that holds it too, or disable this rule.
