@@ -1142,6 +1142,7 @@ def is_setup_name(name: str) -> bool:
     return bool(_SETUP_NAME.search(_CAMEL.sub(r"\1 \2", name)))
 
 
+@lru_cache(maxsize=4096)
 def name_tags(*names: str) -> frozenset[str]:
     """Tags the names of a stage suggest; a name about preparing or reporting ("Download
     build artifacts", "Publish Build Status Report") suggests no build or test."""

@@ -148,8 +148,8 @@ def infer_environment(stage: Stage, tiers: classify.Tiers) -> Environment | None
         if "deploy" not in classify.kinds(classify.classify_name(candidate)):
             # A stage that deploys by its steps and says where: "Upload site to staging".
             target = _NAMED_TARGET.search(candidate)
-            if target and tiers(target[1]) != "other":
-                return Environment(target[1], tiers(target[1]), stage.span, declared=False)
+            if target and (tier := tiers(target[1])) != "other":
+                return Environment(target[1], tier, stage.span, declared=False)
             continue
         tier = tiers(candidate)
         if tier != "other":
