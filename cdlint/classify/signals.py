@@ -14,7 +14,7 @@ An entry matches one thing, named by its key:
   shell script (wrappers such as ``sudo``, ``npx``, ``poetry run``, ``VAR=x``
   stripped); ``refines: test`` applies it only to commands already tagged ``test:…``
   (``pytest tests/integration`` is an integration test).
-- ``script``: a regular expression searched anywhere in a script; ``arguments: true``
+- ``script``: a regular expression searched anywhere in a script; ``in_calls: true``
   searches the arguments of actions, tasks and library steps too.
 - ``action`` (GitHub), ``task`` (Azure Pipelines, without ``@N``), ``step`` (a
   Jenkins step or shared-library step): what is called, with optional conditions on
@@ -137,7 +137,7 @@ class Signals:
 
     @cached_property
     def argument_patterns(self) -> list[tuple[Effect, re.Pattern[str]]]:
-        return self._grouped((e for e in self._of("script") if e.get("arguments")), lambda p, e: p)
+        return self._grouped((e for e in self._of("script") if e.get("in_calls")), lambda p, e: p)
 
     def _grouped(self, entries: Iterable[Mapping[str, Any]], wrap, flags: bool = False) -> list[tuple[Effect, re.Pattern[str]]]:
         groups: dict[tuple[Effect, int], list[str]] = {}
