@@ -70,8 +70,11 @@ def test_runner_steps(stage: Stage) -> list[Step]:
 
 
 def is_gate(stage: Stage) -> bool:
-    """Whether a stage is a test that stops the pipeline when it fails."""
-    if not stage.has("test") or stage.allow_failure:
+    """Whether a stage is a test that stops the pipeline when it fails: it runs tests (a
+    test runner, a test report, or its own test script in a stage named as a test; a step
+    named "Test wheel" that imports the package is not a test suite) and does not ignore
+    their failure."""
+    if not runs_tests(stage) or stage.allow_failure:
         return False
     steps = test_steps(stage)
     return not steps or any(not failure_ignored(s) for s in steps)
@@ -83,10 +86,12 @@ def ignored_tests(stage: Stage) -> list[Step]:
 
 
 def tests_in_stage_before_deploy(stage: Stage) -> list[Step]:
-    """Test steps that run inside a deploy stage before its first deploy step and stop it on failure."""
+    """Test steps that run inside a delivering stage before its first deploy or publish
+    step and stop it on failure."""
+    delivering = {d.span for d in stage.deliveries}
     found = []
     for step in stage.steps:
-        if any(t.startswith("deploy") for t in step.tags):
+        if step.span in delivering or any(t.startswith("deploy") for t in step.tags):
             break
         if any(t == "test" or t.startswith("test:") for t in step.tags) and not failure_ignored(step):
             found.append(step)
@@ -98,15 +103,73 @@ def passing_tests(project: Project, stage: Stage) -> list[Stage]:
     return [s for s in project.upstream(stage) if is_gate(s)]
 
 
+def deliveries(project: Project, tiers: Iterable[str] = ("production",), kinds: Iterable[str] = ("deploy", "publish")) -> list[Stage]:
+    """Stages that deliver (``kinds``: deploy, publish, docs) to an environment of one of
+    ``tiers``, and can run at all. A stage delivers by a step that deploys or publishes,
+    or by its platform (an Azure deployment job, a GitLab job with an environment)."""
+    wanted, kinds = set(tiers), set(kinds)
+    found = []
+    for s in project.stages():
+        env = s.environment
+        if env is None or env.tier not in wanted or env.action != "start" or s.when == "never":
+            continue
+        delivered = {d.kind for d in s.deliveries} or ({"deploy"} if "deploy" in s.kinds else set())
+        if delivered & kinds:
+            found.append(s)
+    return found
+
+
 def deploys(project: Project, tiers: Iterable[str] = ("production",)) -> list[Stage]:
-    """Stages that deploy to an environment of one of ``tiers`` (and can run at all)."""
-    wanted = set(tiers)
-    return [
-        s
-        for s in project.stages("deploy")
-        if s.environment is not None and s.environment.tier in wanted and s.environment.action == "start"
-        and s.when != "never"
-    ]
+    """Stages that deploy (not only publish) to an environment of one of ``tiers``."""
+    return deliveries(project, tiers, ("deploy",))
+
+
+def delivers_to(stage: Stage) -> str:
+    """What a delivering stage does, for messages: "deploys to 'production'", "publishes
+    to 'npm' and 'ghcr.io/acme/shop'"."""
+    stable = [d for d in stage.deliveries if d.kind in ("deploy", "publish")] or list(stage.deliveries)
+    if not stable:
+        return f"deploys to '{stage.environment.name}'" if stage.environment else "deploys"
+    verb = "publishes to" if all(d.kind == "publish" for d in stable) else "deploys to"
+    targets = list(dict.fromkeys(stage.environment.name if d.kind == "deploy" and stage.environment else d.target for d in stable))
+    return f"{verb} " + " and ".join(f"'{t}'" for t in targets[:3])
+
+
+def _overlap(a: tuple[str, ...] | None, b: tuple[str, ...] | None) -> bool:
+    if a is None or b is None:
+        return True
+    return any(fnmatch.fnmatchcase(x, y) or fnmatch.fnmatchcase(y, x) for x in a for y in b)
+
+
+def same_event(a: Trigger, b: Trigger) -> bool:
+    """Whether one change can start both triggers (a push of a tag ``v1.2`` starts ``on:
+    push: tags: [v*]`` and an unfiltered ``on: push``)."""
+    if a.kind != b.kind or a.kind not in ("push", "tag", "pull_request"):
+        return False
+    if a.kind == "tag":
+        return _overlap(a.tags, b.tags) and not (a.event == "release") ^ (b.event == "release")
+    return _overlap(a.branches, b.branches)
+
+
+def parallel_tests(project: Project, stage: Stage) -> list[tuple[Trigger, Stage]]:
+    """Test stages of other pipelines that the same change starts but that ``stage`` does
+    not wait for (a release workflow beside the CI of the same commit), with the trigger
+    they share."""
+    upstream = {s.key for s in project.ancestors(stage)}
+    found: list[tuple[Trigger, Stage]] = []
+    seen: set[str] = set()
+    for trigger in project.triggers_of(stage):
+        for other in project.pipelines:
+            if other.path == stage.pipeline or other.path in seen:
+                continue
+            shared = [t for t in other.triggers if same_event(trigger, t)]
+            if not shared:
+                continue
+            tests = [s for s in other.stages if is_gate(s) and s.key not in upstream and any(project.condition_of(s).allows(t) for t in shared)]
+            if tests:
+                seen.add(other.path)
+                found.append((trigger, tests[0]))
+    return found
 
 
 def runs_on_pull_requests(trigger: Trigger) -> bool:
@@ -195,6 +258,11 @@ def tags_of(project: Project, pipeline: Pipeline | None = None) -> set[str]:
 def has_tag(tags: Iterable[str], prefix: str) -> bool:
     """Whether ``tags`` hold ``prefix`` or a sub-tag of it (``test`` matches ``test:e2e``)."""
     return any(t == prefix or t.startswith(prefix + ":") for t in tags)
+
+
+def build_steps(stage: Stage) -> list[Step]:
+    """Steps that build by what they run (compile, package, build an image), not by a name."""
+    return [s for s in stage.steps_tagged("build") if not named_only(s)]
 
 
 def deploy_steps(stage: Stage) -> list[Step]:

@@ -276,6 +276,9 @@ class Condition:
             return any(r.startswith("refs/tags/") for r in self.refs)
         if trigger.kind == "pull_request":
             return any(r.startswith("refs/pull/") for r in self.refs)
+        if trigger.kind == "manual":
+            # A person starting a run picks the branch or the tag it runs on.
+            return any(not r.startswith("refs/pull/") for r in self.refs)
         return any(not r.startswith(("refs/tags/", "refs/pull/")) for r in self.refs)
 
     def also(self, other: Condition) -> Condition:

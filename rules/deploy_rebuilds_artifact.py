@@ -2,12 +2,12 @@ from collections.abc import Iterator
 
 from cdlint import analysis
 from cdlint.finding import Evidence, Finding
-from cdlint.model import Project
+from cdlint.model import Project, Stage, Step
 from cdlint.rule import rule
 
 TIERS = {
     "type": "array",
-    "items": {"enum": ["production", "staging", "testing", "development", "review", "other"]},
+    "items": {"enum": ["production", "staging", "testing", "development", "review", "docs", "other"]},
     "default": ["production", "staging"],
     "description": "environment tiers whose deploys must ship an artifact built upstream",
 }
@@ -52,21 +52,41 @@ def check(project: Project, options: dict) -> Iterator[Finding]:
           environment: production
           script: kubectl set image deploy/app app=$IMAGE:$CI_COMMIT_SHA
     """
-    for stage in analysis.deploys(project, options["tiers"]):
-        builds = stage.steps_tagged("build")
-        if not builds:
-            continue
-        step = builds[0]
-        evidence = [Evidence(step.span, f"builds: {step.label}")]
+    for stage in analysis.deliveries(project, options["tiers"]):
         consumed = [e for e in project.incoming(stage) if e.kind == "artifact"]
+        builds = analysis.build_steps(stage)
+        if consumed and not any(analysis.has_tag(s.tags, "build:compile") for s in builds):
+            # Packaging what was built upstream (an image around a downloaded binary) ships
+            # the tested build.
+            continue
+        shipped_by = _self_contained(stage) if not builds and not consumed else None
+        if not builds and shipped_by is None:
+            continue
+        where = builds[0] if builds else shipped_by
+        target = analysis.delivers_to(stage).partition(" to ")[2]
+        evidence = [Evidence(where.span, f"builds: {where.label}" if builds else f"builds what it ships: {where.label}")]
         if consumed:
             evidence.append(Evidence(consumed[0].span, f"also receives '{consumed[0].label}' from upstream, yet rebuilds"))
-        earlier = next((up for up in project.ancestors(stage) if up.steps_tagged("build")), None)
+        earlier = next((up for up in project.ancestors(stage) if analysis.build_steps(up)), None)
         if earlier is not None:
             evidence.append(Evidence(earlier.span, f"'{earlier.name}' already builds before it"))
-            message = "rebuilds before deploying to '{}' instead of shipping the artifact built upstream"
+            message = f"rebuilds before it ships to {target} instead of shipping the artifact built upstream"
         else:
-            message = "builds what it deploys to '{}' in the deploy stage itself, so no earlier stage tested that artifact"
-        yield Finding(
-            stage.span, f"'{stage.name}' " + message.format(stage.environment.name), tuple(evidence), key=stage.key
-        )
+            message = f"builds what it ships to {target} in the delivering stage itself, so no earlier stage tested that artifact"
+        yield Finding(stage.span, f"'{stage.name}' {message}", tuple(evidence), key=stage.key)
+
+
+def _self_contained(stage: Stage) -> Step | None:
+    """The step of a release made by the project's own script (``make publish``,
+    ``./publish_docker.sh``) or by a release tool that runs the project's release script
+    (changesets, semantic-release), in a stage that takes no artifact from elsewhere: what
+    it ships is built where it runs."""
+    if stage.consumes or any(s.tags & {"artifact:download", "artifact:unstash"} for s in stage.steps):
+        return None
+    for delivery in stage.deliveries:
+        signal = delivery.evidence[0] if delivery.evidence else None
+        if signal is None or delivery.kind != "publish":
+            continue
+        if signal.tag == "publish:script" or (signal.source == "action" and delivery.target == "npm"):
+            return next((s for s in stage.steps if s.span == delivery.span), None)
+    return None

@@ -6,6 +6,10 @@ from cdlint.finding import Evidence, Finding
 from cdlint.model import Input, Project, Stage, Trigger
 from cdlint.rule import rule
 
+# Manual triggers a platform offers every pipeline (Azure's "Run pipeline", GitLab's "Run
+# pipeline" in the web UI), as opposed to an entry point a pipeline declares
+# (workflow_dispatch, Jenkins parameters).
+_RUN_BUTTONS = ("manual run", "web")
 _VERSIONISH = re.compile(r"version|ref|tag|sha|commit|revision|image|release|artifact|build|branch", re.IGNORECASE)
 
 
@@ -23,7 +27,15 @@ def _used_inputs(stage: Stage, trigger: Trigger) -> list[Input]:
     return used
 
 
-@rule(id="manual-production-deploy", practice="no-manual-production-pushes", severity="error")
+TIERS = {
+    "type": "array",
+    "items": {"enum": ["production", "staging", "testing", "development", "review", "docs", "other"]},
+    "default": ["production"],
+    "description": "environment tiers that must not be shipped to by hand (add docs for documentation sites)",
+}
+
+
+@rule(id="manual-production-deploy", practice="no-manual-production-pushes", severity="error", options={"tiers": TIERS})
 def check(project: Project, options: dict) -> Iterator[Finding]:
     """Production can be deployed by hand without building and testing the same revision first.
 
@@ -65,7 +77,8 @@ def check(project: Project, options: dict) -> Iterator[Finding]:
             environment: production
             steps: [{run: ./deploy.sh}]
     """
-    for stage in analysis.deploys(project):
+    for stage in analysis.deliveries(project, options["tiers"]):
+        what = analysis.delivers_to(stage)
         tested = bool(analysis.passing_tests(project, stage) or analysis.tests_in_stage_before_deploy(stage))
         built = tested and any(up.has("build") or up.steps_tagged("build") for up in project.upstream(stage))
         built = built or bool(stage.steps_tagged("build") and tested)
@@ -73,16 +86,23 @@ def check(project: Project, options: dict) -> Iterator[Finding]:
             if not tested:
                 yield Finding(
                     stage.span,
-                    f"'{stage.name}' is started by hand and deploys to '{stage.environment.name}' with no passing test stage before it",
+                    f"'{stage.name}' is started by hand and {what} with no passing test stage before it",
                     (Evidence(stage.span, "manual job: a person starts it"),),
                     key=stage.key + "#manual-job",
                 )
             continue
-        for trigger in project.triggers_of(stage):
+        triggers = project.triggers_of(stage)
+        automatic = [t for t in triggers if t.kind not in ("manual", "workflow_call")]
+        for trigger in triggers:
             if trigger.kind != "manual":
                 continue
             used = _used_inputs(stage, trigger)
             if tested and built and not used:
+                continue
+            if automatic and trigger.event in _RUN_BUTTONS and not used:
+                # Every Azure or GitLab pipeline can be run from its page; beside the
+                # triggers that run it by themselves that is a rerun, not a way to ship
+                # something else.
                 continue
             evidence = [Evidence(trigger.span, f"'{trigger.event or 'manual'}' lets a person start this pipeline")]
             evidence += [Evidence(i.span, f"input '{i.name}' chooses what is deployed") for i in used]
@@ -93,11 +113,12 @@ def check(project: Project, options: dict) -> Iterator[Finding]:
             note = analysis.external_gate_note(stage)
             if note:
                 evidence.append(note)
-            what = f"a hand-typed {'/'.join(i.name for i in used)}" if used else "whatever revision is chosen"
+            chosen = f"a hand-typed {'/'.join(i.name for i in used)}" if used else "whatever revision is chosen"
             missing = "build and test" if not tested else ("build" if not built else "build and test of that version")
+            targets = what.partition(" to ")[2] or f"'{stage.environment.name}'"
             yield Finding(
                 stage.span,
-                f"'{stage.name}' can be started by hand to deploy {what} to '{stage.environment.name}' without the {missing} of that revision",
+                f"'{stage.name}' can be started by hand to ship {chosen} to {targets} without the {missing} of that revision",
                 tuple(evidence),
                 key=stage.key + "#" + (trigger.event or "manual"),
             )

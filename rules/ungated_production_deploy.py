@@ -5,75 +5,90 @@ from cdlint.finding import Evidence, Finding, describe_path, path_evidence
 from cdlint.model import Project
 from cdlint.rule import rule
 
+TIERS = {
+    "type": "array",
+    "items": {"enum": ["production", "staging", "testing", "development", "review", "docs", "other"]},
+    "default": ["production"],
+    "description": "environment tiers whose deliveries must pass a test first (add docs for documentation sites)",
+}
 
-@rule(id="ungated-production-deploy", practice="gated-stages", severity="error")
+
+@rule(id="ungated-production-deploy", practice="gated-stages", severity="error", options={"tiers": TIERS})
 def check(project: Project, options: dict) -> Iterator[Finding]:
-    """A production deploy can run without a passing test stage before it.
+    """A production deploy or release can run without a passing test stage before it.
 
-    Every automatic path into production should pass through a stage that runs
-    tests and stops the pipeline when they fail. Without one, anything that
-    compiles is shipped. cdlint follows the stage graph from each trigger to
-    the deploy: needs/dependsOn, stage order, artifacts, and upstream
-    pipelines that trigger this one. A test stage is no gate when its failure
-    is ignored (allow_failure, continue-on-error, continueOnError, `|| true`,
-    catchError), and a deploy that runs whatever happened before it
-    (`if: always()`, `when: always`, `condition: always()`, `post { always }`)
-    is gated by nothing. Production deploys that run the code of a pull
-    request are flagged too.
+    Every path into production should pass through a stage that runs tests
+    and stops the pipeline when they fail. Without one, anything that compiles
+    is shipped. Production is what ordinary users get: a deploy to a
+    production environment, and a stable release they install (npm, PyPI,
+    crates.io, Maven Central, NuGet, container tags, GitHub releases with
+    binaries, stores); nightlies, snapshots and other prereleases are not.
+
+    cdlint follows the stage graph from each trigger to the delivery:
+    needs/dependsOn, stage order, artifacts, and upstream pipelines that
+    trigger this one. Every path counts, also one a person starts: a release
+    workflow run by hand with no test before it ships untested code (and
+    `manual-production-deploy` reports that it is a manual push as well). A
+    test stage is no gate when its failure is ignored (allow_failure,
+    continue-on-error, continueOnError, `|| true`, catchError) and nothing
+    checks the results afterwards, and a delivery that runs whatever happened
+    before it (`if: always()`, `when: always`, `condition: always()`,
+    `post { always }`) is gated by nothing. Tests of the same commit in
+    another workflow do not gate a release workflow that does not wait for
+    them (they run side by side); the finding names them. Production
+    deliveries that run the code of a pull request are flagged too.
 
     Approvals and checks kept in platform settings (GitHub environment
     protection rules, GitLab protected environments, Azure environment
     checks) are invisible in the file; cdlint says so in the evidence. They
-    are reviews, not tests. Deploys started only by hand are the business of
-    `manual-production-deploy`.
+    are reviews, not tests. Documentation sites are left out unless `tiers`
+    includes `docs`.
 
-    Fix: make the deploy depend, directly or through other stages, on a stage
-    that runs the tests and fails when they fail; drop `always()` from the
-    deploy's condition; deploy from the default branch, not from pull requests.
+    Fix: make the delivery depend, directly or through other stages, on a
+    stage that runs the tests and fails when they fail (for a release
+    workflow started by a tag: run the tests in it, or trigger it from the
+    CI with `workflow_run` and check that the run succeeded); drop `always()`
+    from its condition; deliver from the default branch, not from pull
+    requests.
 
     Bad (GitHub Actions):
 
+        on: {push: {tags: ['v*']}}
         jobs:
-          build: {runs-on: ubuntu-latest, steps: [{run: make}]}
-          deploy:
-            needs: build
-            environment: production
-            steps: [{run: ./deploy.sh}]
+          publish:
+            runs-on: ubuntu-latest
+            steps: [{run: npm ci && npm publish}]
 
     Good:
 
+        on: {push: {tags: ['v*']}}
         jobs:
-          build: {runs-on: ubuntu-latest, steps: [{run: make}]}
-          test: {needs: build, runs-on: ubuntu-latest, steps: [{run: make test}]}
-          deploy:
+          test: {runs-on: ubuntu-latest, steps: [{run: npm ci && npm test}]}
+          publish:
             needs: test
-            environment: production
-            steps: [{run: ./deploy.sh}]
+            runs-on: ubuntu-latest
+            steps: [{run: npm ci && npm publish}]
     """
-    for stage in analysis.deploys(project):
-        if stage.when == "manual":
-            continue
-        automatic = [t for t in project.triggers_of(stage) if t.kind not in ("manual", "workflow_call")]
-        if not automatic and project.pipeline(stage).triggers:
-            continue
+    for stage in analysis.deliveries(project, options["tiers"]):
+        what = analysis.delivers_to(stage)
         gate_note = analysis.external_gate_note(stage)
         extra = (gate_note,) if gate_note else ()
         if stage.when in ("always", "on_failure"):
             where = stage.condition.span or stage.span
             yield Finding(
                 stage.span,
-                f"'{stage.name}' deploys to '{stage.environment.name}' even when the stages before it failed "
-                f"(runs {stage.when.replace('_', ' ')})",
+                f"'{stage.name}' {what} even when the stages before it failed (runs {stage.when.replace('_', ' ')})",
                 (Evidence(where, f"condition: {stage.condition.text or stage.when}"), *extra),
                 key=stage.key + "#always",
             )
             continue
+        automatic = [t for t in project.triggers_of(stage) if t.kind not in ("manual", "workflow_call")]
         pull_requests = [t for t in automatic if analysis.runs_on_pull_requests(t)]
         if pull_requests:
             t = pull_requests[0]
             yield Finding(
                 stage.span,
-                f"'{stage.name}' deploys to '{stage.environment.name}' on pull requests ('{t.event}'), before review and merge",
+                f"'{stage.name}' {what} on pull requests ('{t.event}'), before review and merge",
                 (Evidence(t.span, f"triggered by '{t.event}'"), *extra),
                 key=stage.key + "#pull-request",
             )
@@ -86,11 +101,15 @@ def check(project: Project, options: dict) -> Iterator[Finding]:
                 ignored = analysis.ignored_tests(up)
                 where = ignored[0].span if ignored else up.span
                 evidence.append(Evidence(where, f"test stage '{up.name}' does not stop the pipeline when it fails"))
+        message = f"'{stage.name}' {what} with no passing test stage before it ({describe_path(hops)})"
+        parallel = analysis.parallel_tests(project, stage)
+        if parallel:
+            trigger, tests = parallel[0]
+            pipeline = project.pipeline(stage)
+            message += (
+                f"; tests of this revision run in {tests.pipeline}, which {pipeline.path} does not wait for"
+            )
+            evidence += [Evidence(t.span, f"'{t.name}' in {t.pipeline} tests the same change, in parallel") for _, t in parallel]
         evidence.extend(analysis.upstream_trigger_notes(project, stage))
         evidence.extend(extra)
-        yield Finding(
-            stage.span,
-            f"'{stage.name}' deploys to '{stage.environment.name}' with no passing test stage before it ({describe_path(hops)})",
-            tuple(evidence),
-            key=stage.key,
-        )
+        yield Finding(stage.span, message, tuple(evidence), key=stage.key)

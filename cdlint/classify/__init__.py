@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
+from cdlint.classify.deliveries import Context, image_key
 from cdlint.classify.signals import Signals, shipped
 from cdlint.classify.stages import StageClassifier, environment_part
 from cdlint.classify.steps import StepClassifier, kinds
@@ -41,15 +42,31 @@ class Classifier:
         self.steps = StepClassifier(self.signals)
         self.stages = StageClassifier(self.steps, tiers)
 
-    def pipeline(self, pipeline: Pipeline) -> Pipeline:
-        """``pipeline`` with its stages and references annotated."""
-        stages = tuple(self.stages.stage(s, pipeline.platform) for s in pipeline.stages)
+    def pipeline(self, pipeline: Pipeline, project: Project | None = None) -> Pipeline:
+        """``pipeline`` with its stages and references annotated; ``project`` is the
+        (unclassified) project it belongs to, for what depends on other pipelines."""
+        project = project or Project(".", (pipeline,))
+        used = self._used_images(project)
+        draft = any(self.stages.deliveries.withheld(step) for s in pipeline.stages for step in s.steps if "gh release create" in (step.run or ""))
+        stages = tuple(
+            self.stages.stage(s, pipeline.platform, Context(pipeline, tuple(project.triggers_of(s)), used, draft))
+            for s in pipeline.stages
+        )
         references = tuple(replace(r, tags=self.reference_tags(r.target)) for r in pipeline.references)
         return replace(pipeline, stages=stages, references=references)
 
     def project(self, project: Project) -> Project:
         """``project`` with every pipeline annotated (the links between stages are kept)."""
-        return replace(project, pipelines=tuple(self.pipeline(p) for p in project.pipelines))
+        return replace(project, pipelines=tuple(self.pipeline(p, project) for p in project.pipelines))
+
+    def _used_images(self, project: Project) -> frozenset[str]:
+        """The images the project's own jobs run in (job images and service containers)."""
+        found = set()
+        for stage in project.stages():
+            for image in (stage.image, *stage.services):
+                if image:
+                    found.add(image_key(image))
+        return frozenset(found)
 
     def reference_tags(self, target: str) -> frozenset[str]:
         """Tags for a template or include cdlint did not read, by its name."""

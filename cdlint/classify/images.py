@@ -19,6 +19,8 @@ IMAGE_TAG_INPUTS: dict[str, tuple[str, str | None, str]] = {
     "redhat-actions/push-to-registry": ("tags", "image", "latest"),
     "docker": ("tags", "repository", "$(Build.BuildId)"),
     "docker.push": ("tags", "image", "latest"),  # Jenkins Docker Pipeline's image.push()
+    "mr-smithers-excellent/docker-build-push": ("tags", "image", "latest"),
+    "1es.pushcontainerimage": ("image", None, ""),
 }
 
 
@@ -29,9 +31,12 @@ def _has(tags, prefix: str) -> bool:
 _GH_EXPR = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
 _TOKEN_SPLIT = re.compile(r"[\s'\",;=]+")
 # name[:tag]: a registry host with an optional port, a path, no URL scheme.
-_IMAGE = re.compile(r"^(?P<name>[\w${}().-]+(?::\d+)?(?:/[\w${}().-]+)*)(?::(?P<tag>[\w${}().-]+))?(?:@sha256:[0-9a-f]+)?$")
+# One piece of a name or tag: plain characters, or a variable of any platform
+# (``${{ env.TAG }}``, ``${VERSION}``, ``${p['java.main.tag']}``, ``$(Build.BuildId)``, ``$TAG``).
+_PIECE = r"(?:[\w.-]|\$\{\{[^}]*\}\}|\$\{[^}\s]*\}|\$\([\w.]+\)|\$\w+|[()])+"
+_IMAGE = re.compile(rf"^(?P<name>{_PIECE}(?::\d+)?(?:/{_PIECE})*)(?::(?P<tag>{_PIECE}))?(?:@sha256:[0-9a-f]+)?$")
 _PUSHED = re.compile(
-    r"(?:(?:docker|podman|buildah)\s+(?:image\s+)?push(?:\s+-\S+)*|docker\s+tag\s+\S+|(?:\s|^)(?:-t|--tag|--destination)[= ])\s*['\"]?(\S+)"
+    r"(?:(?:docker|podman|buildah)\s+(?:image\s+|manifest\s+)?push(?:\s+-\S+)*|docker\s+tag\s+\S+|(?:\s|^)(?:-t|--tag|--destination)[= ])\s*['\"]?(\S+)"
 )
 
 

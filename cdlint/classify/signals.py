@@ -44,7 +44,10 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-FILES = ("commands", "scripts", "actions", "tasks", "jenkins", "keywords", "names", "references", "environments", "channels")
+FILES = (
+    "commands", "scripts", "actions", "tasks", "jenkins", "keywords", "names", "references", "environments", "deliveries",
+    "channels",
+)
 MATCHERS = ("command", "script", "action", "task", "step", "keyword", "name", "reference")
 # Inputs of any action, task or library step that hold shell commands by their name
 # (``nick-fields/retry``'s ``command``, ``addnab/docker-run-action``'s ``run``). Other
@@ -82,11 +85,14 @@ class Call:
 class Channel:
     """A sign that a delivery goes to a prerelease channel: ``text`` searched in what
     the delivering step runs, or ``word`` among the words of the stage's, pipeline's,
-    environment's or pushed tag's names."""
+    environment's or pushed tag's names (``pipelines``: also of its pipeline's name and
+    file). ``withheld``: nothing reaches users yet (a draft release)."""
 
     why: str
     text: re.Pattern[str] | None = None
     words: frozenset[str] = frozenset()
+    withheld: bool = False
+    pipelines: bool = True
 
 
 def tag_set(value: str | Sequence[str]) -> frozenset[str]:
@@ -213,18 +219,33 @@ class Signals:
         return frozenset(t for e in self._of("mutable_tags") for t in e["mutable_tags"].split())
 
     @cached_property
+    def delivery_kinds(self) -> dict[str, str]:
+        """Tag or tag kind → what a step with it delivers (deploy, publish or docs)."""
+        return {e["delivery"]: e["delivers"] for e in self._of("delivery")}
+
+    def delivers(self, tag: str) -> str | None:
+        kinds = self.delivery_kinds
+        return kinds.get(tag) or kinds.get(tag.partition(":")[0])
+
+    @cached_property
+    def targets(self) -> list[tuple[str, re.Pattern[str]]]:
+        """Where a delivering step goes, by what it runs: the first match wins."""
+        return [(e["target"], re.compile(e["text"], re.IGNORECASE)) for e in self._of("target") if "text" in e]
+
+    @cached_property
     def channels(self) -> list[Channel]:
         found = []
         for entry in self._of("channel"):
             text = entry.get("text")
             found.append(
-                Channel(entry["channel"], re.compile(text) if text else None, frozenset(entry.get("words", "").split()))
+                Channel(entry["channel"], re.compile(text) if text else None, frozenset(entry.get("words", "").split()),
+                        bool(entry.get("withheld")), entry.get("pipelines", True))
             )
         return found
 
     @cached_property
-    def channel_words(self) -> dict[str, str]:
-        return {w: c.why for c in self.channels for w in c.words}
+    def channel_words(self) -> dict[str, Channel]:
+        return {w: c for c in self.channels for w in c.words}
 
 
 _CACHE = "signals-v1.json"

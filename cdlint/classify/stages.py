@@ -7,6 +7,7 @@ import re
 from dataclasses import replace
 
 from cdlint.classify import text as texts
+from cdlint.classify.deliveries import Context, DeliveryClassifier, production_environment
 from cdlint.classify.steps import StepClassifier, kinds
 from cdlint.classify.tiers import Tiers
 from cdlint.model import Environment, Signal, Span, Stage
@@ -61,6 +62,7 @@ class StageClassifier:
     def __init__(self, steps: StepClassifier, tiers: Tiers) -> None:
         self.steps = steps
         self.tiers = tiers
+        self.deliveries = DeliveryClassifier(steps.signals, tiers)
 
     def name_tags(self, *names: str) -> frozenset[str]:
         """Tags the names of a stage suggest; a name about preparing or reporting
@@ -71,7 +73,7 @@ class StageClassifier:
             tags = frozenset(t for t in tags if t.partition(":")[0] not in ("build", "test"))
         return tags
 
-    def stage(self, stage: Stage, platform: str) -> Stage:
+    def stage(self, stage: Stage, platform: str, context: Context | None = None) -> Stage:
         steps = tuple(self.steps.step(s, platform) for s in stage.steps)
         stage = replace(stage, steps=steps, environment=self._declared(stage.environment))
         own: dict[str, Signal] = {}
@@ -83,6 +85,12 @@ class StageClassifier:
         for fact in sorted(stage.facts):
             effect = self.steps.signals.keywords.get(fact)
             add(effect.tags if effect else (), "keyword", fact, stage.span)
+        if stage.calls and not stage.steps:
+            # A job that runs another pipeline cdlint does not read (a remote reusable
+            # workflow, another project's pipeline) does what that pipeline's name says.
+            for effect, pattern in self.steps.signals.references:
+                if pattern.search(stage.calls[:1024]):
+                    add(effect.tags, "workflow", stage.calls, stage.span)
         step_tags = {t for s in steps for t in s.tags}
         nested = "nested" in stage.facts
         if not nested:
@@ -119,11 +127,19 @@ class StageClassifier:
         if env is not None and env.action == "stop":
             add(("teardown",), "environment", env.name, env.span)
         elif env is not None and env.action == "start":
-            # A declared environment makes a deployment, unless the stage only builds or
-            # checks (environments are also used just to scope secrets).
-            found = kinds(tags)
-            if found & {"deploy", "publish"} or not found & {"build", "test", "scan", "verify"}:
-                add(("deploy",), "environment", env.name, env.span)
+            platform_deploys = "deployment-job" in stage.facts or platform == "gitlab"
+            if not platform_deploys and not self._deploying_steps(steps):
+                # Environments scope secrets and protection rules as often as they mark a
+                # deployment (a `terraform plan` drift check, a labelling bot): only a step
+                # that deploys, publishes or applies makes one, or a platform that deploys
+                # by itself (an Azure deployment job, a GitLab job with an environment).
+                env = replace(env, action="access")
+            else:
+                # A declared environment makes a deployment, unless the stage only builds
+                # or checks.
+                found = kinds(tags)
+                if found & {"deploy", "publish"} or not found & {"build", "test", "scan", "verify"}:
+                    add(("deploy",), "environment", env.name, env.span)
         tags = set(own) | (step_tags - dropped)
         if nested:
             env = None
@@ -136,7 +152,18 @@ class StageClassifier:
         if env is not None and env.dynamic and self.steps.signals.per_change.search(env.name):
             env = replace(env, per_change=True)
         signals = tuple(own[t] for t in sorted(own))
-        return replace(stage, tags=frozenset(tags), kinds=kinds(tags), signals=signals, environment=env)
+        stage = replace(stage, tags=frozenset(tags), kinds=kinds(tags), signals=signals, environment=env)
+        deliveries = self.deliveries.deliveries(stage, context or Context())
+        if deliveries:
+            stage = replace(stage, deliveries=deliveries, environment=production_environment(stage, deliveries))
+        return stage
+
+    @staticmethod
+    def _deploying_steps(steps) -> bool:
+        return any(
+            not sig.weak and sig.tag.partition(":")[0] in ("deploy", "publish", "provision")
+            for step in steps for sig in step.signals
+        )
 
     def _stage_name_tags(self, stage: Stage, platform: str, step_kinds: frozenset[str]) -> frozenset[str]:
         """Tags a stage's name suggests, unless its steps say otherwise: a job called "Cache

@@ -194,6 +194,12 @@ class StepClassifier:
 
     def _task(self, step: Step, uses: str, inputs: Mapping[str, str], add) -> bool:
         name = uses.partition("@")[0].lower()
+        if name.endswith((".yml", ".yaml")):
+            # A step template cdlint could not read does what its name says.
+            for effect, pattern in self.signals.references:
+                if pattern.search(uses[:1024]):
+                    add(effect.tags, "template", uses)
+            return True
         calls = self.signals.tasks.get(name)
         label = uses + (f"@{step.version}" if step.version else "")
         if calls:

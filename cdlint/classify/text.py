@@ -17,7 +17,10 @@ MAX_NAME = 256
 _WRAPPERS = re.compile(
     r"^\s*(?:(?:sudo(?:\s+-\S+)*|time|exec|env|nohup|command|eval|xvfb-run(?:\s+-a)?|npx(?:\s+--yes|\s+-y)?|pnpm\s+(?:exec|dlx)|yarn\s+dlx|bunx|"
     r"poetry\s+run|uv\s+run(?:\s+--\S+)*|uvx|pipx\s+run|pipenv\s+run|hatch\s+(?:run|env\s+run)(?:\s+\S+:)?|pdm\s+run|rye\s+run|conda\s+run(?:\s+-n\s+\S+)?|"
-    r"bundle\s+exec|dotnet\s+tool\s+run|[A-Za-z_][A-Za-z0-9_]*=(?:\"[^\"]*\"|'[^']*'|\S*))\s+)+"
+    r"bundle\s+exec|dotnet\s+tool\s+run|[A-Za-z_][A-Za-z0-9_]*=(?:\"[^\"]*\"|'[^']*'|\S*)|"
+    # An interpreter running a script file runs what the file's name says.
+    r"(?:ba|z)?sh(?:\s+-[a-z]+)*(?=\s+['\"]?[\w.$~/{])|pwsh(?:\s+-\w+)*(?=\s+['\"]?[\w.$~/])|powershell(?:\.exe)?(?:\s+-\w+(?:\s+Bypass)?)*(?=\s+['\"]?[\w.$~/])"
+    r")\s+)+"
 )
 # `$(` starts a command substitution, except Azure's `$(Build.BuildId)` macros (a bare name).
 _SPLIT = re.compile(r"\n|&&|\|\||;|(?<![|>])\|(?!\|)|\$\((?![\w.]+\))|`")
@@ -39,7 +42,7 @@ def commands(script: str) -> tuple[str, ...]:
         part = part.strip().lstrip("({!").strip()
         if not part or part.startswith("#"):
             continue
-        part = _WRAPPERS.sub("", _KEYWORD.sub("", part[:MAX_COMMAND]))
+        part = _WRAPPERS.sub("", _KEYWORD.sub("", part[:MAX_COMMAND])).strip("'\"")
         if not part or _NOT_WORK.match(part):
             continue
         found.append(part)

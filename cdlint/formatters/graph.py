@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from cdlint.model import Edge, Pipeline, Project, Stage, Trigger
+from cdlint.model import Delivery, Edge, Environment, Pipeline, Project, Signal, Stage, Trigger
 
 
 def _local(key: str, pipeline: Pipeline) -> str:
@@ -23,8 +23,30 @@ def trigger_dict(t: Trigger) -> dict:
     return data
 
 
-def stage_dict(s: Stage, detail: bool = False) -> dict:
+def signal_dict(signal: Signal, stage: Stage | None = None) -> dict:
+    data = {"tag": signal.tag, "source": signal.source, "text": signal.text, "line": signal.span.line}
+    if stage is not None and signal.span.path != stage.span.path:
+        data["path"] = signal.span.path
+    return data
+
+
+def delivery_dict(d: Delivery, stage: Stage) -> dict:
+    data = {"kind": d.kind, "target": d.target, "channel": d.channel, "line": d.span.line}
+    if d.span.path != stage.span.path:
+        data["path"] = d.span.path
+    data["evidence"] = [signal_dict(e, stage) for e in d.evidence]
+    return data
+
+
+def deploys_to(s: Stage) -> Environment | None:
+    """The environment a stage deploys to or stops; one it only uses (for its secrets, or
+    to run tests against) is not where it deploys."""
     env = s.environment
+    return env if env is not None and env.action in ("start", "stop") else None
+
+
+def stage_dict(s: Stage, detail: bool = False) -> dict:
+    env = deploys_to(s)
     data: dict = {
         "id": s.id,
         "name": s.name,
@@ -35,9 +57,17 @@ def stage_dict(s: Stage, detail: bool = False) -> dict:
         "allow_failure": s.allow_failure,
         "line": s.span.line,
     }
+    if s.environment is not None and env is None:
+        data["uses_environment"] = {"name": s.environment.name, "tier": s.environment.tier, "action": s.environment.action}
+    if s.deliveries:
+        data["deliveries"] = [delivery_dict(d, s) for d in s.deliveries]
+    evidence = [*s.signals, *(sig for st in s.steps for sig in st.signals)]
+    if evidence:
+        data["tags"] = [signal_dict(sig, s) for sig in sorted(evidence, key=lambda g: (g.tag, g.span, g.source, g.text))]
     if detail:
         data["span"] = f"{s.span.path}:{s.span.line}:{s.span.column}"
         data["tags"] = sorted(s.tags)
+        env = s.environment
         if env is not None:
             data["environment"].update(
                 {"action": env.action, "dynamic": env.dynamic, "span": str(env.span)}
@@ -125,9 +155,15 @@ def render_text(project: Project) -> str:
         for t in p.triggers:
             out.append(f"  on {trigger_dict(t)['event'] or t.kind} [{t.kind}] line {t.span.line}")
         for s in sorted(p.stages, key=lambda s: (s.span.line, s.id)):
-            env = f" -> {s.environment.name} ({s.environment.tier})" if s.environment else ""
+            deployed = deploys_to(s)
+            env = f" -> {deployed.name} ({deployed.tier})" if deployed else ""
+            if s.environment is not None and deployed is None:
+                env = f" uses {s.environment.name} ({s.environment.tier})"
             flags = "".join(f" [{f}]" for f in (s.when if s.when != "on_success" else "", "allow_failure" if s.allow_failure else "") if f)
             out.append(f"  {s.id}: {','.join(sorted(s.kinds)) or '-'}{env}{flags}  (line {s.span.line})")
+            for d in s.deliveries:
+                reasons = "; ".join(f"{e.source} '{e.text}' line {e.span.line}" for e in d.evidence)
+                out.append(f"      delivers {d.kind} to {d.target} ({d.channel}): {reasons}")
             for e in sorted(e for e in p.edges if e.target == s.key):
                 out.append(f"      <- {_local(e.source, p)} ({e.kind}{': ' + e.label if e.label else ''})")
         for problem in p.problems:

@@ -563,7 +563,11 @@ def _status(tree) -> str:
         # Azure: a condition replaces the default succeeded(); without a status check
         # the job runs whatever happened to the jobs it depends on.
         return "always"
-    if "always" in positive or "succeededorfailed" in positive or "canceled" in negative:
+    if "always" in positive or "succeededorfailed" in positive:
+        return "always"
+    # not(canceled()) runs whatever happened, unless the condition also requires a
+    # dependency to have succeeded (in(dependencies.Test.result, 'Succeeded')).
+    if "canceled" in negative and "succeeded" not in positive:
         return "always"
     if "succeeded" in positive and "failed" in positive:
         return "always"

@@ -1017,6 +1017,11 @@ class _Reader:
         elif isinstance(item.get("strategy"), Map) and isinstance(item["strategy"].get("matrix"), Map):
             strategy = "matrix"
         produces_, consumes_ = self.template_context(item.get("templateContext"))
+        context = item.get("templateContext")
+        if isinstance(context, Map) and text(context.get("isProduction")).lower() == "true" and env is None:
+            # Microsoft's 1ES templates: a release job states that it ships to production.
+            env = environment("production", context.value_span("isProduction"), tier="production", external_gates=True)
+            facts.add("release-job")
         matrix = _matrix(item.get("strategy"))
         job_name = item.get("displayName")
         own = text(job_name) if isinstance(job_name, (str, int, float)) and text(job_name) else sid.rpartition("/")[2]
@@ -1087,7 +1092,13 @@ class _Reader:
                 message = "a step needs 'script', 'bash', 'pwsh', 'powershell', 'task' or another step keyword"
                 self.problem("parse-error", raw.span(), message)
                 continue
-            if kind == "template" or raw.get("enabled") is False or text(raw.get("enabled")).lower() == "false":
+            if raw.get("enabled") is False or text(raw.get("enabled")).lower() == "false":
+                continue
+            if kind == "template":
+                # A template the expander could not read (remote, computed or missing): kept
+                # as a step that runs it, so what its name says is known.
+                if isinstance(raw.get("template"), str):
+                    steps.append(make_step(raw.span(), uses=raw["template"].strip(), origin=raw.span().path if raw.span().path != home else None))
                 continue
             span = raw.span()
             name = raw.get("displayName", raw.get("name"))

@@ -173,7 +173,13 @@ def _status(tree, needs: tuple[str, ...]) -> str:
                     visit(c, negated)
 
     visit(tree, False)
-    runs_anyway = "always" in positive or "cancelled" in negative or ("success" in positive and "failure" in positive)
+    # `!cancelled()` runs whatever happened, unless `!failure()` keeps a failed dependency out:
+    # `!failure() && !cancelled()` runs after success or skips, which still gates.
+    runs_anyway = (
+        "always" in positive
+        or ("cancelled" in negative and "failure" not in negative)
+        or ("success" in positive and "failure" in positive)
+    )
     if runs_anyway:
         checked = set(_needs_checked(tree))
         if needs and checked >= set(needs):
@@ -228,6 +234,25 @@ def _constraint(node) -> Limits:
         return _comparison(node)
     if op == "call":
         return _call(node)
+    if op == "ctx":
+        return _truthy(node[1])
+    return Limits()
+
+
+# The `inputs` context is filled only when a person or a caller starts the workflow
+# (workflow_dispatch, workflow_call): on a push or a pull request an input is empty.
+_INPUT_CONTEXTS = ("inputs.", "github.event.inputs.")
+_INPUT_EVENTS = frozenset({"manual", "workflow_call"})
+
+
+def _truthy(ctx: str) -> Limits:
+    """What a context tested for truth limits: an input is set only when started by hand or
+    by a caller; ``github.event.pull_request.merged`` is true only after the merge."""
+    if ctx.startswith(_INPUT_CONTEXTS):
+        return Limits(events=_INPUT_EVENTS)
+    if ctx == "github.event.pull_request.merged":
+        # A merged pull request runs the merged code, as a push to its base branch would.
+        return Limits(events=frozenset(set(EVENT_KINDS.values()) - {"pull_request"}))
     return Limits()
 
 
@@ -251,7 +276,11 @@ def _comparison(node) -> Limits:
             return Limits(refs=frozenset({"refs/tags/*" if right[1] == "tag" else "refs/heads/*"}))
         if ctx == "github.event_name" and right[0] == "lit":
             return Limits(events=frozenset({EVENT_KINDS.get(right[1], "api")}))
+        if right[0] == "lit" and right[1] not in ("", "false", "null"):
+            return _truthy(ctx)
     elif cmp == "!=":
+        if right[0] == "lit" and right[1] in ("", "false", "null") and ctx.startswith(_INPUT_CONTEXTS):
+            return _truthy(ctx)
         if ctx == "github.event_name" and right[0] == "lit":
             kind = EVENT_KINDS.get(right[1], "api")
             if right[1] in ("pull_request", "pull_request_target"):

@@ -225,8 +225,8 @@ class _Workflow:
             if not isinstance(job, Map):
                 self.problem("parse-error", jobs.key_span(job_id), f"job '{job_id}' must be a mapping")
                 continue
-            uses = job.get("uses")
-            if isinstance(uses, str) and uses.startswith("./"):
+            uses = self.local(job.get("uses"))
+            if uses is not None:
                 called = self.call(sid, job, uses, context)
                 if called is not None:
                     result.stages.extend(called.stages)
@@ -256,6 +256,19 @@ class _Workflow:
                     for target in result.entries[job_id]:
                         result.edges.append(Edge(source, target, "order", span))
         return result
+
+    @staticmethod
+    def local(uses) -> str | None:
+        """A ``uses`` that names a file of this repository, as ``./path``: ``./path`` itself,
+        or ``$/path`` (the same repository at the running commit, like ``./path`` without a
+        checkout)."""
+        if not isinstance(uses, str):
+            return None
+        if uses.startswith("./"):
+            return uses
+        if uses.startswith("$/"):
+            return "./" + uses[2:]
+        return None
 
     @staticmethod
     def _is_root(key: str, jobs: _Jobs) -> bool:
@@ -357,9 +370,14 @@ class _Workflow:
         steps, produces, consumes = self.steps(job.get("steps"), context, sid)
         uses = job.get("uses")
         calls = None
+        variables: list[tuple[str, str, Span]] = []
         if isinstance(uses, str):
             calls = uses
             self.references.append(Reference("workflow", uses, job.value_span("uses"), "remote reusable workflow is not fetched"))
+            given = job.get("with")
+            if isinstance(given, Map):
+                variables = [(text(k), _fill(text(v), context.values), given.value_span(k))
+                             for k, v in given.items() if not isinstance(v, (Map, Seq))]
         name = job.get("name")
         stage = Stage(
             id=sid,
@@ -379,6 +397,7 @@ class _Workflow:
             concurrency=_concurrency(job.get("concurrency")) or context.concurrency,
             template=context.template or (f"{self.path}#matrix:{sid}" if matrix else None),
             calls=calls,
+            variables=tuple(variables),
         )
         return stage
 
@@ -430,17 +449,19 @@ class _Workflow:
             when = ghexpr.read(raw.get("if")).when if "if" in raw else "on_success"
             allow = raw.get("continue-on-error") is True and not _outcome_checked(raw, value, index)
             with_ = raw.get("with") if isinstance(raw.get("with"), Map) else Map()
-            inputs = [(text(k), text(v) if not isinstance(v, (Map, Seq)) else "") for k, v in with_.items()]
+            inputs = [(text(k), _fill(text(v), context.values) if not isinstance(v, (Map, Seq)) else "") for k, v in with_.items()]
             if "run" in raw:
-                step = make_step(span, name=name, run=text(raw["run"]), allow_failure=allow, when=when, origin=origin)
+                run = _fill(text(raw["run"]), context.values)
+                step = make_step(span, name=name, run=run, allow_failure=allow, when=when, origin=origin)
                 steps.append(step)
                 continue
             uses = raw.get("uses")
             if not isinstance(uses, str):
                 self.problem("parse-error", span, "a step needs 'run' or 'uses'")
                 continue
-            if uses.startswith("./") and depth < MAX_CALL_DEPTH:
-                expanded = self.composite(uses, raw.value_span("uses"), context, sid, depth)
+            local = self.local(uses)
+            if local is not None and depth < MAX_CALL_DEPTH:
+                expanded = self.composite(local, raw.value_span("uses"), context, sid, depth)
                 if expanded is not None:
                     steps.extend(expanded[0])
                     produces.extend(expanded[1])
@@ -478,6 +499,14 @@ class _Workflow:
             return self.steps(runs.get("steps"), context, sid, origin=candidate, depth=depth + 1)
         self.references.append(Reference("action", uses, span, "local action not found"))
         return None
+
+
+def _fill(value: str, values: dict[str, str]) -> str:
+    """``value`` with the inputs a caller gave a reusable workflow written in
+    (``${{ inputs.push }}`` → ``false``)."""
+    if not values or "${{" not in value:
+        return value
+    return _EXPR.sub(lambda m: values.get(m[1], m[0]) if m[1].startswith("inputs.") else m[0], value)
 
 
 def _artifact(action: str, inputs: dict[str, str], span: Span) -> tuple[str, Artifact] | None:

@@ -934,9 +934,15 @@ class _Reader:
 
     def if_statement(self, node: g.If, ctx: _Ctx) -> None:
         self.expression(node.cond, ctx, status_checked=_fails(node.then) or _fails(node.orelse))
+        before = list(self.prev)
         self.statements(node.then, ctx.with_condition(self.if_condition(node)))
         if node.orelse:
+            # The two branches exclude each other: the stages of the else branch follow what
+            # came before the if, not the stages of the then branch.
+            after_then = list(self.prev)
+            self.prev = before
             self.statements(node.orelse, ctx.with_condition(self.if_condition(node, negate=True)))
+            self.prev = list({id(d): d for d in after_then + self.prev}.values())
 
     def try_statement(self, node: g.Try, ctx: _Ctx, later: list[g.Node]) -> None:
         # A catch that does not rethrow lets what follows the try run after a failure: the
