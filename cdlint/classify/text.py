@@ -59,12 +59,15 @@ def words(name: str) -> tuple[str, ...]:
     """The words of a stage, step or library-step name, lower case: camelCase and
     snake_case are split, hyphenated words are kept whole and also given in parts
     (``LiveE2E`` → ``live e2e``, ``deploy-prod`` → ``deploy-prod deploy prod``)."""
-    spaced = re.sub(r"([a-z])([A-Z])", r"\1 \2", name[:MAX_NAME]).lower().replace("_", " ")
+    name = name[:MAX_NAME]
+    spaced = re.sub(r"([a-z])([A-Z])", r"\1 \2", name).lower().replace("_", " ")
     found: list[str] = []
     for word in _WORDS.findall(spaced):
         found.append(word)
         if "-" in word:
             found.extend(word.split("-"))
+    # A camelCase word whole as well: a product name such as "TestFlight" is one word.
+    found.extend(w for w in _WORDS.findall(name.lower().replace("_", " ")) if w not in found)
     return tuple(found)
 
 
