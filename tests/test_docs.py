@@ -7,7 +7,8 @@ import jsonschema
 import pytest
 from click.testing import CliRunner
 
-from cdlint.cli import main, rules_markdown
+from cdlint import ruledocs
+from cdlint.cli import main
 from cdlint.rule import load_rules
 
 from conftest import ROOT
@@ -17,7 +18,7 @@ def test_readme_rule_table_is_current() -> None:
     readme = (ROOT / "README.md").read_text()
     table = re.search(r"<!-- rules:start[^>]*-->\n(.*?)<!-- rules:end -->", readme, re.S)
     assert table, "README lacks the rules table markers"
-    assert table[1] == rules_markdown(load_rules().values()), "README rule table is stale: paste `cdlint rules --markdown`"
+    assert table[1] == ruledocs.table(load_rules().values()), "README rule table is stale: paste `cdlint rules --format markdown`"
 
 
 def test_readme_commands_are_the_ci_commands() -> None:

@@ -181,7 +181,10 @@ def test_assess_is_deterministic() -> None:
 # --- properties: violations never raise a level, evidence never lowers one ----------
 
 MODEL = default_model()
-DETECTOR_NAMES = MODEL.detectors()
+# Evidence detectors, and the detectors of conditions (applies-if): a need found makes a
+# practice count, so it may lower a level, while evidence never does.
+DETECTOR_NAMES = sorted({d for p in MODEL.practices for d in p.evidence})
+CONDITIONS = sorted({d for p in MODEL.practices for d in p.applies_if})
 RULES = sorted({r for p in MODEL.practices for r in p.refuted_by})
 PROOF = Evidence(Span("x.yml", 1, 1), "shown")
 
@@ -202,11 +205,26 @@ def test_adding_a_violation_never_raises_a_level(evidence, rules, extra) -> None
     assert all(after[c] <= before[c] for c in before)
 
 
-@given(st.sets(st.sampled_from(DETECTOR_NAMES)), st.sets(st.sampled_from(RULES)), st.sampled_from(DETECTOR_NAMES))
-@example(set(), set(), "unit-tests")
-def test_adding_evidence_never_lowers_a_level(evidence, rules, extra) -> None:
-    before, after = ranks(MODEL, evidence, rules), ranks(MODEL, evidence | {extra}, rules)
+@given(st.sets(st.sampled_from(DETECTOR_NAMES)), st.sets(st.sampled_from(RULES)), st.sampled_from(DETECTOR_NAMES),
+       st.sets(st.sampled_from(CONDITIONS)))
+@example(set(), set(), "unit-tests", set())
+def test_adding_evidence_never_lowers_a_level(evidence, rules, extra, needs) -> None:
+    before, after = ranks(MODEL, evidence | needs, rules), ranks(MODEL, evidence | needs | {extra}, rules)
     assert all(after[c] >= before[c] for c in before)
+
+
+def test_a_practice_the_repository_does_not_need_holds_no_level_back() -> None:
+    """Design & Architecture's only beginner practice the files show is about database changes:
+    a project without a database reaches the next level on configuration as code alone."""
+    assert CONDITIONS == ["database-in-use"]
+    without = assess(None, [], MODEL, evidence={"config-as-code": (PROOF,)}).category("design-architecture")
+    database = next(r for r in without.practices if r.practice.id == "version-controlled-db-changes")
+    assert database.status == "not-applicable" and not database.judged
+    assert without.level == "intermediate"
+    needed = assess(None, [], MODEL, evidence={"config-as-code": (PROOF,), "database-in-use": (PROOF,)})
+    assert needed.category("design-architecture").level is None
+    database = next(r for r in needed.category("design-architecture").practices if r.practice.id == "version-controlled-db-changes")
+    assert database.status == "unmet"
 
 
 @st.composite

@@ -19,7 +19,6 @@ import pytest
 from click.testing import CliRunner
 
 from cdlint.cli import main
-from cdlint.engine import Settings
 from cdlint.maturity import run
 from cdlint.maturity.html import render_html
 from cdlint.maturity.render import render_json, render_markdown, render_text
@@ -46,7 +45,7 @@ def demo():
     cwd = os.getcwd()
     os.chdir(ROOT)
     try:
-        return run([DEMO], Settings())
+        return run([DEMO])
     finally:
         os.chdir(cwd)
 
@@ -73,7 +72,7 @@ def test_json_matches_the_v1_schema(demo) -> None:
 
 
 def test_json_for_several_repositories_has_rows_and_distribution() -> None:
-    report = run([BASE, INTERMEDIATE, EXPERT], Settings())
+    report = run([BASE, INTERMEDIATE, EXPERT])
     document = json.loads(render_json(report))
     jsonschema.validate(document, maturity_schema())
     assert [r["path"] for r in document["repositories"]] == [BASE, INTERMEDIATE, EXPERT]
@@ -83,7 +82,7 @@ def test_json_for_several_repositories_has_rows_and_distribution() -> None:
 
 
 def test_output_is_byte_for_byte_deterministic(demo) -> None:
-    again = run([DEMO], Settings())
+    again = run([DEMO])
     for render in (render_json, render_text, render_markdown, render_html):
         assert render(demo) == render(again)
 
@@ -104,7 +103,7 @@ def test_snapshot(demo, name: str, render, update_golden: bool) -> None:
 
 
 def test_text_for_several_repositories_has_a_row_each() -> None:
-    text = render_text(run([BASE, EXPERT], Settings()))
+    text = render_text(run([BASE, EXPERT]))
     assert f"{BASE}  " in text and f"{EXPERT}  " in text
     assert "Distribution (repositories per level)" in text
 
@@ -164,7 +163,7 @@ def test_html_marks_production_gates_and_violations(demo) -> None:
 
 def test_html_for_several_repositories(tmp_path) -> None:
     page = Page()
-    report = run([BASE, EXPERT], Settings())
+    report = run([BASE, EXPERT])
     page.feed(render_html(report))
     assert sum("distribution" in s for s in page.svgs) == 1
     assert sum("profile" in s for s in page.svgs) == 2

@@ -10,7 +10,7 @@ import pytest
 from cdlint.cli import FORMATS
 from cdlint.engine import Settings, check
 from cdlint.finding import Evidence, Finding, distinct_fingerprints
-from cdlint.formatters import FORMATTERS, codequality, github, junit, sarif
+from cdlint.formatters import FORMATTERS, RenderOptions, codequality, github, junit, sarif
 from cdlint.model import Span
 from cdlint.report import Report
 from cdlint.rule import Rule, rule
@@ -111,7 +111,7 @@ def test_codequality_severity_map_and_unique_fingerprints() -> None:
 
 def test_junit_parses_back_with_the_standard_library() -> None:
     report = synthetic()
-    root = ET.fromstring(junit.render(report))
+    root = ET.fromstring(junit.render(report, RenderOptions(fail_on="warning")))
     assert root.tag == "testsuites"
     assert (root.get("tests"), root.get("failures")) == ("6", "2")
     suites = {s.get("name"): s for s in root.findall("testsuite")}
@@ -127,10 +127,35 @@ def test_junit_parses_back_with_the_standard_library() -> None:
     assert odd.get("type") == "warning" and "    = dir, with: odd/ci.yml:1:1: from here" in odd.text
 
 
+@pytest.mark.parametrize("fail_on,failures", [("error", 1), ("warning", 2), ("note", 2), ("never", 0)])
+def test_junit_fails_only_findings_at_or_above_fail_on(fail_on: str, failures: int) -> None:
+    """Jenkins marks a build UNSTABLE on any failure: findings below --fail-on are listed in
+    system-out of a passing testcase, not failed."""
+    root = ET.fromstring(junit.render(synthetic(), RenderOptions(fail_on=fail_on)))
+    assert int(root.get("failures")) == failures == len(root.findall(".//failure"))
+    assert sum(int(s.get("failures")) for s in root.findall("testsuite")) == failures
+    listed = [case for case in root.iter("testcase") if case.find("failure") is not None or case.find("system-out") is not None]
+    assert len(listed) == 2, "every rule that found something in a file is listed, failing or not"
+    [odd] = [c for c in root.findall("testsuite[@name='dir, with: odd/ci.yml']/testcase[@name='odd-rule']")]
+    if fail_on in ("error", "never"):
+        assert odd.find("failure") is None and "dir, with: odd/ci.yml:7:1: note odd-rule: spans lines" in odd.find("system-out").text
+
+
+def test_junit_classnames_have_one_dot() -> None:
+    """Jenkins splits classname at its last dot into package and class."""
+    root = ET.fromstring(junit.render(synthetic()))
+    names = {case.get("classname") for case in root.iter("testcase")}
+    assert names == {"cdlint.clean_yml", "cdlint.dir, with: odd/ci_yml", "cdlint.secrets_yml"}
+    assert all(name.count(".") == 1 for name in names)
+
+
 def test_junit_of_the_demo(demo) -> None:
     root = ET.fromstring(junit.render(demo))
     failures = sum(int(s.get("failures")) for s in root.findall("testsuite"))
-    assert failures == len({(f.span.path, f.rule) for f in demo.findings})
+    assert failures == len({(f.span.path, f.rule) for f in demo.findings if f.severity == "error"})
+    passing = {(s.get("name"), c.get("name")) for s in root.findall("testsuite") for c in s.findall("testcase")
+               if c.find("system-out") is not None}
+    assert passing == {(f.span.path, f.rule) for f in demo.findings} - {(f.span.path, f.rule) for f in demo.findings if f.severity == "error"}
     assert len(root.findall("testsuite")) == len({p for p, _ in demo.files} | {f.span.path for f in demo.findings})
 
 
@@ -146,7 +171,7 @@ def test_sarif_meets_code_scanning_requirements() -> None:
     assert secret["properties"]["security-severity"] == "8.0"
     assert "security" in secret["properties"]["tags"] and secret["properties"]["precision"] in ("very-high", "high", "medium", "low")
     assert secret["help"]["text"] == "Fix: store it in the platform's secret store."
-    assert secret["helpUri"].startswith("https://")
+    assert "helpUri" not in secret, "a plugin's rule is not in docs/rules.md"
     assert "security-severity" not in rules["odd-rule"]["properties"]
     for result in run["results"]:
         location = result["locations"][0]["physicalLocation"]["artifactLocation"]
