@@ -108,7 +108,8 @@ output_option = click.option("-o", "--output", type=click.Path(dir_okay=False),
 def _write(text: str, output: str | None) -> None:
     """``text`` to stdout, or atomically to the file ``output`` (never through a symlink)."""
     if not output:
-        click.echo(text, nl=False)
+        # Colour was decided with --color and NO_COLOR; click would strip it when piped.
+        click.echo(text, nl=False, color=True)
         return
     from cdlint.output import write_file
 
@@ -187,7 +188,7 @@ def check(paths, format_, output, config_file, fail_on, select, ignore, min_seve
     if "-" in paths:
         if len(paths) > 1:
             _fail("'-' (a pipeline from stdin) cannot be combined with other paths")
-        stdin = click.get_binary_stream("stdin").read()
+        stdin = sys.stdin.buffer.read()
     elif stdin_filename:
         _fail("--stdin-filename names the pipeline read from stdin: give '-' as the path")
     options = Options(
