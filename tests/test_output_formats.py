@@ -1,6 +1,7 @@
 """The integration formats: GitHub annotations, GitLab Code Quality, JUnit, and SARIF for code scanning."""
 
 import json
+from dataclasses import replace
 import re
 import xml.etree.ElementTree as ET
 
@@ -192,3 +193,54 @@ def test_sarif_of_the_demo_with_rule_errors(demo) -> None:
     [invocation] = document["runs"][0]["invocations"]
     assert invocation["executionSuccessful"] is False
     assert invocation["toolExecutionNotifications"][0]["message"]["text"] == "rule 'x' failed: ValueError: boom"
+
+
+def test_sarif_keeps_ignored_findings_as_suppressed_results(tmp_path) -> None:
+    workflow = tmp_path / ".github" / "workflows" / "release.yml"
+    workflow.parent.mkdir(parents=True)
+    source = (FIXTURES / "rules" / "ungated-production-deploy" / "github_no_tests.yml").read_text()
+    workflow.write_text(source.replace("  deploy:  # expect: ungated-production-deploy",
+                                       "  # cdlint: ignore[ungated-production-deploy] a person approves in the environment\n  deploy:"))
+    report = check([str(tmp_path)], Settings())
+    assert "ungated-production-deploy" not in {f.rule for f in report.findings}
+    document = json.loads(sarif.render(report))
+    jsonschema.validate(document, sarif_schema())
+    results = document["runs"][0]["results"]
+    [suppressed] = [r for r in results if "suppressions" in r]
+    assert suppressed["ruleId"] == "ungated-production-deploy"
+    assert suppressed["locations"][0]["physicalLocation"]["region"]["startLine"] == 14
+    [suppression] = suppressed["suppressions"]
+    assert suppression["kind"] == "inSource"
+    assert suppression["justification"] == "a person approves in the environment"
+    assert suppression["location"]["physicalLocation"]["region"]["startLine"] == 13
+    assert len(results) == len(report.findings) + 1
+    fingerprints = [r["partialFingerprints"]["cdlintFingerprint/v1"] for r in results]
+    assert len(set(fingerprints)) == len(fingerprints)
+    assert [r for r in results if "suppressions" not in r] == json.loads(sarif.render(replace(report, suppressed=())))["runs"][0]["results"]
+
+
+def test_sarif_category_reaches_automation_details() -> None:
+    for category, ident in (("cdlint", "cdlint/"), ("cdlint/frontend", "cdlint/frontend/"), ("backend/", "backend/")):
+        document = json.loads(sarif.render(synthetic(), RenderOptions(category=category)))
+        assert document["runs"][0]["automationDetails"]["id"] == ident
+
+
+def test_check_sarif_category_option(tmp_path) -> None:
+    from click.testing import CliRunner
+
+    from cdlint.cli import main
+
+    out = tmp_path / "x.sarif"
+    result = CliRunner().invoke(main, ["check", "--format", "sarif", "--sarif-category", "cdlint/web", "-o", str(out), DEMO])
+    assert result.exit_code == 1
+    assert json.loads(out.read_text())["runs"][0]["automationDetails"]["id"] == "cdlint/web/"
+
+
+def test_markdown_summary_lists_every_finding(demo) -> None:
+    from cdlint.formatters import markdown
+
+    text = markdown.render(demo)
+    rows = [line for line in text.splitlines() if line.startswith("| ") and "`" in line]
+    assert len(rows) == len(demo.findings)
+    assert text.splitlines()[2].startswith(f"{len(demo.findings)} findings")
+    assert all(row.count(" | ") == 3 for row in rows), "pipes inside messages are escaped"
