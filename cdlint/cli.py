@@ -119,6 +119,17 @@ def _write(text: str, output: str | None) -> None:
         _fail(f"cannot write {output}: {e.strerror or e}")
 
 
+def _folder(path: str) -> None:
+    """Make the folder that pages beside a report go into; one that is a symlink is refused,
+    so pages are never written through it."""
+    if os.path.islink(path):
+        _fail(f"cannot write into {path}: it is a symlink")
+    try:
+        os.makedirs(path, exist_ok=True)
+    except OSError as e:
+        _fail(f"cannot write {path}: {e.strerror or e}")
+
+
 def _fail(message: str) -> None:
     for line in message.splitlines() or [""]:
         click.echo(f"cdlint: {line}", err=True)
@@ -387,6 +398,8 @@ def maturity(paths, format_, output, config_file, model_file, fail_under, baseli
     if len(pages) > 1 and not output:
         _fail("an HTML report of several repositories is a page per repository: write it with -o FILE")
     for name, text in pages.items():
+        if name is not None:
+            _folder(os.path.dirname(name))
         _write(text, name or output)
     for repo in report.repositories:
         for error in repo.errors:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+from pathlib import Path
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -37,7 +38,8 @@ _PAGES = {"html": ("html", "render_pages")}
 
 @dataclass(frozen=True)
 class Repository:
-    """One assessed repository: what was read, found and judged."""
+    """One assessed repository: what was read, found and judged. ``path`` is as given,
+    ``name`` the directory's own name (``.`` is the current directory's)."""
 
     path: str
     assessment: Assessment
@@ -46,6 +48,7 @@ class Repository:
     files: tuple[tuple[str, str], ...] = ()
     errors: tuple[str, ...] = ()
     sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
+    name: str = ""
 
     def source_line(self, path: str, line: int) -> str | None:
         text = self.sources.get(path)
@@ -91,6 +94,7 @@ def assess_path(path: str, options, model: Model) -> Repository:
         files=report.files,
         errors=report.errors,
         sources=dict(report.sources),
+        name=Path(path).resolve().name or _display(path),
     )
 
 
