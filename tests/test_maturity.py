@@ -114,9 +114,13 @@ def test_minimal_model_loads() -> None:
         ("name: Tiny\n", "", r"^tiny.yaml:1:1: \(top level\): missing required key 'name'"),
         ('assessable: "yes"', 'assessable: "no"', r"^tiny.yaml:15:5: practices\[0\].evidence: \['build-stages'\] is expected to be empty"),
         ("levels:", "levels: [\n", r"^tiny.yaml:\d+:\d+: "),
+        ("advice: Build it.", "advice: Build it.\n    applies-if: [no-such-need]",
+         r"^tiny.yaml:18:18: practices\[0\].applies-if\[0\]: unknown detector 'no-such-need' \(known: "),
+        ("advice: Build it.", "advice: Build it.\n    applies-if: []", r"^tiny.yaml:18:5: practices\[0\].applies-if: \[\] should be non-empty"),
     ],
     ids=["bad-enum", "missing-evidence", "unknown-key", "unknown-detector", "unknown-rule", "unknown-category",
-         "unknown-level", "duplicate-id", "bad-id", "missing-name", "not-assessable-with-evidence", "not-yaml"],
+         "unknown-level", "duplicate-id", "bad-id", "missing-name", "not-assessable-with-evidence", "not-yaml",
+         "unknown-condition", "empty-condition"],
 )
 def test_broken_models_fail_with_the_key_path(old: str, new: str, message: str) -> None:
     assert old in MINIMAL
@@ -421,3 +425,17 @@ def test_gitlab_job_settings_are_evidence(tmp_path: Path, detector: str) -> None
 def test_a_job_name_alone_is_no_setting(tmp_path: Path) -> None:
     (tmp_path / ".gitlab-ci.yml").write_text("integration-tests:\n  script: ./ci/run.sh\n")
     assert not DETECTORS["integration-tests"](check([str(tmp_path)], Settings()).projects[0])
+
+
+def test_database_in_use_is_a_migration_or_a_database_server(tmp_path) -> None:
+    workflows = tmp_path / ".github" / "workflows"
+    workflows.mkdir(parents=True)
+    (workflows / "ci.yml").write_text(
+        "on: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n"
+        "    services:\n      db: {image: 'postgres:16'}\n    steps: [{run: make test}]\n")
+    [found] = DETECTORS["database-in-use"](check([str(tmp_path)], Settings()).projects[0])
+    assert "starts the database server 'postgres:16'" in found.note
+    (workflows / "ci.yml").write_text(
+        "on: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n    services:\n      cache: {image: 'redis:7'}\n"
+        "    steps: [{run: make test}]\n")
+    assert DETECTORS["database-in-use"](check([str(tmp_path)], Settings()).projects[0]) == []
