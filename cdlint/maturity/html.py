@@ -85,7 +85,7 @@ pre.source { background: #f7f8fa; border: 1px solid var(--line); border-radius: 
 pre.source b { background: #fff3b0; font-weight: normal; }
 .steps li { margin: 4px 0; }
 table.practices td:first-child { white-space: nowrap; }
-table.heatmap td.cell { text-align: center; font-size: 12px; font-weight: 600; white-space: nowrap; }
+table.heatmap td.cell { vertical-align: middle; text-align: center; font-size: 12px; font-weight: 600; white-space: nowrap; }
 table.heatmap td.cell a { color: inherit; }
 .scroll { overflow-x: auto; }
 @media (max-width: 800px) {
