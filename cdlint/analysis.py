@@ -1,24 +1,19 @@
 """Questions several rules ask of the model: what counts as a gate, a production deploy,
-a failure that is ignored. One answer here, so rules agree with each other."""
+a failure that is ignored. One answer here, so rules agree with each other.
+
+Everything here reads what classification annotated (tags, their signals, deliveries);
+nothing here decides what a command or a name means."""
 
 from __future__ import annotations
 
 import fnmatch
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from cdlint import classify
+from cdlint.classify import kinds
 from cdlint.finding import Evidence
-from cdlint.model import Environment, Pipeline, Project, Span, Stage, Step, Trigger
-
-# Shell idioms that swallow the failure of the command before them, and `set +e`,
-# which swallows every later failure unless the script reads the exit status.
-_SWALLOW = re.compile(r"\|\|\s*(?:true\b|:(?=\s|$)|exit\s+0\b|echo\b)|;\s*exit\s+0\s*$", re.MULTILINE)
-_SET_E_OFF = re.compile(r"\bset\s+\+e\b")
-_STATUS_READ = re.compile(r"\$\{?\?|PIPESTATUS|\$LASTEXITCODE|\bset\s+-e\b")
-_COMMAND_START = re.compile(r"&&|\|\||;|\bthen\b|\bdo\b|\belse\b|\n")
-_CONTINUATION = re.compile(r"\\\r?\n\s*")
+from cdlint.model import KINDS, Environment, Pipeline, Project, Span, Stage, Step, Trigger
 
 
 def failure_ignored(step: Step) -> bool:
@@ -33,25 +28,8 @@ def test_steps(stage: Stage) -> list[Step]:
 def named_only(step: Step) -> bool:
     """Whether a step's kinds come from its name alone ("Clean up E2E runs", "Set a flag
     when a test fails"), not from what it runs."""
-    kind_tags = {t for t in step.tags if t.partition(":")[0] in classify.KINDS}
-    if not kind_tags or not step.name or not kind_tags <= classify.classify_name(step.name):
-        return False
-    if step.run is not None:
-        return not classify.kinds(classify.classify_command(step.run))
-    # A call gets the tags of its name only when the call itself shows no kind: a known
-    # action named for what it does ("CodeQL Initialize") is not named only.
-    return not classify.kinds(call_tags(step))
-
-
-def call_tags(step: Step) -> frozenset[str]:
-    """What a called action, task or Jenkins step does by itself, whatever its name says."""
-    uses = step.uses or ""
-    inputs = dict(step.inputs)
-    if classify.known_task(uses):
-        return classify.classify_task(uses, inputs)
-    if "/" in uses.partition("@")[0]:
-        return classify.classify_action(uses, inputs)
-    return frozenset(classify.JENKINS_STEPS.get(uses.lower(), "").split())
+    kind_signals = [sig for sig in step.signals if sig.tag.partition(":")[0] in KINDS]
+    return bool(kind_signals) and all(sig.weak for sig in kind_signals)
 
 
 def runs_tests(stage: Stage) -> bool:
@@ -62,10 +40,10 @@ def runs_tests(stage: Stage) -> bool:
         return True
     # Named as a test: by the stage's own name, or by what the platform says of the job
     # (a JUnit report); not by one step's name ("Test if the Dockerfile exists").
-    own = name_tags(stage) | (stage.tags - {t for s in stage.steps for t in s.tags})
-    if "test" not in classify.kinds(own) or not stage.steps:
+    own = {sig.tag for sig in stage.signals}
+    if "test" not in kinds(own) or not stage.steps:
         return False
-    return not classify.kinds(t for s in stage.steps if not named_only(s) for t in s.tags) - {"build"}
+    return not kinds(t for s in stage.steps if not named_only(s) for t in s.tags) - {"build"}
 
 
 def benchmarks_only(steps: Iterable[Step]) -> bool:
@@ -170,19 +148,7 @@ def failure_reason(step: Step) -> str | None:
     after a test command, ``set +e`` with no check of the exit status), or None."""
     if step.allow_failure:
         return "its failure is allowed"
-    if not step.run:
-        return None
-    script = _CONTINUATION.sub(" ", step.run)
-    # A step named as a test whose commands cdlint does not know is a test as a whole.
-    named_only = "test" not in classify.kinds(classify.classify_command(script))
-    for match in _SWALLOW.finditer(script):
-        command = _COMMAND_START.split(script[: match.start()])[-1]
-        if named_only or "test" in classify.kinds(classify.classify_command(command)):
-            return f"'{match[0].strip(' ;')}' swallows its failure"
-    off = _SET_E_OFF.search(script)
-    if off and not _STATUS_READ.search(script, off.end()):
-        return "'set +e' ignores its failure"
-    return None
+    return next((sig.text for sig in step.signals if sig.tag == "ignores-failure"), None)
 
 
 def anchor(pipeline: Pipeline) -> Span:
@@ -222,7 +188,7 @@ def tags_of(project: Project, pipeline: Pipeline | None = None) -> set[str]:
         for stage in p.stages:
             found |= stage.tags
         for ref in p.references:
-            found |= classify.classify_reference(ref.target)
+            found |= ref.tags
     return found
 
 
@@ -253,7 +219,7 @@ def provisions_only(stage: Stage) -> bool:
 
 def name_tags(stage: Stage) -> frozenset[str]:
     """Tags the stage's own name and id suggest (``deploy-and-verify``, ``rollback``)."""
-    return classify.name_tags(stage.name, stage.id)
+    return frozenset(sig.tag for sig in stage.signals if sig.source == "name")
 
 
 def after_deploy(stage: Stage) -> list[Step]:
@@ -302,131 +268,6 @@ def unrestricted_branches(patterns: tuple[str, ...] | None, allowed: Iterable[st
         p for p in patterns
         if any(c in p for c in "*?[") and not any(p == a or fnmatch.fnmatchcase(p, a) for a in allowed)
     ]
-
-
-_GH_EXPR = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
-_TOKEN_SPLIT = re.compile(r"[\s'\",;=]+")
-# name[:tag]: a registry host with an optional port, a path, no URL scheme.
-_IMAGE = re.compile(r"^(?P<name>[\w${}().-]+(?::\d+)?(?:/[\w${}().-]+)*)(?::(?P<tag>[\w${}().-]+))?(?:@sha256:[0-9a-f]+)?$")
-_PUSHED = re.compile(
-    r"(?:(?:docker|podman|buildah)\s+(?:image\s+)?push(?:\s+-\S+)*|docker\s+tag\s+\S+|(?:\s|^)(?:-t|--tag|--destination)[= ])\s*['\"]?(\S+)"
-)
-
-
-@dataclass(frozen=True)
-class ImageRef:
-    """An image named in a step: its name and tag (None when no tag is written)."""
-
-    name: str
-    tag: str | None
-    step: Step
-
-    @property
-    def mutable(self) -> bool:
-        """Whether the tag moves: ``latest``, a branch name or a branch variable."""
-        if self.tag is None:
-            return False
-        tag = self.tag.lower()
-        return tag in classify.MUTABLE_TAGS or bool(classify.BRANCH_VARIABLES.fullmatch(self.tag))
-
-    @property
-    def short(self) -> str:
-        return self.name.rstrip("/").rsplit("/", 1)[-1].lower()
-
-    def __str__(self) -> str:
-        return f"{self.name}:{self.tag}" if self.tag else self.name
-
-
-def _compact(text: str) -> str:
-    """``${{ env.IMAGE }}`` as one token, ``${{env.IMAGE}}``."""
-    return _GH_EXPR.sub(lambda m: "${{" + m[1].replace(" ", "") + "}}", text)
-
-
-def _image(token: str, step: Step) -> ImageRef | None:
-    token = token.strip("'\"`")
-    while token.endswith(")") and token.count(")") > token.count("("):
-        token = token[:-1]
-    if not token or token.startswith(("-", "(")) or "://" in token or token.endswith(":"):
-        return None
-    match = _IMAGE.match(token)
-    if not match or not re.search(r"[A-Za-z$]", match["name"]):
-        return None
-    return ImageRef(match["name"], match["tag"], step)
-
-
-def image_name(reference: str) -> str | None:
-    """The name of an image reference without its tag or digest (``registry/app``)."""
-    match = _IMAGE.match(reference.strip())
-    return match["name"] if match else None
-
-
-def pushed_images(step: Step) -> list[ImageRef]:
-    """Images a step builds with a name, tags or pushes (``docker push``, ``-t``, the
-    tags of a build-and-push action or task)."""
-    found: list[ImageRef] = []
-    if step.run:
-        for match in _PUSHED.finditer(_compact(step.run)):
-            ref = _image(match[1], step)
-            if ref is not None:
-                found.append(ref)
-        return found
-    spec = classify.IMAGE_TAG_INPUTS.get((step.uses or "").partition("@")[0].lower())
-    if spec is None or not has_tag(step.tags, "publish:image"):
-        return found
-    tags_input, name_input, default = spec
-    inputs = {k.lower(): v for k, v in step.inputs}
-    listed = [t for t in re.split(r"[\s,]+", _compact(inputs.get(tags_input, "") or default)) if t]
-    name = inputs.get(name_input, "") if name_input else ""
-    for item in listed:
-        ref = _image(f"{name}:{item}" if name_input else item, step)
-        if ref is not None:
-            found.append(ref)
-    return found
-
-
-def published_images(stage: Stage) -> list[ImageRef]:
-    """Images a stage pushes to a registry, with their tags (rehearsals left out)."""
-    return [
-        ref
-        for step in stage.steps
-        if has_tag(step.tags, "publish:image") and "rehearsal" not in step.tags
-        for ref in pushed_images(step)
-        if ref.tag is not None
-    ]
-
-
-def image_tokens(step: Step) -> list[ImageRef]:
-    """Every ``name:tag`` written in a step: the images it may deploy, pull or run."""
-    found = []
-    for token in _TOKEN_SPLIT.split(_compact(step.text)):
-        if ":" in token:
-            ref = _image(token, step)
-            if ref is not None and ref.tag is not None:
-                found.append(ref)
-    return found
-
-
-# Arguments that name the image a deploy runs (``--image``, ``kubectl set image``,
-# ``images:`` of a deploy action), and Helm values that set its tag.
-_DESIGNATED = re.compile(
-    r"(?i)(?:(?:--image(?:-name)?|--docker-custom-image-name|--container-image-name)(?:=|\s+)"
-    r"|(?<![\w.-])(?:images?|containers|imagename|image-name)(?:=|:\s*))['\"]?([^\s'\",]+)"
-)
-_SET_IMAGE = re.compile(r"set\s+image\s+\S+((?:\s+[\w.-]+=\S+)+)")
-_HELM_TAG = re.compile(r"(?i)(?:--set(?:-string)?[= ]\S*?|,)(?:image\.tag|imageTag|image_tag|tag)=['\"]?([\w.${}()-]+)")
-
-
-def designated_images(step: Step) -> list[ImageRef]:
-    """Images a deploy step names as the one to run, by its arguments."""
-    text = _compact(step.text)
-    found = [r for r in (_image(m[1], step) for m in _DESIGNATED.finditer(text)) if r is not None]
-    for match in _SET_IMAGE.finditer(text):
-        for pair in match[1].split():
-            ref = _image(pair.partition("=")[2], step)
-            if ref is not None:
-                found.append(ref)
-    found += [ImageRef("image.tag", m[1], step) for m in _HELM_TAG.finditer(text)]
-    return found
 
 
 _HELM_REPO_ADD = re.compile(r"helm\s+repo\s+add\s+(?:-\S+\s+)*([\w.-]+)")

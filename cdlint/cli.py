@@ -329,20 +329,16 @@ def rule_doc(rule_id: str, debug: bool) -> None:
 @debug_option
 def graph(path: str, format_: str, output: str | None, config_file, platform, production_env, debug: bool) -> None:
     """Print the normalized stage graph of the pipelines under PATH."""
-    from cdlint.engine import analyse
+    from cdlint.engine import analyse, exclude
     from cdlint.formatters.graph import GRAPH_FORMATS
     from cdlint.settings import Options, resolve
-    from cdlint.workspace import Workspace
 
     options = Options(config_file=config_file, platform=platform, production_env=production_env, debug=debug)
     resolved = resolve([path], options)
     settings = resolved.settings
-    from cdlint.engine import exclude
-
     parts = []
     for target in exclude(resolved.targets, settings.exclude):
-        workspace = Workspace(target.root, settings.tiers, settings.max_file_size)
-        project, _, _ = analyse(target, {}, settings, workspace)
+        project, _, _ = analyse(target, {}, settings)
         parts.append(GRAPH_FORMATS[format_](project))
     _write("".join(parts), output)
 

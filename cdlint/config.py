@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from cdlint.cache import cache_dir
 from cdlint.errors import ConfigError
 from cdlint.rule import Rule
 
@@ -299,13 +300,6 @@ _CACHE_FILE = "valid-configs-v1"
 _CACHE_SIZE = 256
 
 
-def _cache_dir() -> Path:
-    if os.environ.get("CDLINT_CACHE_DIR"):
-        return Path(os.environ["CDLINT_CACHE_DIR"])
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "cdlint"
-
-
 def _validation_key(data: Mapping, full_schema: Mapping) -> str:
     from cdlint import __version__
 
@@ -315,7 +309,7 @@ def _validation_key(data: Mapping, full_schema: Mapping) -> str:
 
 def _valid_keys() -> list[str]:
     try:
-        return (_cache_dir() / _CACHE_FILE).read_text(encoding="ascii").split()
+        return (cache_dir() / _CACHE_FILE).read_text(encoding="ascii").split()
     except (OSError, UnicodeDecodeError):
         return []
 
@@ -324,7 +318,7 @@ def _remember_valid(key: str) -> None:
     """Record a configuration that validated; a cache that cannot be written (a read-only
     home, a sandbox) only means validating again next time."""
     keys = [k for k in _valid_keys() if k != key][-(_CACHE_SIZE - 1):] + [key]
-    directory = _cache_dir()
+    directory = cache_dir()
     try:
         directory.mkdir(parents=True, exist_ok=True)
         temporary = directory / f"{_CACHE_FILE}.{os.getpid()}"

@@ -14,7 +14,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from cdlint.classify import DEFAULT_TIERS, Tiers
+from cdlint.classify import DEFAULT_TIERS, Classifier, Tiers
 from cdlint.errors import ConfigError
 from cdlint.finding import SEVERITIES, Evidence, Finding
 from cdlint.model import Project, Span
@@ -36,6 +36,7 @@ class Settings:
     severities: dict[str, str] = field(default_factory=dict)
     options: dict[str, dict[str, Any]] = field(default_factory=dict)
     tiers: Tiers = DEFAULT_TIERS
+    signals: tuple[Mapping[str, Any], ...] = ()
     platform: str | None = None
     max_file_size: int = MAX_FILE_SIZE
     debug: bool = False
@@ -143,8 +144,9 @@ def check_targets(selected: Sequence[Target], settings: Settings) -> Report:
     """Analyse the projects ``selected`` (see :func:`targets`) and return the Report."""
     rules = settings.rules if settings.rules is not None else load_rules()
     projects, findings, files, errors, sources, suppressed = [], [], [], [], {}, []
+    classifier = classifier_for(settings)
     for target in exclude(selected, settings.exclude):
-        workspace = Workspace(target.root, settings.tiers, settings.max_file_size)
+        workspace = Workspace(target.root, classifier, settings.max_file_size)
         for path, data in target.texts:
             workspace.provide(path, data)
         project, found, problems, hidden = _analyse(target, rules, settings, workspace)
@@ -169,6 +171,15 @@ def check_targets(selected: Sequence[Target], settings: Settings) -> Report:
         tuple(findings), tuple(rules.values()), tuple(sorted(set(files))), tuple(projects), tuple(errors), sources,
         baselined=baselined, suppressed=tuple(sorted(suppressed, key=lambda s: s.finding.sort_key)),
     )
+
+
+def classifier_for(settings: Settings) -> Classifier:
+    """Classification with the settings' tiers and the user's signals."""
+    from cdlint import classify
+
+    if settings.tiers == DEFAULT_TIERS and not settings.signals:
+        return classify.default()
+    return Classifier(settings.tiers, settings.signals)
 
 
 def exclude(found: Sequence[Target], patterns: Sequence[str]) -> list[Target]:
@@ -196,7 +207,7 @@ def analyse(
 def _analyse(
     target: Target, rules: dict[str, Rule], settings: Settings, workspace: Workspace | None = None
 ) -> tuple[Project, list[Finding], list[str], list[tuple[Finding, Any]]]:
-    workspace = workspace or Workspace(target.root, settings.tiers, settings.max_file_size)
+    workspace = workspace or Workspace(target.root, classifier_for(settings), settings.max_file_size)
     project = build_project(".", target.files, workspace, settings.debug)
     findings, errors = run_rules(project, rules, settings)
     kept, suppressed = suppress(findings, workspace.texts, rules, settings)

@@ -26,7 +26,9 @@ if TYPE_CHECKING:
     import networkx
 
 KINDS = ("build", "test", "scan", "publish", "deploy", "verify", "approval", "teardown", "provision")
-TIERS = ("production", "staging", "testing", "development", "review", "other")
+TIERS = ("production", "staging", "testing", "development", "review", "docs", "other")
+DELIVERY_KINDS = ("deploy", "publish", "docs")
+CHANNELS = ("stable", "prerelease")
 WHEN = ("on_success", "on_failure", "always", "manual", "delayed", "never")
 TRIGGER_KINDS = ("push", "pull_request", "tag", "schedule", "manual", "api", "upstream", "workflow_call")
 EDGE_KINDS = ("order", "artifact", "trigger")
@@ -73,14 +75,64 @@ class LineIndex:
 
 
 @dataclass(frozen=True)
+class Signal:
+    """Evidence for a tag: what matched (``source``: command, script, action, task, step,
+    keyword, name, environment, reference, platform …), the text it matched, and where.
+
+    What a step runs is strong evidence; a name is weak (``weak``): it may suggest what a
+    stage does, never make it a production delivery.
+    """
+
+    tag: str
+    source: str
+    text: str
+    span: Span
+
+    @property
+    def weak(self) -> bool:
+        return self.source == "name"
+
+    def __str__(self) -> str:
+        return f"{self.tag} ({self.source} '{self.text}' at {self.span})"
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What a stage puts in front of users.
+
+    ``kind``: ``deploy`` (an environment that runs the product), ``publish`` (a release
+    users install: a registry, a store, a release with binaries, a download site) or
+    ``docs`` (a documentation or project site). ``target`` says what and where
+    (``npm``, ``ghcr.io/acme/app``, ``production``). ``channel``: ``stable`` (what
+    ordinary users get: production) or ``prerelease`` (nightly, beta, rc, snapshot,
+    TestPyPI, a staging registry: a pre-production tier). ``evidence`` is the signal of
+    the step that delivers, then what decided the channel.
+    """
+
+    kind: str
+    target: str
+    channel: str
+    span: Span
+    evidence: tuple[Signal, ...] = ()
+
+    @property
+    def stable(self) -> bool:
+        return self.channel == "stable"
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.target} ({self.channel})"
+
+
+@dataclass(frozen=True)
 class Step:
     """One step of a stage: a shell command, or a call of an action, task or Jenkins step.
 
-    ``uses`` names what is called (``actions/checkout``, ``AzureWebApp``,
-    ``junit``), ``version`` its pinned ref, ``inputs`` its arguments. ``tags``
-    are the classification signals (``test``, ``test:e2e``, ``deploy:helm`` …);
-    the part before ``:`` is a stage kind. ``origin`` names the composite
-    action or template the step was expanded from.
+    Parsers fill in what is written: ``uses`` names what is called
+    (``actions/checkout``, ``AzureWebApp``, ``junit``), ``version`` its pinned ref,
+    ``inputs`` its arguments, ``origin`` the composite action or template the step was
+    expanded from. Classification (:mod:`cdlint.classify`) fills in ``tags``
+    (``test``, ``test:e2e``, ``deploy:helm`` …; the part before ``:`` is a stage kind)
+    and ``signals``, the evidence of each tag.
     """
 
     span: Span
@@ -93,6 +145,7 @@ class Step:
     when: str = "on_success"
     tags: frozenset[str] = frozenset()
     origin: str | None = None
+    signals: tuple[Signal, ...] = ()
 
     def input(self, key: str, default: str | None = None) -> str | None:
         for k, v in self.inputs:
@@ -127,7 +180,11 @@ class Environment:
     environments, Azure environment checks): a gate may exist that cdlint
     cannot see, so rules must neither claim nor deny one. ``declared`` is
     false for an environment cdlint inferred from a deploy's name or
-    arguments because the file declares none.
+    arguments because the file declares none. Parsers leave ``tier`` empty unless the
+    file states it (GitLab's ``deployment_tier``); classification infers it from the
+    name, or from ``candidates``, the names it can take (a matrix of environments), and
+    makes it production where the stage delivers a stable release; ``per_change`` says
+    whether the name is made per branch, merge request or pull request.
     """
 
     name: str
@@ -140,6 +197,8 @@ class Environment:
     dynamic: bool = False
     external_gates: bool = False
     declared: bool = True
+    candidates: tuple[str, ...] = ()
+    per_change: bool = False
 
     @property
     def is_production(self) -> bool:
@@ -272,6 +331,7 @@ class Reference:
     target: str
     span: Span
     reason: str = ""
+    tags: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -289,8 +349,12 @@ class Stage:
     """The smallest unit scheduled on its own: a job, a deployment job, a Jenkins stage.
 
     ``id`` is unique in its pipeline; ``key`` (``path#id``) in the project.
-    ``tags`` hold all classification signals of the stage and its steps;
-    ``kinds`` the coarse ones. ``when`` is when it runs relative to what it
+    Parsers record what is written: steps, the environment, ``facts`` (what the
+    platform says of the job by its keywords: ``keyword:pages``, ``report:junit``,
+    ``agent:ephemeral``, ``nested`` for a stage that only holds other stages …) and
+    ``variables`` (name, value, where). Classification adds ``tags`` (of the stage and
+    its steps), ``kinds`` (the coarse ones), ``signals`` (the evidence of the tags the
+    stage has by itself: its name, keywords, environment) and ``deliveries``. ``when`` is when it runs relative to what it
     depends on; ``allow_failure`` whether its failure lets the pipeline go on,
     and ``allow_failure_at`` where that is written when it is written apart from
     the stage (a GitLab job template several jobs extend).
@@ -307,6 +371,10 @@ class Stage:
     steps: tuple[Step, ...] = ()
     kinds: frozenset[str] = frozenset()
     tags: frozenset[str] = frozenset()
+    signals: tuple[Signal, ...] = ()
+    deliveries: tuple[Delivery, ...] = ()
+    facts: frozenset[str] = frozenset()
+    variables: tuple[tuple[str, str, Span], ...] = ()
     environment: Environment | None = None
     when: str = "on_success"
     allow_failure: bool = False

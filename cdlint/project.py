@@ -1,4 +1,4 @@
-"""Building a Project: parsing the pipelines under one root and linking them.
+"""Building a Project: parsing the pipelines under one root, linking them, classifying them.
 
 Links between pipelines are resolved here, not in the parsers: an upstream
 trigger (GitHub ``workflow_run``, Azure pipeline resources …) names another
@@ -22,8 +22,13 @@ from cdlint.workspace import Workspace
 
 
 def parse_file(path: str, platform: str, workspace: Workspace, debug: bool = False) -> Pipeline:
-    """One pipeline file as a Pipeline; a file that cannot be read becomes a Pipeline
-    holding only its ``parse-error``."""
+    """One pipeline file as a classified Pipeline (for tools and tests that read one file)."""
+    return workspace.classifier.pipeline(read_pipeline(path, platform, workspace, debug))
+
+
+def read_pipeline(path: str, platform: str, workspace: Workspace, debug: bool = False) -> Pipeline:
+    """One pipeline file as its parser reads it; a file that cannot be read becomes a
+    Pipeline holding only its ``parse-error``."""
     try:
         text = workspace.read_text(path)
         return parser(platform).parse(text, path, workspace)
@@ -41,7 +46,7 @@ def parse_file(path: str, platform: str, workspace: Workspace, debug: bool = Fal
 
 def build_project(root: str, files: Iterable[tuple[str, str]], workspace: Workspace, debug: bool = False) -> Project:
     """Parse ``files`` (``(path, platform)``) and link the pipelines into one Project."""
-    pipelines = _without_templates({path: parse_file(path, platform, workspace, debug) for path, platform in files})
+    pipelines = _without_templates({path: read_pipeline(path, platform, workspace, debug) for path, platform in files})
     links: list[Edge] = []
     pending = [s for p in list(pipelines.values()) for s in p.stages if s.calls]
     while pending:
@@ -51,7 +56,7 @@ def build_project(root: str, files: Iterable[tuple[str, str]], workspace: Worksp
             continue
         if child not in pipelines:
             platform = pipelines[stage.pipeline].platform
-            pipelines[child] = _called(parse_file(child, platform, workspace, debug), stage)
+            pipelines[child] = _called(read_pipeline(child, platform, workspace, debug), stage)
             pending.extend(s for s in pipelines[child].stages if s.calls)
         for entry in _entries(pipelines[child]):
             links.append(Edge(stage.key, entry.key, "trigger", stage.span, f"triggers {child}"))
@@ -59,7 +64,8 @@ def build_project(root: str, files: Iterable[tuple[str, str]], workspace: Worksp
     for pipeline in ordered:
         links.extend(_upstream_links(pipeline, ordered))
     links.extend(_cross_run_artifacts(ordered, links))
-    return Project(root=root, pipelines=ordered, links=tuple(sorted(set(links))))
+    project = Project(root=root, pipelines=ordered, links=tuple(sorted(set(links))))
+    return workspace.classifier.project(project)
 
 
 def _without_templates(pipelines: dict[str, Pipeline]) -> dict[str, Pipeline]:

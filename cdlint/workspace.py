@@ -14,7 +14,8 @@ import posixpath
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cdlint.classify import DEFAULT_TIERS, Tiers
+from cdlint import classify
+from cdlint.classify import Classifier
 from cdlint.errors import ParseError
 from cdlint.model import Span
 from cdlint.yamlload import MAX_FILE_SIZE, Document, decode, load
@@ -27,7 +28,7 @@ class Workspace:
     """The scanned root as parsers see it, with the settings that shape parsing."""
 
     root: Path | None = None
-    tiers: Tiers = DEFAULT_TIERS
+    classifier: Classifier = field(default_factory=lambda: classify.default())
     max_file_size: int = MAX_FILE_SIZE
     max_include_depth: int = MAX_INCLUDE_DEPTH
     _texts: dict[str, str] = field(default_factory=dict, repr=False)

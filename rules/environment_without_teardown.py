@@ -1,6 +1,6 @@
 from collections.abc import Iterator
 
-from cdlint import analysis, classify
+from cdlint import analysis
 from cdlint.finding import Evidence, Finding
 from cdlint.model import Environment, Project, Stage
 from cdlint.rule import rule
@@ -14,7 +14,7 @@ def _dynamic(env: Environment) -> bool:
     """
     if env.action != "start" or not env.dynamic or env.tier in ("production", "testing", "review"):
         return False
-    return classify.is_per_change(env.name)
+    return env.per_change
 
 
 def _teardown(project: Project, stage: Stage) -> Stage | None:

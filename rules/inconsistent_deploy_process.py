@@ -1,7 +1,7 @@
 import re
 from collections.abc import Iterator
 
-from cdlint import analysis, classify
+from cdlint import analysis
 from cdlint.finding import Evidence, Finding
 from cdlint.model import Project, Stage, Step
 from cdlint.rule import rule
@@ -37,9 +37,7 @@ def _mechanism(stage: Stage) -> dict[str, str]:
         if step.uses:
             found["uses:" + step.uses.lower()] = step.uses
             continue
-        for command in classify.commands(step.run or ""):
-            if "deploy:script" not in classify.classify_command(command):
-                continue
+        for command in (sig.text for sig in step.signals if sig.tag == "deploy:script" and sig.source == "command"):
             words = command.split()
             program = words[0].rsplit("/", 1)[-1]
             shown = " ".join(words[:2]) if program in _RUNNERS and len(words) > 1 else words[0]

@@ -2,7 +2,8 @@ import re
 from collections.abc import Iterator
 
 from cdlint import analysis
-from cdlint.analysis import ImageRef
+from cdlint.classify import images
+from cdlint.classify.images import ImageRef
 from cdlint.finding import Evidence, Finding
 from cdlint.model import Project, Stage
 from cdlint.rule import rule
@@ -22,7 +23,7 @@ def _own_images(project: Project) -> set[str]:
         for stage in project.stages()
         for step in stage.steps
         if analysis.has_tag(step.tags, "publish:image") or analysis.has_tag(step.tags, "build:docker")
-        for ref in analysis.pushed_images(step)
+        for ref in images.pushed_images(step)
     }
 
 
@@ -31,7 +32,7 @@ _VARIABLE = re.compile(r"^(?:\$\{\{[^}]*\}\}|\$\{?\w+\}?|\$\(\w[\w.]*\))$")
 
 def _job_images(project: Project) -> list[str]:
     """Names (no tag or digest) of the images the pipelines run their own jobs in."""
-    return [name for stage in project.stages() if stage.image and (name := analysis.image_name(stage.image))]
+    return [name for stage in project.stages() if stage.image and (name := images.image_name(stage.image))]
 
 
 def _runs_jobs(ref: ImageRef, job_images: list[str]) -> bool:
@@ -53,13 +54,13 @@ def _mutable_deploy_refs(stage: Stage, own: set[str]) -> list[ImageRef]:
     for step in stage.steps:
         if analysis.has_tag(step.tags, "publish") or analysis.has_tag(step.tags, "build"):
             continue
-        designated = analysis.designated_images(step)
+        designated = images.designated_images(step)
         for ref in designated:
             implicit = ref.tag is None and "$" not in ref.name and ref.name != "image.tag"
             if ref.mutable or implicit:
                 found.append(ref)
         seen = {str(r) for r in designated}
-        for ref in analysis.image_tokens(step):
+        for ref in images.image_tokens(step):
             if ref.mutable and ref.short in own and str(ref) not in seen:
                 found.append(ref)
     return found
@@ -130,7 +131,7 @@ def check(project: Project, options: dict) -> Iterator[Finding]:
                     key=stage.key,
                 )
                 continue
-        tagged = analysis.published_images(stage)
+        tagged = images.published_images(stage)
         if tagged and all(r.mutable for r in tagged) and not all(_runs_jobs(r, job_images) for r in tagged):
             spans = frozenset(r.step.span for r in tagged)
             if spans in reported_pushes:

@@ -1,6 +1,6 @@
 from collections.abc import Iterator
 
-from cdlint import analysis, classify
+from cdlint import analysis
 from cdlint.finding import Evidence, Finding
 from cdlint.model import Project, Stage
 from cdlint.rule import rule
@@ -60,7 +60,7 @@ def check(project: Project, options: dict) -> Iterator[Finding]:
           audit: {runs-on: ubuntu-latest, steps: [{run: npm audit --audit-level=high}]}
     """
     found = {t for stage in project.stages() for t in _scan_tags(stage)}
-    found |= {t for p in project.pipelines for ref in p.references for t in classify.classify_reference(ref.target)}
+    found |= {t for p in project.pipelines for ref in p.references for t in ref.tags}
     if any(analysis.has_tag(found, "scan:" + k) for k in SECURITY) or "scan" in found:
         return
     anchored = analysis.project_anchor(project)

@@ -1,6 +1,7 @@
 from collections.abc import Iterator
 
 from cdlint import analysis
+from cdlint.classify import images
 from cdlint.finding import Evidence, Finding
 from cdlint.model import Project, Stage
 from cdlint.rule import rule
@@ -19,7 +20,7 @@ def _versioned(project: Project, stage: Stage) -> bool:
         return True
     # An image tag that is neither `latest` nor a branch: a version written or computed
     # in the pipeline (`app:$VERSION`, `app:1.4.2`, the metadata action's outputs).
-    return any(not r.mutable for r in analysis.published_images(stage))
+    return any(not r.mutable for r in images.published_images(stage))
 
 
 def _tag_unknown(stage: Stage) -> bool:
@@ -29,7 +30,7 @@ def _tag_unknown(stage: Stage) -> bool:
         r.tag is None and r.name.startswith("$")
         for step in stage.steps
         if analysis.has_tag(step.tags, "publish:image")
-        for r in analysis.pushed_images(step)
+        for r in images.pushed_images(step)
     )
 
 
@@ -91,7 +92,7 @@ def check(project: Project, options: dict) -> Iterator[Finding]:
         # What another pipeline's run built was versioned there.
         if any(a.source for a in stage.consumes):
             continue
-        pushed = analysis.published_images(stage)
+        pushed = images.published_images(stage)
         if pushed and all(r.mutable for r in pushed):
             continue
         if _tag_unknown(stage):

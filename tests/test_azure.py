@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from cdlint.classify import classify_task
+from cdlint import classify
+from cdlint.classify import call_tags
 from cdlint.engine import Settings, check
 from cdlint.parsers import azexpr, azure, detection, discover
 from cdlint.workspace import Workspace
@@ -140,7 +141,7 @@ def test_templates_found_by_discovery_are_dropped_where_a_pipeline_includes_them
 
 
 def parse(rel: str, root: Path = AZURE):
-    return azure.parse((root / rel).read_text(), rel, Workspace(root))
+    return classify.pipeline(azure.parse((root / rel).read_text(), rel, Workspace(root)))
 
 
 def test_undecided_template_branch_is_kept_and_marked() -> None:
@@ -173,7 +174,7 @@ def test_positions_point_at_the_template_file() -> None:
 
 
 def test_default_triggers() -> None:
-    pipeline = azure.parse("steps:\n- script: make\n", "azure-pipelines.yml", Workspace())
+    pipeline = classify.pipeline(azure.parse("steps:\n- script: make\n", "azure-pipelines.yml", Workspace()))
     assert [(t.kind, t.event, t.branches) for t in pipeline.triggers] == [
         ("push", "trigger (default)", None), ("pull_request", "pr (default)", None),
     ]
@@ -187,7 +188,7 @@ def test_trigger_forms() -> None:
         "  - pipeline: other\n    source: nightly\n"
         "steps:\n- script: make\n"
     )
-    pipeline = azure.parse(text, "azure-pipelines.yml", Workspace())
+    pipeline = classify.pipeline(azure.parse(text, "azure-pipelines.yml", Workspace()))
     found = [(t.kind, t.branches, t.branches_ignore, t.tags, t.source, t.on_success_only) for t in pipeline.triggers]
     assert found == [
         ("push", ("main",), ("wip/*",), None, None, False),
@@ -204,7 +205,7 @@ def test_remote_extends_analyses_the_stages_passed_to_it() -> None:
         "extends:\n  template: v1/1ES.Official.PipelineTemplate.yml@1es\n  parameters:\n    stages:\n"
         "    - stage: Build\n      jobs:\n      - job: Build\n        steps:\n        - script: make\n"
     )
-    pipeline = azure.parse(text, "azure-pipelines.yml", Workspace())
+    pipeline = classify.pipeline(azure.parse(text, "azure-pipelines.yml", Workspace()))
     assert [s.id for s in pipeline.stages] == ["Build/Build"]
     [ref] = pipeline.references
     assert ref.target == "v1/1ES.Official.PipelineTemplate.yml@1es"
@@ -232,7 +233,7 @@ def test_remote_extends_analyses_the_stages_passed_to_it() -> None:
     ],
 )
 def test_azure_tasks_are_classified(task: str, inputs: dict, tags: set) -> None:
-    assert set(classify_task(task, inputs)) == tags
+    assert set(call_tags("azure", task, inputs)) == tags
 
 
 @pytest.mark.parametrize(
@@ -247,7 +248,7 @@ def test_azure_tasks_are_classified(task: str, inputs: dict, tags: set) -> None:
     ],
 )
 def test_manual_trigger(text: str, manual: bool) -> None:
-    pipeline = azure.parse(text, "azure-pipelines.yml", Workspace())
+    pipeline = classify.pipeline(azure.parse(text, "azure-pipelines.yml", Workspace()))
     assert bool(pipeline.manual_triggers) is manual
 
 
@@ -263,7 +264,7 @@ def test_values_a_person_picks_stay_open_inside_templates(tmp_path: Path) -> Non
         "trigger: none\npr: none\nparameters:\n- name: target\n  values: [staging, production]\n  default: staging\n"
         "jobs:\n- template: deploy.yml\n  parameters:\n    env: ${{ parameters.target }}\n"
     )
-    pipeline = azure.parse(text, "azure-pipelines.yml", Workspace(tmp_path))
+    pipeline = classify.pipeline(azure.parse(text, "azure-pipelines.yml", Workspace(tmp_path)))
     assert [s.id for s in pipeline.stages] == ["Prod", "Other"]
     assert pipeline.stage("Prod").environment.tier == "production"
     assert pipeline.stage("Other").condition.text == "${{ if not(eq(parameters.env, 'production')) }}"

@@ -2,8 +2,17 @@
 
 import pytest
 
-from cdlint.classify import DEFAULT_TIERS, environment_part, name_tags
+from cdlint import classify
+from cdlint.classify import DEFAULT_TIERS, environment_part
 from cdlint.parsers import github
+
+
+def name_tags(*names: str) -> frozenset[str]:
+    return classify.default().stages.name_tags(*names)
+
+
+def parse(text: str, path: str):
+    return classify.default().pipeline(github.parse(text, path))
 
 
 @pytest.mark.parametrize(
@@ -27,7 +36,7 @@ def test_the_environment_a_deploy_name_names(name: str, environment: str) -> Non
 
 def test_a_deploy_job_without_an_environment_deploys_to_the_one_its_name_names() -> None:
     text = "on: push\njobs:\n  deploy-prod:\n    runs-on: ubuntu-latest\n    steps:\n      - run: kubectl apply -f k8s/\n"
-    stage = github.parse(text, ".github/workflows/cd.yml").stages[0]
+    stage = parse(text, ".github/workflows/cd.yml").stages[0]
     assert (stage.environment.name, stage.environment.tier, stage.environment.declared) == ("prod", "production", False)
 
 
@@ -65,7 +74,7 @@ jobs:
       - run: docker push localhost:5000/demo:dev
       - run: npm publish --dry-run
 """
-    stage = github.parse(text, ".github/workflows/e2e.yml").stages[0]
+    stage = parse(text, ".github/workflows/e2e.yml").stages[0]
     assert not [t for s in stage.steps for t in s.tags if t.startswith("publish")]
     assert "publish" not in stage.kinds
     assert all("rehearsal" in s.tags for s in stage.steps)
@@ -77,5 +86,5 @@ jobs:
 )
 def test_a_deploying_job_named_for_where_it_goes_deploys_there(name: str, environment) -> None:
     text = f"on: push\njobs:\n  upload:\n    name: {name}\n    runs-on: ubuntu-latest\n    steps:\n      - run: rsync -a dist/ deploy@web1:/srv/site\n"
-    stage = github.parse(text, ".github/workflows/site.yml").stages[0]
+    stage = parse(text, ".github/workflows/site.yml").stages[0]
     assert (stage.environment.name if stage.environment else None) == environment

@@ -17,7 +17,7 @@ DECLARATIVE = """pipeline {{
 
 
 def kinds(text: str) -> list[str]:
-    return sorted(t.kind for t in jenkins.parse(text, "Jenkinsfile").triggers)
+    return sorted(t.kind for t in classify.pipeline(jenkins.parse(text, "Jenkinsfile")).triggers)
 
 
 @pytest.mark.parametrize(
@@ -54,11 +54,11 @@ def test_override_index_triggers_for_some_branches_leaves_the_others_building() 
     ["docker build -t shop:${env.BUILD_NUMBER} .", "mvn -B versions:set -DnewVersion=1.4.$BUILD_NUMBER", "docker tag shop shop:${GIT_COMMIT}"],
 )
 def test_groovy_and_shell_build_variables_version_a_build(script: str) -> None:
-    assert "version:commit" in classify.classify_command(script)
+    assert "version:commit" in classify.command_tags(script)
 
 
 def steps(text: str) -> list[tuple[str, tuple[tuple[str, str], ...]]]:
-    [stage] = jenkins.parse(text, "Jenkinsfile").stages
+    [stage] = classify.pipeline(jenkins.parse(text, "Jenkinsfile")).stages
     return [(s.uses, s.inputs) for s in stage.steps]
 
 
@@ -104,7 +104,7 @@ def test_pipeline_post_that_rolls_back_is_a_stage_run_on_failure(step: str, stag
     }}
 }}
 """
-    pipeline = jenkins.parse(text, "Jenkinsfile")
+    pipeline = classify.pipeline(jenkins.parse(text, "Jenkinsfile"))
     assert [s.name for s in pipeline.stages] == stages
     assert [s.when for s in pipeline.stages[1:]] == ["on_failure"] * (len(stages) - 1)
 
@@ -133,6 +133,6 @@ def test_deploy_environment_from_a_variable(value: str, expected: tuple | None) 
     }}
 }}
 """
-    [stage] = jenkins.parse(text, "Jenkinsfile").stages
+    [stage] = classify.pipeline(jenkins.parse(text, "Jenkinsfile")).stages
     env = stage.environment
     assert (env and (env.name, env.tier, env.dynamic)) == expected

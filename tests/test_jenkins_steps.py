@@ -2,7 +2,8 @@
 
 import pytest
 
-from cdlint.classify import classify_command, classify_jenkins_step
+from cdlint import classify
+from cdlint.classify import call_tags, command_tags
 from cdlint.parsers import jenkins
 
 
@@ -20,12 +21,12 @@ from cdlint.parsers import jenkins
     ],
 )
 def test_warnings_ng_steps_scan_for_security_only_with_a_security_tool(step: str, inputs: dict, tags: set) -> None:
-    assert set(classify_jenkins_step(step, inputs)) == tags
+    assert set(call_tags("jenkins", step, inputs)) == tags
 
 
 @pytest.mark.parametrize("step", ["gatlingArchive", "jmhReport", "perfReport"])
 def test_performance_report_steps_show_a_performance_test(step: str) -> None:
-    assert "test:performance" in classify_jenkins_step(step)
+    assert "test:performance" in call_tags("jenkins", step)
 
 
 @pytest.mark.parametrize(
@@ -38,12 +39,12 @@ def test_performance_report_steps_show_a_performance_test(step: str) -> None:
     ],
 )
 def test_load_tools_run_by_build_plugins_are_performance_tests(command: str, performance: bool) -> None:
-    assert ("test:performance" in classify_command(command)) is performance
+    assert ("test:performance" in command_tags(command)) is performance
 
 
 def test_each_library_of_one_annotation_is_referenced_where_it_is_named() -> None:
     text = "@Library(['acme-pipeline@v3', 'acme-notify']) _\nnode { stage('Build') { mavenBuild() } }\n"
-    refs = jenkins.parse(text, "Jenkinsfile").references
+    refs = classify.pipeline(jenkins.parse(text, "Jenkinsfile")).references
     assert [(r.target, r.span.line, r.span.column) for r in refs] == [
         ("acme-pipeline@v3", 1, 11), ("acme-notify", 1, 31),
     ]
@@ -56,7 +57,7 @@ def test_files_evaluated_with_load_are_referenced() -> None:
         "    stage('Test') { load(path: \"ci/${env.SUITE}.groovy\") }\n"
         "}\n"
     )
-    refs = jenkins.parse(text, "Jenkinsfile").references
+    refs = classify.pipeline(jenkins.parse(text, "Jenkinsfile")).references
     assert [(r.kind, r.target, r.span.line) for r in refs] == [
         ("script", "ci/steps.groovy", 2), ("script", "ci/${env.SUITE}.groovy", 3),
     ]
@@ -64,7 +65,7 @@ def test_files_evaluated_with_load_are_referenced() -> None:
 
 def test_a_local_method_called_load_is_read_not_referenced() -> None:
     text = "def load(String name) { sh \"./load-fixtures.sh ${name}\" }\nnode { stage('Seed') { load 'users' } }\n"
-    assert jenkins.parse(text, "Jenkinsfile").references == ()
+    assert classify.pipeline(jenkins.parse(text, "Jenkinsfile")).references == ()
 
 
 def test_stage_order_never_points_back() -> None:
@@ -82,7 +83,7 @@ node {
     stage('Build') { sh 'make report' }
 }
 """
-    pipeline = jenkins.parse(text, "Jenkinsfile")
+    pipeline = classify.pipeline(jenkins.parse(text, "Jenkinsfile"))
     position = {f"Jenkinsfile#{s.id}": i for i, s in enumerate(pipeline.stages)}
     order = [e for e in pipeline.edges if e.kind == "order"]
     assert order and all(position[e.source] < position[e.target] for e in order)
@@ -90,18 +91,18 @@ node {
 
 def test_a_scripted_pipeline_is_where_its_first_pipeline_statement_is() -> None:
     text = "#!groovy\n// Builds the shop.\n\ndef helper() { echo 'hi' }\n\nnode {\n    stage('Build') { sh 'make' }\n}\n"
-    pipeline = jenkins.parse(text, "Jenkinsfile")
+    pipeline = classify.pipeline(jenkins.parse(text, "Jenkinsfile"))
     assert pipeline.span.line == 6
     assert {t.span.line for t in pipeline.triggers} == {6}
 
 
 @pytest.mark.parametrize("step", ["publishBuildStatusReport", "notifyDeployStatus", "downloadBuildArtifacts"])
 def test_library_steps_named_for_reporting_or_preparing_do_no_work(step: str) -> None:
-    assert classify_jenkins_step(step) == frozenset()
+    assert call_tags("jenkins", step) == frozenset()
 
 
 def test_library_steps_named_for_the_work_do_it() -> None:
-    assert "deploy" in {t.partition(":")[0] for t in classify_jenkins_step("deployToProd")}
+    assert "deploy" in {t.partition(":")[0] for t in call_tags("jenkins", "deployToProd")}
 
 
 def test_a_library_deploy_step_names_its_environment_by_argument() -> None:
@@ -114,7 +115,7 @@ def test_a_library_deploy_step_names_its_environment_by_argument() -> None:
     }
 }
 """
-    stage = jenkins.parse(text, "Jenkinsfile").stages[0]
+    stage = classify.pipeline(jenkins.parse(text, "Jenkinsfile")).stages[0]
     assert (stage.environment.name, stage.environment.tier, stage.environment.span.line) == ("production", "production", 5)
 
 
@@ -132,7 +133,7 @@ node {
     input 'Publish?'
 }
 """
-    stages = {s.name: s for s in jenkins.parse(text, "Jenkinsfile").stages}
+    stages = {s.name: s for s in classify.pipeline(jenkins.parse(text, "Jenkinsfile")).stages}
     assert [s.run for s in stages["Test"].steps] == ["npm test"]
     assert stages["Test"].when == "on_success"
     assert [s.run for s in stages["Dependencies"].steps if s.run] == ["npm ci", "npm pack"]

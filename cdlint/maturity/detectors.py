@@ -2,7 +2,7 @@
 
 A detector answers one question ("do builds start on commits?") with evidence —
 spans and what each shows — or an empty list when the files show nothing. It
-reads the model and the classification tags only (``cdlint/classify.py``;
+reads the model and the classification tags only (``cdlint/classify``;
 teach it a tool there), never YAML or Groovy, so it serves every platform.
 The maturity model names detectors in a practice's ``evidence`` list.
 """
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from cdlint import classify
 from cdlint.analysis import is_gate, test_steps
 from cdlint.finding import Evidence, path_evidence
 from cdlint.model import Pipeline, Project, Stage, Step, trigger_label
@@ -116,7 +115,7 @@ def _settings(project: Project, prefixes: Iterable[str]) -> Iterable[tuple[Stage
     prefixes = tuple(prefixes)
     for stage in _stages(project):
         # Not what its name suggests, nor what its steps already show.
-        own = stage.tags - {t for step in stage.steps for t in step.tags} - classify.name_tags(stage.name, stage.id)
+        own = {sig.tag for sig in stage.signals if sig.source == "keyword"}
         # A bare kind (``deploy``) on the stage comes from its environment, not a setting.
         found = sorted(t for t in own if ":" in t and any(t == p or t.startswith(p + ":") for p in prefixes))
         if found:

@@ -23,7 +23,6 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from cdlint import classify
 from cdlint.errors import ParseError
 from cdlint.model import (
     Artifact,
@@ -41,7 +40,7 @@ from cdlint.model import (
 )
 from cdlint.parsers import azexpr
 from cdlint.parsers.azexpr import Unknown
-from cdlint.parsers.common import environment, finish_stage, infer_environment, link_artifacts, make_step, text
+from cdlint.parsers.common import environment, link_artifacts, make_step, text
 from cdlint.workspace import Workspace
 from cdlint.yamlload import Map, Seq, load
 
@@ -52,7 +51,6 @@ INCLUDES_ARE_TEMPLATES = True
 MAX_VALUES = 100_000
 MAX_INCLUDES = 2_000
 MAX_EXTENDS = 10
-_TIER_RANK = {t: i for i, t in enumerate(("production", "staging", "testing", "review", "development", "other"))}
 
 _DIRECTIVE = re.compile(r"^\$\{\{\s*(if|elseif|else|each|insert)\b(.*?)\}\}$", re.S)
 _EACH = re.compile(r"^\s*([A-Za-z_][\w-]*)\s+in\s+(.+?)\s*$", re.S)
@@ -1000,16 +998,17 @@ class _Reader:
             exclude_events=tuple(sorted(merged.exclude_events)),
         )
         steps, produces, consumes, downloads = self.job_steps(item, deployment)
-        extra: set[str] = set()
+        facts: set[str] = set()
         strategy = None
         env = None
         if deployment:
+            facts.add("deployment-job")
             env = self.environment(item, variables)
             value = item.get("strategy")
             if isinstance(value, Map):
                 strategy = next((k for k in ("runOnce", "rolling", "canary") if k in value), None)
                 if strategy in ("rolling", "canary"):
-                    extra.add(f"strategy:{strategy}")
+                    facts.add(f"strategy:{strategy}")
             if not downloads:
                 # Deployment jobs download the artifacts of the current run, and of the
                 # pipeline resources, before each lifecycle hook unless told `download: none`.
@@ -1043,18 +1042,8 @@ class _Reader:
             matrix=matrix,
             strategy=strategy,
             template=template,
+            facts=frozenset(facts),
         )
-        # Kinds come from the job's own name and steps; the Azure stage's name only fills in
-        # what a job of unrecognised commands does (a stage "Test" of platform jobs).
-        stage = finish_stage(stage, self.workspace, extra)
-        if not stage.kinds & {"build", "test", "scan", "deploy", "publish", "approval"} and group.explicit:
-            hinted = {t for t in classify.classify_name(group.id) if t.partition(":")[0] in ("build", "test", "scan")}
-            if hinted:
-                stage = finish_stage(stage, self.workspace, extra | hinted)
-        if stage.environment is None and "deploy" in stage.kinds and group.explicit:
-            env = infer_environment(replace(stage, id=sid, name=name), self.workspace.tiers)
-            if env is not None:
-                stage = replace(stage, environment=env)
         return replace(stage, id=sid, name=name)
 
     def job_steps(self, item: Map, deployment: bool) -> tuple[list[Step], list[Artifact], list[Artifact], bool]:
@@ -1110,8 +1099,7 @@ class _Reader:
                     continue  # `condition: false`, often a template parameter turned off
                 step_when = reading.when if when == "on_success" else when
             allow = raw.get("continueOnError") is True or text(raw.get("continueOnError")).lower() == "true"
-            common = {"name": label, "allow_failure": allow, "when": step_when, "platform": PLATFORM,
-                      "origin": span.path if span.path != home else None}
+            common = {"name": label, "allow_failure": allow, "when": step_when, "origin": span.path if span.path != home else None}
             value = raw[kind]
             if kind in ("script", "bash", "pwsh", "powershell"):
                 steps.append(make_step(span, run=text(value), **common))
@@ -1189,12 +1177,7 @@ class _Reader:
         name = _resolve_macros(text(value).strip(), variables)
         if "${{" not in name and "$(" not in name:
             name = name.partition(".")[0]  # `environment: name.resource` targets one resource of it
-        env = environment(name, span, self.workspace, external_gates=True)
-        candidates = self.candidates(name)
-        if candidates:
-            tiers = sorted({self.workspace.tiers(c) for c in candidates}, key=_TIER_RANK.__getitem__)
-            env = replace(env, tier=tiers[0], dynamic=False)
-        return env
+        return environment(name, span, external_gates=True, candidates=tuple(self.candidates(name)))
 
     def candidates(self, name: str) -> list[str]:
         """Names an environment can have when it is a parameter a person picks."""

@@ -28,7 +28,7 @@ from cdlint.model import (
     Trigger,
 )
 from cdlint.parsers import ghexpr
-from cdlint.parsers.common import environment, finish_stage, link_artifacts, make_step, strictest_tier, text
+from cdlint.parsers.common import environment, link_artifacts, make_step, text
 from cdlint.workspace import Workspace
 from cdlint.yamlload import Map, Seq, load
 
@@ -380,7 +380,7 @@ class _Workflow:
             template=context.template or (f"{self.path}#matrix:{sid}" if matrix else None),
             calls=calls,
         )
-        return finish_stage(stage, self.workspace)
+        return stage
 
     def environment(self, job: Map, matrix, context: _Context):
         value = job.get("environment")
@@ -397,11 +397,8 @@ class _Workflow:
         name = text(value)
         for key, literal in context.values.items():
             name = re.sub(r"\$\{\{\s*" + re.escape(key) + r"\s*\}\}", literal, name)
-        env = environment(name, span, self.workspace, url=url, external_gates=True)
-        candidates = self._environment_candidates(name, matrix, context)
-        if candidates:
-            env = replace(env, tier=strictest_tier(candidates, self.workspace), dynamic=False)
-        return env
+        candidates = tuple(self._environment_candidates(name, matrix, context))
+        return environment(name, span, url=url, external_gates=True, candidates=candidates)
 
     def _environment_candidates(self, name: str, matrix, context: _Context) -> list[str]:
         match = _EXPR.search(name)
@@ -435,7 +432,7 @@ class _Workflow:
             with_ = raw.get("with") if isinstance(raw.get("with"), Map) else Map()
             inputs = [(text(k), text(v) if not isinstance(v, (Map, Seq)) else "") for k, v in with_.items()]
             if "run" in raw:
-                step = make_step(span, name=name, run=text(raw["run"]), allow_failure=allow, when=when, origin=origin, platform=PLATFORM)
+                step = make_step(span, name=name, run=text(raw["run"]), allow_failure=allow, when=when, origin=origin)
                 steps.append(step)
                 continue
             uses = raw.get("uses")
@@ -452,7 +449,7 @@ class _Workflow:
             action, _, version = uses.partition("@")
             step = make_step(
                 span, name=name, uses=action, version=version or None, inputs=inputs, allow_failure=allow,
-                when=when, origin=origin, platform=PLATFORM,
+                when=when, origin=origin,
             )
             steps.append(step)
             artifact = _artifact(action.lower(), dict(inputs), raw.value_span("uses"))

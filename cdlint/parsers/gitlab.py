@@ -24,7 +24,6 @@ import re
 from dataclasses import dataclass, replace
 from functools import cached_property
 
-from cdlint import classify
 from cdlint.errors import ParseError
 from cdlint.model import (
     Artifact,
@@ -41,12 +40,15 @@ from cdlint.model import (
     Trigger,
 )
 from cdlint.parsers import glexpr
-from cdlint.parsers.common import environment, finish_stage, link_artifacts, make_step, strictest_tier, text
+from cdlint.parsers.common import environment, link_artifacts, make_step, text
 from cdlint.parsers.detection import GITLAB_FILENAME as FILENAME
 from cdlint.parsers.glcompose import Composed, Composer, content, flatten, origin
 from cdlint.parsers.glexpr import EMPTY, KINDS, UNIVERSE, Reading, meet, minus, overlap, tidy
 from cdlint.workspace import Workspace
 from cdlint.yamlload import Map, Seq, load
+
+# GitLab ``artifacts:reports`` types as the reports they are (coverage has several formats).
+_REPORT_NAMES = {"coverage_report": "coverage", "cobertura": "coverage"}
 
 PLATFORM = "gitlab"
 DEFAULT_STAGES = ("build", "test", "deploy")
@@ -466,21 +468,18 @@ class _Reader:
         variables = _variables(data.get("variables"))
         matrix = _matrix(data.get("parallel"))
         steps = self.steps(job)
-        extra = set()
+        facts = set()
         if job.when == "manual":
-            extra |= classify.classify_gitlab_keyword("when:manual")
+            facts.add("when:manual")
         for keyword in ("release", "interruptible", "coverage"):
             if data.get(keyword) not in (None, False):
-                extra |= classify.classify_gitlab_keyword(keyword)
+                facts.add(keyword)
         if job.name == "pages" or data.get("pages") not in (None, False):
-            extra |= classify.classify_gitlab_keyword("pages")
+            facts.add("pages")
         reports = self.reports(data)
-        for report in reports:
-            extra |= classify.classify_gitlab_report(report)[1]
+        facts |= {f"report:{report}" for report in reports}
         calls = self.trigger_call(job) if "trigger" in data else None
         env = self.environment(job, variables, matrix)
-        if env is not None and env.action == "start" and self.only_uses(job, steps, extra):
-            env = replace(env, action="access")
         stage = Stage(
             id=job.name,
             name=job.name,
@@ -497,27 +496,14 @@ class _Reader:
             image=_image(data.get("image")),
             produces=tuple(self.produces(job)),
             consumes=tuple(self.consumes(job)),
-            reports=tuple(sorted({classify.classify_gitlab_report(r)[0] for r in reports})),
+            reports=tuple(sorted({_REPORT_NAMES.get(r, r) for r in reports})),
+            facts=frozenset(facts),
             matrix=matrix,
             concurrency=_substitute(text(group), variables) if (group := data.get("resource_group")) not in (None, "") else None,
             template=self.template(job, matrix),
             calls=calls,
         )
-        return finish_stage(stage, self.workspace, extra)
-
-    @staticmethod
-    def only_uses(job: _Job, steps: list[Step], extra: set[str]) -> bool:
-        """Whether a job in a build or test stage names an environment without deploying to it.
-
-        Jobs name environments to get their secrets as often as to deploy (GitLab's
-        ``action: access``). A job whose commands and name show no deploy or publish,
-        in a stage whose name says it builds or tests, is read as one that uses the
-        environment; a deploy command or name keeps it a deployment.
-        """
-        work = classify.kinds(extra | {t for s in steps for t in s.tags} | classify.classify_name(job.name))
-        if work & {"deploy", "publish", "teardown", "provision"}:
-            return False
-        return bool(classify.kinds(classify.classify_name(job.group)) & {"build", "test", "scan", "verify"})
+        return stage
 
     def steps(self, job: _Job) -> list[Step]:
         data = job.data
@@ -533,14 +519,10 @@ class _Reader:
                     self.problem(span, f"'{key}' of '{job.name}' must hold commands (strings), not a mapping")
                     continue
                 steps.append(
-                    make_step(span, run=text(item), allow_failure=after, when="always" if after else "on_success",
-                              origin=template, platform=PLATFORM)
+                    make_step(span, run=text(item), allow_failure=after, when="always" if after else "on_success", origin=template)
                 )
         if data.get("release") is not None:
-            steps.append(
-                make_step(data.key_span("release"), name="release", uses="release", platform=PLATFORM,
-                          origin=origin(data, "release"), extra_tags=classify.classify_gitlab_keyword("release"))
-            )
+            steps.append(make_step(data.key_span("release"), name="release", uses="release", origin=origin(data, "release")))
         return steps
 
     def reports(self, data: Map) -> list[str]:
@@ -636,16 +618,13 @@ class _Reader:
         if value is None or isinstance(value, (Map, Seq)):
             return None
         name = _substitute(text(value), variables)
-        env = environment(name, span, self.workspace, **fields)
         candidates = (
             _matrix_names(name, matrix) or _matrix_names(name, job.rule_values) or _matrix_names(name, self.choices)
         )
-        if candidates:
-            env = replace(env, tier=strictest_tier(candidates, self.workspace), dynamic=False)
         if tier in ("production", "staging", "testing", "development", "other"):
             # An explicit deployment tier wins over what the name suggests.
-            env = replace(env, tier=tier)
-        return env
+            fields["tier"] = tier
+        return environment(name, span, candidates=tuple(candidates), **fields)
 
     def link_stop(self, stage: Stage, data: Map, names: set[str]) -> Stage:
         env = stage.environment

@@ -36,13 +36,12 @@ import posixpath
 import re
 from dataclasses import dataclass, field, replace
 
-from cdlint import classify
+from cdlint.classify.steps import kinds
 from cdlint.errors import ParseError
 from cdlint.model import (
     Artifact,
     Condition,
     Edge,
-    Environment,
     Input,
     LineIndex,
     Pipeline,
@@ -55,7 +54,7 @@ from cdlint.model import (
     intersect,
 )
 from cdlint.parsers import groovy as g
-from cdlint.parsers.common import environment, finish_stage, link_artifacts, make_step
+from cdlint.parsers.common import link_artifacts, make_step
 from cdlint.workspace import Workspace
 
 PLATFORM = "jenkins"
@@ -81,9 +80,6 @@ _POST_WHEN = {
     "unsuccessful": "on_failure", "notBuilt": "on_failure",
 }
 # Variables that name the environment a deploy targets.
-_ENV_VARS = re.compile(r"^(?:DEPLOY_?ENV(?:IRONMENT)?|ENV|ENVIRONMENT|TARGET_?ENV(?:IRONMENT)?|DEPLOY_?TARGET|STAGE_?NAME_?ENV|TARGET|TIER)$", re.IGNORECASE)
-# Variables in a Groovy or shell string (``${env.CHANGE_ID}``, ``$REGION``).
-_REFERENCE = re.compile(r"\$\{(?:env\.|params\.)?\w+\}|\$\w+")
 _BRANCH_VARS = re.compile(r"^(?:env\.)?(?:BRANCH_NAME|GIT_BRANCH|GIT_LOCAL_BRANCH|CHANGE_BRANCH)$")
 _TAG_VARS = re.compile(r"^(?:env\.)?(?:TAG_NAME|GIT_TAG)$")
 _TRIGGER_CAUSES = {
@@ -229,7 +225,7 @@ class _Draft:
     produces: list[Artifact] = field(default_factory=list)
     consumes: list[Artifact] = field(default_factory=list)
     services: list[str] = field(default_factory=list)
-    extra_tags: set[str] = field(default_factory=set)
+    facts: set[str] = field(default_factory=set)
     calls: str | None = None
     image: str | None = None
     when: str = "on_success"
@@ -590,22 +586,23 @@ class _Reader:
             nested = self.drafts
             self.current, self.prev, self.drafts, self.loose = saved
             # A rollback (``failure { sh 'helm rollback shop' }``) is work too: the way back.
-            work = [s for s in probe.steps if classify.kinds(s.tags) or any(t.startswith("rollback") for t in s.tags)]
+            tags = [self.tags_of(s) for s in probe.steps]
+            work = [s for s, t in zip(probe.steps, tags) if kinds(t) or any(x.startswith("rollback") for x in t)]
             if not work and not nested and not probe.calls:
-                reporters.extend(s for s in probe.steps if any(t.startswith("report:") for t in s.tags))
+                reporters.extend(s for s, t in zip(probe.steps, tags) if any(x.startswith("report:") for x in t))
                 continue
             draft = self.open_stage(f"post: {block.name}", block.start, ctx, after=exits, when=when)
             draft.steps.extend(probe.steps)
             draft.produces.extend(probe.produces)
             draft.consumes.extend(probe.consumes)
             draft.services.extend(probe.services)
-            draft.extra_tags |= probe.extra_tags
+            draft.facts |= probe.facts
             draft.calls = probe.calls
             draft.concurrency = probe.concurrency
             self.close_stage(draft)
             self.prev = exits
         if reporters:
-            testers = [d for d in self.drafts if any(t.startswith("test") for s in d.steps for t in s.tags)]
+            testers = [d for d in self.drafts if any(t.startswith("test") for s in d.steps for t in self.tags_of(s))]
             for draft in testers or exits[-1:]:
                 draft.steps.extend(reporters)
 
@@ -863,7 +860,7 @@ class _Reader:
         if node.callee is not None or node.closure is not None:
             return True
         return node.name in _SCRIPT_STEPS or node.name in self.methods or node.name in self.closures or (
-            node.name.lower() in classify.JENKINS_STEPS
+            node.name.lower() in self.workspace.classifier.signals.steps
             or node.name in ("stage", "parallel", "input", "build", "library", "load")
         )
 
@@ -1056,7 +1053,7 @@ class _Reader:
                 inner = replace(ctx, image=image or ctx.image, ephemeral=True)
                 if self.current is not None:
                     self.current.image = image or self.current.image
-                    self.current.extra_tags.add("agent:ephemeral")
+                    self.current.facts.add("agent:ephemeral")
             elif node.name == "withRun" and "docker.image" in callee_text:
                 image = self.literal(_first_arg(node.callee)) if isinstance(node.callee, g.Call) else "container"
                 if self.current is not None:
@@ -1068,8 +1065,8 @@ class _Reader:
             return
         if (chain.startswith("docker.build") and node.name != "push") or (node.name == "build" and callee_text == "docker"):
             self.add_step(
-                make_step(self.span(node.start), uses="docker.build", inputs=self.inputs(node), platform=PLATFORM,
-                          extra_tags={"build:docker"}, allow_failure=ctx.allow_failure, when=ctx.step_when),
+                make_step(self.span(node.start), uses="docker.build", inputs=self.inputs(node),
+                          allow_failure=ctx.allow_failure, when=ctx.step_when),
                 node.start,
             )
             return
@@ -1081,8 +1078,8 @@ class _Reader:
             else:
                 image = self.images.get(callee_text, "")
             self.add_step(
-                make_step(self.span(node.start), uses="docker.push", inputs=self.push_inputs(image, node), platform=PLATFORM,
-                          extra_tags={"publish:image"}, allow_failure=ctx.allow_failure, when=ctx.step_when),
+                make_step(self.span(node.start), uses="docker.push", inputs=self.push_inputs(image, node),
+                          allow_failure=ctx.allow_failure, when=ctx.step_when),
                 node.start,
             )
             return
@@ -1234,12 +1231,12 @@ class _Reader:
             if self.flag(node, "returnStatus") and not status_checked:
                 allow = True
             run = self.literal(script) if script is not None else ""
-            self.add_step(make_step(span, name=label, run=run, allow_failure=allow, when=ctx.step_when, platform=PLATFORM), node.start)
+            self.add_step(make_step(span, name=label, run=run, allow_failure=allow, when=ctx.step_when), node.start)
             self.expression_args(node, ctx)
             return
         if name == "input":
             self.add_step(self.input_step(node), node.start)
-            if self.current is not None and not any(t.startswith("deploy") for s in self.current.steps for t in s.tags):
+            if self.current is not None and not any(t.startswith("deploy") for s in self.current.steps for t in self.tags_of(s)):
                 self.current.when = "manual"
             return
         uses = name
@@ -1248,7 +1245,7 @@ class _Reader:
             klass = next((v for k, v in inputs if k == "$class"), "")
             if klass:
                 uses = klass.rpartition(".")[2]
-        step = make_step(span, uses=uses, inputs=inputs, allow_failure=allow, when=ctx.step_when, platform=PLATFORM)
+        step = make_step(span, uses=uses, inputs=inputs, allow_failure=allow, when=ctx.step_when)
         self.add_step(step, node.start)
         draft = self.current
         if name == "stash":
@@ -1270,7 +1267,7 @@ class _Reader:
         elif name == "build":
             self.trigger_job(node, span)
         elif name == "milestone" and draft is not None:
-            draft.extra_tags.add("concurrency")
+            draft.facts.add("concurrency")
         self.expression_args(node, ctx)
 
     def input_step(self, node: g.Call) -> Step:
@@ -1284,7 +1281,7 @@ class _Reader:
                 value = next((c.args[0] for c in _calls(node.closure.body, key) if c.args), None)
             if value is not None:
                 inputs.append((key, self.literal(value)))
-        return make_step(self.span(node.start), name="input", uses="input", inputs=inputs, platform=PLATFORM)
+        return make_step(self.span(node.start), name="input", uses="input", inputs=inputs)
 
     def trigger_job(self, node: g.Call, span: Span) -> None:
         job = self.arg(node, "job")
@@ -1358,7 +1355,7 @@ class _Reader:
         if not self.loose:
             return
         steps, self.loose = self.loose, []
-        if not any(classify.kinds(s.tags) for s in steps) and not (final and not self.drafts):
+        if not any(kinds(self.tags_of(s)) for s in steps) and not (final and not self.drafts):
             return
         names = list(dict.fromkeys(s.uses or "" for s in steps if s.uses))
         name = names[0] if len(names) == 1 and not any(s.run for s in steps) else "steps outside stages"
@@ -1400,11 +1397,15 @@ class _Reader:
     def stage(self, draft: _Draft) -> Stage:
         ctx = draft.ctx
         steps = tuple(draft.steps)
-        allow = draft.allow_failure or (bool(steps) and all(s.allow_failure for s in steps if classify.kinds(s.tags)) and any(classify.kinds(s.tags) for s in steps))
-        extra = set(draft.extra_tags)
+        working = [s for s in steps if kinds(self.tags_of(s))]
+        allow = draft.allow_failure or (bool(working) and all(s.allow_failure for s in working))
+        facts = set(draft.facts)
         if ctx.ephemeral:
-            extra.add("agent:ephemeral")
-        stage = Stage(
+            facts.add("agent:ephemeral")
+        if draft.container:
+            # Its name describes the stages inside it, which say what they do themselves.
+            facts.add("nested")
+        return Stage(
             id=draft.id,
             name=draft.name,
             pipeline=self.path,
@@ -1422,21 +1423,14 @@ class _Reader:
             concurrency=draft.concurrency or self.pipeline_concurrency,
             template=ctx.template,
             calls=draft.calls,
+            facts=frozenset(facts),
+            variables=tuple(ctx.env) + tuple(draft.env),
         )
-        stage = finish_stage(stage, self.workspace, extra)
-        if draft.container:
-            # Its name describes the stages inside it, which say what they do themselves.
-            tags = frozenset(t for s in steps for t in s.tags) | frozenset(extra)
-            return replace(stage, tags=tags, kinds=classify.kinds(tags), environment=None)
-        if "deploy" in stage.kinds:
-            stage = self.deploy_environment(stage, list(ctx.env) + draft.env)
-        elif "teardown" in stage.kinds and stage.environment is None:
-            # A teardown (``post { always { helm uninstall … } }``) stops the environment
-            # its variables name.
-            named = self.deploy_environment(replace(stage, kinds=stage.kinds | {"deploy"}), list(ctx.env) + draft.env)
-            if named.environment is not None and named.environment.declared is False and named.environment.span != stage.span:
-                stage = replace(stage, environment=replace(named.environment, action="stop"))
-        return stage
+
+    def tags_of(self, step: Step) -> frozenset[str]:
+        """What classification makes of a step: the parser groups steps by whether they
+        work (a post block that deploys is a stage; one that only cleans up is not)."""
+        return self.workspace.classifier.steps.step(step, PLATFORM).tags
 
     def property_items(self, args: list[g.Node]) -> list[g.Node]:
         """The job properties given to ``properties``, also when they were collected in a
@@ -1450,41 +1444,6 @@ class _Reader:
             else:
                 items.append(item)
         return items
-
-    def deploy_environment(self, stage: Stage, env: list[tuple[str, str, Span]]) -> Stage:
-        """The environment a deploy names in its variables (``DEPLOY_ENV = 'production'``,
-        ``DEPLOY_ENV = "preview-${env.CHANGE_ID}"``) or, lacking any, in the name of a
-        shared-library step (``deployToProd()``)."""
-        current = stage.environment
-        from_arguments = current is not None and current.span != stage.span
-        if from_arguments:
-            return stage
-        for name, value, span in reversed(env):
-            if not (_ENV_VARS.match(name) and value):
-                continue
-            if not classify.is_dynamic(value):
-                found = environment(value, span, self.workspace, declared=False)
-                if found.tier != "other":
-                    return replace(stage, environment=found)
-            elif "${" not in _REFERENCE.sub("", value):
-                # A name written around variables (``"preview-${env.CHANGE_ID}"``,
-                # ``"production-${REGION}"``) takes its tier from the written part; a choice
-                # computed inside ``${…}`` (``main ? 'production' : 'staging'``) is unknown.
-                written = _REFERENCE.sub("", value)
-                tier = self.workspace.tiers(written)
-                if tier != "other" or (classify.is_per_change(value) and re.search(r"[A-Za-z]", written)):
-                    return replace(stage, environment=environment(value, span, self.workspace, declared=False, tier=tier))
-        if current is None:
-            tiers = self.workspace.tiers
-            for step in stage.steps:
-                if step.uses and step.run is None and any(t.startswith("deploy") for t in step.tags):
-                    tier = tiers(step.uses)
-                    if tier != "other":
-                        name = classify.environment_part(step.uses)
-                        name = name if tiers(name) == tier else step.uses
-                        return replace(stage, environment=Environment(name, tier, step.span, declared=False))
-        return stage
-
 
 def _calls(body: list[g.Node], name: str) -> list[g.Call]:
     return [n for n in body if isinstance(n, g.Call) and n.callee is None and n.name == name]

@@ -1,0 +1,154 @@
+"""Images named in steps: what a step pushes (and with which tags), what a deploy runs.
+
+Reading arguments, not deciding what a step does: these read steps that classification
+has already tagged (a push is a ``publish:image`` step).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from cdlint.model import Stage, Step
+
+# Steps that push images whose tags are an input rather than part of a command:
+# step name → (input holding the tags, input holding the image name or None when
+# the tags are full references, default tags when the input is absent).
+IMAGE_TAG_INPUTS: dict[str, tuple[str, str | None, str]] = {
+    "docker/build-push-action": ("tags", None, ""),
+    "redhat-actions/push-to-registry": ("tags", "image", "latest"),
+    "docker": ("tags", "repository", "$(Build.BuildId)"),
+    "docker.push": ("tags", "image", "latest"),  # Jenkins Docker Pipeline's image.push()
+}
+
+
+def _has(tags, prefix: str) -> bool:
+    return any(t == prefix or t.startswith(prefix + ":") for t in tags)
+
+
+_GH_EXPR = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
+_TOKEN_SPLIT = re.compile(r"[\s'\",;=]+")
+# name[:tag]: a registry host with an optional port, a path, no URL scheme.
+_IMAGE = re.compile(r"^(?P<name>[\w${}().-]+(?::\d+)?(?:/[\w${}().-]+)*)(?::(?P<tag>[\w${}().-]+))?(?:@sha256:[0-9a-f]+)?$")
+_PUSHED = re.compile(
+    r"(?:(?:docker|podman|buildah)\s+(?:image\s+)?push(?:\s+-\S+)*|docker\s+tag\s+\S+|(?:\s|^)(?:-t|--tag|--destination)[= ])\s*['\"]?(\S+)"
+)
+
+
+@dataclass(frozen=True)
+class ImageRef:
+    """An image named in a step: its name and tag (None when no tag is written)."""
+
+    name: str
+    tag: str | None
+    step: Step
+
+    @property
+    def mutable(self) -> bool:
+        """Whether the tag moves: ``latest``, a branch name or a branch variable."""
+        if self.tag is None:
+            return False
+        tag = self.tag.lower()
+        from cdlint.classify import default
+
+        signals = default().signals
+        return tag in signals.mutable_tags or bool(signals.branch_variables.fullmatch(self.tag))
+
+    @property
+    def short(self) -> str:
+        return self.name.rstrip("/").rsplit("/", 1)[-1].lower()
+
+    def __str__(self) -> str:
+        return f"{self.name}:{self.tag}" if self.tag else self.name
+
+
+def _compact(text: str) -> str:
+    """``${{ env.IMAGE }}`` as one token, ``${{env.IMAGE}}``."""
+    return _GH_EXPR.sub(lambda m: "${{" + m[1].replace(" ", "") + "}}", text)
+
+
+def _image(token: str, step: Step) -> ImageRef | None:
+    token = token.strip("'\"`")
+    while token.endswith(")") and token.count(")") > token.count("("):
+        token = token[:-1]
+    if not token or token.startswith(("-", "(")) or "://" in token or token.endswith(":"):
+        return None
+    match = _IMAGE.match(token)
+    if not match or not re.search(r"[A-Za-z$]", match["name"]):
+        return None
+    return ImageRef(match["name"], match["tag"], step)
+
+
+def image_name(reference: str) -> str | None:
+    """The name of an image reference without its tag or digest (``registry/app``)."""
+    match = _IMAGE.match(reference.strip())
+    return match["name"] if match else None
+
+
+def pushed_images(step: Step) -> list[ImageRef]:
+    """Images a step builds with a name, tags or pushes (``docker push``, ``-t``, the
+    tags of a build-and-push action or task)."""
+    found: list[ImageRef] = []
+    if step.run:
+        for match in _PUSHED.finditer(_compact(step.run)):
+            ref = _image(match[1], step)
+            if ref is not None:
+                found.append(ref)
+        return found
+    spec = IMAGE_TAG_INPUTS.get((step.uses or "").partition("@")[0].lower())
+    if spec is None or not _has(step.tags, "publish:image"):
+        return found
+    tags_input, name_input, default = spec
+    inputs = {k.lower(): v for k, v in step.inputs}
+    listed = [t for t in re.split(r"[\s,]+", _compact(inputs.get(tags_input, "") or default)) if t]
+    name = inputs.get(name_input, "") if name_input else ""
+    for item in listed:
+        ref = _image(f"{name}:{item}" if name_input else item, step)
+        if ref is not None:
+            found.append(ref)
+    return found
+
+
+def published_images(stage: Stage) -> list[ImageRef]:
+    """Images a stage pushes to a registry, with their tags (rehearsals left out)."""
+    return [
+        ref
+        for step in stage.steps
+        if _has(step.tags, "publish:image") and "rehearsal" not in step.tags
+        for ref in pushed_images(step)
+        if ref.tag is not None
+    ]
+
+
+def image_tokens(step: Step) -> list[ImageRef]:
+    """Every ``name:tag`` written in a step: the images it may deploy, pull or run."""
+    found = []
+    for token in _TOKEN_SPLIT.split(_compact(step.text)):
+        if ":" in token:
+            ref = _image(token, step)
+            if ref is not None and ref.tag is not None:
+                found.append(ref)
+    return found
+
+
+# Arguments that name the image a deploy runs (``--image``, ``kubectl set image``,
+# ``images:`` of a deploy action), and Helm values that set its tag.
+_DESIGNATED = re.compile(
+    r"(?i)(?:(?:--image(?:-name)?|--docker-custom-image-name|--container-image-name)(?:=|\s+)"
+    r"|(?<![\w.-])(?:images?|containers|imagename|image-name)(?:=|:\s*))['\"]?([^\s'\",]+)"
+)
+_SET_IMAGE = re.compile(r"set\s+image\s+\S+((?:\s+[\w.-]+=\S+)+)")
+_HELM_TAG = re.compile(r"(?i)(?:--set(?:-string)?[= ]\S*?|,)(?:image\.tag|imageTag|image_tag|tag)=['\"]?([\w.${}()-]+)")
+
+
+def designated_images(step: Step) -> list[ImageRef]:
+    """Images a deploy step names as the one to run, by its arguments."""
+    text = _compact(step.text)
+    found = [r for r in (_image(m[1], step) for m in _DESIGNATED.finditer(text)) if r is not None]
+    for match in _SET_IMAGE.finditer(text):
+        for pair in match[1].split():
+            ref = _image(pair.partition("=")[2], step)
+            if ref is not None:
+                found.append(ref)
+    found += [ImageRef("image.tag", m[1], step) for m in _HELM_TAG.finditer(text)]
+    return found
