@@ -1,28 +1,133 @@
-"""The command line: parse arguments, call the engine, pick a formatter, write.
+"""The command line: parse arguments, resolve the settings, call the engine, pick a formatter, write.
 
 Heavy modules are imported inside the commands that need them, so a
-pre-commit run on one file starts fast.
+pre-commit run on one file starts fast. Every operational error (a bad
+argument or configuration, a file that cannot be read or written) is one line
+on stderr and exit code 2; a traceback only with ``--debug``.
 """
 
 from __future__ import annotations
 
+import os
 import sys
+from collections.abc import Callable, Sequence
 
 import click
 
 from cdlint import __version__
+from cdlint.errors import ConfigError
+from cdlint.finding import SEVERITIES
+from cdlint.formatters import FORMATTERS, TEXT_FORMATS, RenderOptions
+from cdlint.parsers import PARSERS
 
-FORMATS = ("text", "json", "sarif", "github", "codequality", "junit")
-FAIL_ON = ("error", "warning", "note", "never")
-_RANK = {"error": 3, "warning": 2, "note": 1}
+FAIL_ON = (*SEVERITIES, "never")
+COLOR = ("auto", "always", "never")
+FORMATS = tuple(FORMATTERS)
+RULE_FORMATS = ("text", "markdown", "json", "doc")
+
+
+class _Choice(click.Choice):
+    """A choice among the keys of a registry that is imported only when the choice is used,
+    so ``cdlint check`` does not import what ``maturity`` and ``graph`` render with."""
+
+    def __init__(self, load: Callable[[], Sequence[str]]) -> None:
+        self._load = load
+        super().__init__(())
+
+    @property
+    def choices(self) -> Sequence[str]:
+        return tuple(self._load())
+
+    @choices.setter
+    def choices(self, value: Sequence[str]) -> None:
+        pass
+
+
+def _graph_formats() -> Sequence[str]:
+    from cdlint.formatters.graph import GRAPH_FORMATS
+
+    return GRAPH_FORMATS
+
+
+def _maturity_formats() -> Sequence[str]:
+    from cdlint.maturity import FORMATS as MATURITY_FORMATS
+
+    return MATURITY_FORMATS
+
+
+class _Main(click.Group):
+    """The command group; turns what goes wrong inside a command into one line and exit 2."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except ConfigError as e:
+            _debug_traceback(ctx)
+            _fail(str(e))
+        except OSError as e:
+            _debug_traceback(ctx)
+            where = f": {e.filename}" if e.filename else ""
+            _fail(f"{e.strerror or e}{where}")
+        except Exception as e:  # a bug must still end in one line and exit 2, never in "findings"
+            _debug_traceback(ctx)
+            hint = "" if _debugging(ctx) else " (run with --debug for the traceback)"
+            _fail(f"internal error: {type(e).__name__}: {e}; please report it{hint}")
+
+
+def _debugging(ctx: click.Context) -> bool:
+    return bool(ctx.meta.get("cdlint.debug"))
+
+
+def _debug_traceback(ctx: click.Context) -> None:
+    if _debugging(ctx):
+        import traceback
+
+        traceback.print_exc()
+
+
+def _set_debug(ctx: click.Context, _param, value: bool) -> bool:
+    if value:
+        ctx.meta["cdlint.debug"] = True
+    return value
+
+
+debug_option = click.option("--debug", is_flag=True, callback=_set_debug, help="Print internal tracebacks to stderr.")
+config_option = click.option(
+    "--config", "config_file", type=click.Path(dir_okay=False), metavar="FILE",
+    help="Read the configuration from FILE instead of .cdlint.yaml or pyproject.toml at the scanned root.")
+platform_option = click.option("--platform", type=click.Choice(tuple(PARSERS)),
+                               help="Read every file as this platform instead of detecting it.")
+production_option = click.option("--production-env", multiple=True, metavar="REGEX",
+                                 help="Environment names matching REGEX are production (repeatable).")
+output_option = click.option("-o", "--output", type=click.Path(dir_okay=False),
+                             help="Write the report to a file instead of stdout.")
 
 
 def _write(text: str, output: str | None) -> None:
-    if output:
-        with open(output, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-    else:
-        click.echo(text, nl=False)
+    """``text`` to stdout, or atomically to the file ``output`` (never through a symlink)."""
+    if not output:
+        # Colour was decided with --color and NO_COLOR; click would strip it when piped.
+        click.echo(text, nl=False, color=True)
+        return
+    from cdlint.output import write_file
+
+    try:
+        write_file(output, text)
+    except OSError as e:
+        _fail(f"cannot write {output}: {e.strerror or e}")
+
+
+def _folder(path: str) -> None:
+    """Make the folder that pages beside a report go into; one that is a symlink is refused,
+    so pages are never written through it."""
+    if os.path.islink(path):
+        _fail(f"cannot write into {path}: it is a symlink")
+    try:
+        os.makedirs(path, exist_ok=True)
+    except OSError as e:
+        _fail(f"cannot write {path}: {e.strerror or e}")
 
 
 def _fail(message: str) -> None:
@@ -31,31 +136,23 @@ def _fail(message: str) -> None:
     sys.exit(2)
 
 
-def _tiers(production_env: tuple[str, ...], configured: list[tuple[str, str]] = ()):
-    """Tier inference with the command line's production names first, then the configuration's."""
-    from cdlint.classify import DEFAULT_TIERS, Tiers
-
-    if not production_env and not configured:
-        return DEFAULT_TIERS
-    import re
-
-    for pattern in production_env:
-        try:
-            re.compile(pattern)
-        except re.error as e:
-            _fail(f"--production-env {pattern!r} is not a regular expression: {e}")
-    return Tiers([*(("production", p) for p in production_env), *configured])
+def _names(values: Sequence[str]) -> tuple[str, ...]:
+    """Repeated and comma-separated values as one tuple: ``--select a,b --select c``."""
+    return tuple(name.strip() for value in values for name in value.split(",") if name.strip())
 
 
-def _config(config_file: str | None, roots, registry):
-    """The configuration: ``--config FILE``, else the one found at the scanned roots, else the defaults."""
-    from cdlint import config
+def _color(choice: str, output: str | None) -> bool:
+    """Colour for the report: asked for, or ``auto`` on a terminal without ``NO_COLOR``."""
+    if choice != "auto":
+        return choice == "always"
+    if output or os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return sys.stdout.isatty() and os.environ.get("TERM") != "dumb"
 
-    path = config_file or config.find(roots)
-    return config.load(path, registry) if path else config.Config()
 
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="cdlint")
 def main() -> None:
     """Lint CI/CD pipelines for continuous delivery practices."""
@@ -63,55 +160,60 @@ def main() -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--format", "format_", type=click.Choice(FORMATS), default="text", show_default=True, help="Output format.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report to a file instead of stdout.")
-@click.option("--config", "config_file", type=click.Path(dir_okay=False), metavar="FILE",
-              help="Read the configuration from FILE instead of .cdlint.yaml or pyproject.toml at the scanned root.")
+@click.option("--format", "format_", type=click.Choice(FORMATS),
+              help="Output format.  [default: the configuration's 'format', else text]")
+@output_option
+@config_option
 @click.option("--fail-on", type=click.Choice(FAIL_ON),
               help="Exit with 1 when a finding has at least this severity.  [default: the configuration's, else error]")
-@click.option("--platform", type=click.Choice(("github", "gitlab", "azure", "jenkins")),
-              help="Read every file as this platform instead of detecting it.")
-@click.option("--production-env", multiple=True, metavar="REGEX",
-              help="Environment names matching REGEX are production (repeatable).")
+@click.option("--select", multiple=True, metavar="RULE|PRACTICE",
+              help="Run only these rules, by id or practice (repeatable, or comma-separated).")
+@click.option("--ignore", multiple=True, metavar="RULE|PRACTICE",
+              help="Do not run these rules, by id or practice (repeatable, or comma-separated).")
+@click.option("--min-severity", type=click.Choice(SEVERITIES), help="Report only findings of at least this severity.")
+@click.option("-q", "--quiet", is_flag=True, help="Print the findings only: no summary line, no notes.")
+@click.option("--statistics", is_flag=True, help="Print how many findings each rule has, most first, instead of the findings.")
+@click.option("--color", type=click.Choice(COLOR), default="auto", show_default=True,
+              help="Colour the text report (auto: on a terminal, unless NO_COLOR is set).")
+@click.option("--stdin-filename", metavar="PATH",
+              help="With PATH '-': the name of the pipeline read from stdin (its platform and root come from it).")
+@platform_option
+@production_option
 @click.option("--require-reason", is_flag=True, help="Report ignore comments that give no reason (invalid-ignore).")
 @click.option("--no-ignores", is_flag=True, help="Report everything, as if there were no ignore comments (an audit).")
 @click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False), metavar="FILE",
               help="Report only findings not recorded in the baseline FILE.")
 @click.option("--write-baseline", type=click.Path(dir_okay=False), metavar="FILE",
               help="Record the current findings in FILE (a baseline) and exit with 0.")
-@click.option("--debug", is_flag=True, help="Print internal tracebacks to stderr.")
-def check(paths, format_, output, config_file, fail_on, platform, production_env, require_reason, no_ignores,
-          baseline_file, write_baseline, debug) -> None:
-    """Check the pipelines under PATHS (default: the current directory)."""
-    from cdlint.engine import Settings, check_targets, targets
-    from cdlint.errors import ConfigError
-    from cdlint.formatters import FORMATTERS
-    from cdlint.rule import load_rules
+@click.option("--sarif-category", default="cdlint", show_default=True, metavar="NAME",
+              help="SARIF automationDetails.id: runs with different categories keep their code-scanning alerts apart.")
+@debug_option
+def check(paths, format_, output, config_file, fail_on, select, ignore, min_severity, quiet, statistics, color,
+          stdin_filename, platform, production_env, require_reason, no_ignores, baseline_file, write_baseline,
+          sarif_category, debug) -> None:
+    """Check the pipelines under PATHS (default: the current directory; '-': one pipeline from stdin)."""
+    from cdlint.engine import check_targets
+    from cdlint.settings import Options, resolve
 
-    try:
-        found = targets(list(paths) or ["."], platform)
-        registry = load_rules()
-        config = _config(config_file, [t.root for t in found], registry)
-        baseline = None
-        if not write_baseline and (baseline_file or config.baseline):
-            from cdlint.baseline import load
-
-            baseline = load(baseline_file or config.baseline)
-        settings = Settings(
-            rules=config.select(registry),
-            severities=config.severities(),
-            options=config.options(),
-            tiers=_tiers(production_env, config.tiers()),
-            platform=platform,
-            debug=debug,
-            exclude=config.exclude,
-            ignores=not no_ignores,
-            require_reason=require_reason or config.require_reason,
-            baseline=baseline,
-        )
-        report = check_targets(found, settings)
-    except ConfigError as e:
-        _fail(str(e))
+    stdin = None
+    if "-" in paths:
+        if len(paths) > 1:
+            _fail("'-' (a pipeline from stdin) cannot be combined with other paths")
+        stdin = sys.stdin.buffer.read()
+    elif stdin_filename:
+        _fail("--stdin-filename names the pipeline read from stdin: give '-' as the path")
+    options = Options(
+        config_file=config_file, platform=platform, production_env=production_env, select=_names(select),
+        ignore=_names(ignore), min_severity=min_severity, require_reason=require_reason, no_ignores=no_ignores,
+        baseline_file=baseline_file, use_baseline=not write_baseline, stdin_filename=stdin_filename or "stdin",
+        debug=debug,
+    )
+    resolved = resolve(paths, options, stdin=stdin)
+    config = resolved.config
+    format_ = format_ or config.format or "text"
+    if statistics and format_ not in TEXT_FORMATS:
+        _fail(f"--statistics prints a table; it cannot be combined with --format {format_}")
+    report = check_targets(resolved.targets, resolved.settings)
     for error in report.errors:
         click.echo(f"cdlint: {error}", err=True)
     if write_baseline:
@@ -121,20 +223,28 @@ def check(paths, format_, output, config_file, fail_on, platform, production_env
         count = len(report.findings)
         click.echo(f"cdlint: recorded {count} finding{'s' * (count != 1)} in {write_baseline}", err=True)
         sys.exit(0)
-    _write(FORMATTERS[format_](report), output)
-    if report.baselined:
+    fail_on = fail_on or config.fail_on or "error"
+    render_options = RenderOptions(color=_color(color, output), quiet=quiet, fail_on=fail_on, category=sarif_category)
+    if statistics:
+        from cdlint.formatters.text import statistics as render_statistics
+
+        _write(render_statistics(report, render_options), output)
+    else:
+        _write(FORMATTERS[format_](report, render_options), output)
+    if report.baselined and not quiet:
         n = report.baselined
         shown = f"{n} finding{'s' * (n != 1)} recorded in the baseline {'is' if n == 1 else 'are'} not shown"
         click.echo(f"cdlint: {shown}", err=True)
-    threshold = _RANK.get(fail_on or config.fail_on or "error", 99)
-    failed = any(_RANK[f.severity] >= threshold for f in report.findings)
-    sys.exit(1 if failed else 0)
+    from cdlint.settings import severity_at_least
+
+    sys.exit(1 if any(severity_at_least(f.severity, fail_on) for f in report.findings) else 0)
 
 
 @main.command()
 @click.argument("path", default=".", type=click.Path(file_okay=False))
 @click.option("--force", is_flag=True, help="Overwrite an existing configuration file.")
-def init(path: str, force: bool) -> None:
+@debug_option
+def init(path: str, force: bool, debug: bool) -> None:
     """Write a commented starter configuration, .cdlint.yaml, in PATH (default: the current directory)."""
     from pathlib import Path
 
@@ -157,50 +267,42 @@ def init(path: str, force: bool) -> None:
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), metavar="FILE",
               help="Read the configuration from FILE instead of the one found in PATH.")
 @click.option("--schema", is_flag=True, help="Print the configuration's JSON Schema, with every rule's options, instead.")
-def config_command(path: str, config_file: str | None, schema: bool) -> None:
+@debug_option
+def config_command(path: str, config_file: str | None, schema: bool, debug: bool) -> None:
     """Print the configuration in effect for PATH, with the defaults of every rule."""
     import json
     from pathlib import Path
 
     from cdlint import config
-    from cdlint.errors import ConfigError
     from cdlint.rule import load_rules
+    from cdlint.settings import load_config
 
     registry = load_rules()
     if schema:
         click.echo(json.dumps(config.schema(registry), indent=2))
         return
-    try:
-        loaded = _config(config_file, [Path(path)], registry)
-    except ConfigError as e:
-        _fail(str(e))
-    click.echo(config.render(loaded, registry), nl=False)
+    click.echo(config.render(load_config(config_file, [Path(path)], registry), registry), nl=False)
 
 
 @main.command()
-@click.option("--markdown", is_flag=True, help="Print a Markdown table (the README's rule table).")
-def rules(markdown: bool) -> None:
+@click.option("--format", "format_", type=click.Choice(RULE_FORMATS), default="text", show_default=True,
+              help="text: one line per rule; markdown: the README's table; json: every rule with its options; "
+                   "doc: every rule's documentation as one page (docs/rules.md).")
+@output_option
+@debug_option
+def rules(format_: str, output: str | None, debug: bool) -> None:
     """List the rules."""
+    from cdlint import ruledocs
     from cdlint.rule import load_rules
 
-    loaded = load_rules()
-    if markdown:
-        click.echo(rules_markdown(loaded.values()), nl=False)
-        return
-    width = max((len(r) for r in loaded), default=0)
-    for r in loaded.values():
-        click.echo(f"{r.id:<{width}}  {r.severity:<7}  {r.practice:<28}  {r.summary}")
-
-
-def rules_markdown(rules) -> str:
-    lines = ["| rule | severity | practice | what it flags |", "| --- | --- | --- | --- |"]
-    lines += [f"| `{r.id}` | {r.severity} | {r.practice} | {r.summary} |" for r in rules]
-    return "\n".join(lines) + "\n"
+    render = {"text": ruledocs.text, "markdown": ruledocs.table, "json": ruledocs.json_list, "doc": ruledocs.page}[format_]
+    _write(render(load_rules().values()), output)
 
 
 @main.command("rule")
 @click.argument("rule_id")
-def rule_doc(rule_id: str) -> None:
+@debug_option
+def rule_doc(rule_id: str, debug: bool) -> None:
     """Print the documentation of RULE_ID."""
     from cdlint.rule import load_rules
 
@@ -217,34 +319,38 @@ def rule_doc(rule_id: str) -> None:
 
 
 @main.command()
-@click.argument("path", type=click.Path(exists=True))
-@click.option("--format", "format_", type=click.Choice(("text", "json")), default="text", show_default=True)
-@click.option("--platform", type=click.Choice(("github", "gitlab", "azure", "jenkins")))
-def graph(path: str, format_: str, platform: str | None) -> None:
+@click.argument("path", default=".", type=click.Path(exists=True))
+@click.option("--format", "format_", type=_Choice(_graph_formats), default="text", show_default=True,
+              help="text and json to read what cdlint made of the files; dot (Graphviz) and mermaid to draw it.")
+@output_option
+@config_option
+@platform_option
+@production_option
+@debug_option
+def graph(path: str, format_: str, output: str | None, config_file, platform, production_env, debug: bool) -> None:
     """Print the normalized stage graph of the pipelines under PATH."""
-    from cdlint.engine import analyse, targets
-    from cdlint.errors import ConfigError
-    from cdlint.formatters.graph import render_json, render_text
+    from cdlint.engine import analyse, exclude
+    from cdlint.formatters.graph import GRAPH_FORMATS
+    from cdlint.settings import Options, resolve
 
-    try:
-        found = targets([path], platform)
-    except ConfigError as e:
-        _fail(str(e))
-    from cdlint.engine import Settings
-
-    for target in found:
-        project, _, _ = analyse(target, {}, Settings(platform=platform))
-        click.echo((render_json if format_ == "json" else render_text)(project), nl=False)
-
-
-MATURITY_FORMATS = ("text", "markdown", "json", "html")
+    options = Options(config_file=config_file, platform=platform, production_env=production_env, debug=debug)
+    resolved = resolve([path], options)
+    settings = resolved.settings
+    parts = []
+    for target in exclude(resolved.targets, settings.exclude):
+        project, _, _ = analyse(target, {}, settings)
+        parts.append(GRAPH_FORMATS[format_](project))
+    _write("".join(parts), output)
 
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(exists=True))
-@click.option("--format", "format_", type=click.Choice(MATURITY_FORMATS), default="text", show_default=True,
+@click.option("--format", "format_", type=_Choice(_maturity_formats), default="text", show_default=True,
               help="Output format.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report to a file instead of stdout.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False),
+              help="Write the report to a file instead of stdout (HTML of several repositories: also a page "
+                   "per repository in a folder beside it).")
+@config_option
 @click.option("--model", "model_file", type=click.Path(dir_okay=False),
               help="Use this maturity model (YAML, see cdlint/maturity/model.yaml) instead of the default.")
 @click.option("--fail-under", multiple=True, metavar="CATEGORY=LEVEL",
@@ -253,20 +359,19 @@ MATURITY_FORMATS = ("text", "markdown", "json", "html")
               help="A previous --format json result: exit with 1 when a category's level dropped.")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True,
               help="Assess this many repositories at once, in parallel processes.")
-@click.option("--platform", type=click.Choice(("github", "gitlab", "azure", "jenkins")),
-              help="Read every file as this platform instead of detecting it.")
-@click.option("--production-env", multiple=True, metavar="REGEX",
-              help="Environment names matching REGEX are production (repeatable).")
-@click.option("--debug", is_flag=True, help="Print internal tracebacks to stderr.")
-def maturity(paths, format_, output, model_file, fail_under, baseline, jobs, platform, production_env, debug) -> None:
+@platform_option
+@production_option
+@debug_option
+def maturity(paths, format_, output, config_file, model_file, fail_under, baseline, jobs, platform, production_env,
+             debug) -> None:
     """Assess the continuous delivery maturity of the repositories at PATHS (default: the current directory).
 
-    Each PATH is one repository; several give one report with a row per
-    repository and the distribution of levels per category.
+    Each PATH is one repository, analysed with its own configuration (.cdlint.yaml or
+    [tool.cdlint]) unless --config names one for all; several give one report with a row
+    per repository and the distribution of levels per category.
     """
-    from cdlint.engine import Settings
-    from cdlint.errors import ConfigError
-    from cdlint.maturity import below, load_model, regressions, run
+    from cdlint.maturity import below, gate_problem, load_model, regressions, render_report, run
+    from cdlint.settings import Options
 
     try:
         model = load_model(model_file)
@@ -278,25 +383,23 @@ def maturity(paths, format_, output, model_file, fail_under, baseline, jobs, pla
         if category not in {c.id for c in model.categories} or not model.has_level(level):
             _fail(f"--fail-under {spec!r}: expected CATEGORY=LEVEL with a category of "
                   f"{', '.join(c.id for c in model.categories)} and a level of {', '.join(lv.id for lv in model.levels)}")
+        problem = gate_problem(model, category, level)
+        if problem:
+            _fail(f"--fail-under {spec!r}: {problem}")
         gates.append((category, level))
-    previous = None
-    if baseline:
-        previous = _maturity_baseline(baseline)
-    settings = Settings(platform=platform, tiers=_tiers(production_env), debug=debug)
-    try:
-        report = run(list(paths) or ["."], settings, model, jobs)
-    except ConfigError as e:
-        _fail(str(e))
-    if format_ == "html":
-        from cdlint.maturity.html import render_html as render
-    else:
-        from cdlint.maturity import render as renderers
-
-        render = {"text": renderers.render_text, "markdown": renderers.render_markdown, "json": renderers.render_json}[format_]
-    _write(render(report), output)
+    previous = _maturity_baseline(baseline) if baseline else None
+    options = Options(config_file=config_file, platform=platform, production_env=production_env, debug=debug)
+    report = run(list(paths) or ["."], options, model, jobs)
+    pages = render_report(format_, report, output)
+    if len(pages) > 1 and not output:
+        _fail("an HTML report of several repositories is a page per repository: write it with -o FILE")
+    for name, text in pages.items():
+        if name is not None:
+            _folder(os.path.dirname(name))
+        _write(text, name or output)
     for repo in report.repositories:
         for error in repo.errors:
-            click.echo(f"cdlint: {error}", err=True)
+            click.echo(f"cdlint: {repo.path}: {error}" if len(report.repositories) > 1 else f"cdlint: {error}", err=True)
     failures = [message for category, level in gates for message in below(report, category, level)]
     if previous is not None:
         failures += regressions(report, previous)

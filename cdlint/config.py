@@ -43,6 +43,7 @@ class Config:
     files: tuple[str, ...] = ()
     rules: Mapping[str, Any] = field(default_factory=dict)
     fail_on: str | None = None
+    format: str | None = None
     require_reason: bool = False
     baseline: str | None = None
     exclude: tuple[str, ...] = ()
@@ -233,6 +234,7 @@ def _config(merged: dict, displays: tuple[str, ...]) -> Config:
         files=displays,
         rules=dict(merged.get("rules") or {}),
         fail_on=merged.get("fail-on"),
+        format=merged.get("format"),
         require_reason=bool(merged.get("require-reason", False)),
         baseline=merged.get("baseline"),
         exclude=tuple(merged.get("exclude") or ()),
@@ -244,7 +246,10 @@ def schema(registry: Mapping[str, Rule]) -> dict:
     """The configuration schema, with one entry under ``rules`` per rule of ``registry``."""
     from importlib.resources import files
 
+    from cdlint.formatters import FORMATTERS
+
     document = json.loads(files("cdlint").joinpath("schemas", "config.schema.json").read_text(encoding="utf-8"))
+    document["properties"]["format"]["enum"] = list(FORMATTERS)
     section = document["properties"]["rules"]
     section["properties"] = {rule_id: _rule_schema(registry[rule_id]) for rule_id in sorted(registry)}
     section["additionalProperties"] = False
@@ -418,6 +423,7 @@ def effective(config: Config, registry: Mapping[str, Rule]) -> dict:
         rules[rule_id] = {"severity": given.pop("severity", r.severity), **r.defaults(), **given}
     return {
         "fail-on": config.fail_on or "error",
+        "format": config.format or "text",
         "require-reason": config.require_reason,
         "baseline": config.baseline,
         "exclude": list(config.exclude),
@@ -434,6 +440,8 @@ def render(config: Config, registry: Mapping[str, Rule]) -> str:
 
 def starter(registry: Mapping[str, Rule]) -> str:
     """The commented configuration ``cdlint init`` writes."""
+    from cdlint.formatters import FORMATTERS
+
     lines = [
         "# cdlint configuration. Documentation: https://github.com/cdlint/cdlint#configuration",
         "# Print the configuration in effect, defaults included, with `cdlint config`.",
@@ -444,6 +452,10 @@ def starter(registry: Mapping[str, Rule]) -> str:
         "",
         "# Exit with 1 when a finding has at least this severity: error, warning, note, never.",
         "# fail-on: error",
+        "",
+        "# The report `cdlint check` prints (--format overrides it), one of:",
+        f"# {', '.join(FORMATTERS)}.",
+        "# format: text",
         "",
         "# Ignore comments (`# cdlint: ignore[rule-id] reason`) must give a reason.",
         "# require-reason: false",

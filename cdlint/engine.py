@@ -16,11 +16,11 @@ from typing import Any
 
 from cdlint.classify import DEFAULT_TIERS, Classifier, Tiers
 from cdlint.errors import ConfigError
-from cdlint.finding import Evidence, Finding
+from cdlint.finding import SEVERITIES, Evidence, Finding
 from cdlint.model import Project, Span
 from cdlint.parsers import PARSERS, detect, discover
 from cdlint.project import build_project
-from cdlint.report import Report
+from cdlint.report import Report, Suppressed
 from cdlint.rule import Rule, load_rules
 from cdlint.workspace import Workspace
 from cdlint.yamlload import MAX_FILE_SIZE
@@ -45,17 +45,20 @@ class Settings:
     require_reason: bool = False
     today: date | None = None
     baseline: Mapping[str, int] | None = None
+    min_severity: str | None = None
 
 
 @dataclass(frozen=True)
 class Target:
-    """One project to analyse: its root, its files, how its paths are shown, and whether
-    its files were discovered (else named on the command line)."""
+    """One project to analyse: its root, its files, how its paths are shown, whether its
+    files were discovered (else named on the command line), and the text of files given
+    other than on disk (``texts``: ``(path, content)``, a pipeline read from stdin)."""
 
     root: Path
     files: tuple[tuple[str, str], ...]
     prefix: str = ""
     discovered: bool = True
+    texts: tuple[tuple[str, bytes], ...] = ()
 
 
 def targets(paths: Sequence[str], platform: str | None = None, cwd: Path | None = None) -> list[Target]:
@@ -88,6 +91,21 @@ def targets(paths: Sequence[str], platform: str | None = None, cwd: Path | None 
         prefix = "" if root == cwd else _display(os.path.relpath(root, cwd))
         found.append(Target(root, tuple(sorted(set(listed))), prefix, discovered=False))
     return found
+
+
+def stdin_target(name: str, data: bytes, platform: str | None = None, cwd: Path | None = None) -> Target:
+    """A project of one pipeline read from stdin, analysed as if it were the file ``name``
+    (for editors): its root and platform are found as for a file named on the command line,
+    and its includes are read from that root."""
+    cwd = (cwd or Path.cwd()).resolve()
+    if platform is not None and platform not in PARSERS:
+        raise ConfigError(f"unknown platform '{platform}' (known: {', '.join(PARSERS)})")
+    real = (cwd / name).resolve()
+    root = cwd if cwd in real.parents else _repository_root(real)
+    rel = real.relative_to(root).as_posix()
+    chosen = platform or detect(rel, data[:65536].decode("utf-8", "replace")) or _fallback_platform(rel)
+    prefix = "" if root == cwd else _display(os.path.relpath(root, cwd))
+    return Target(root, ((rel, chosen),), prefix, discovered=False, texts=((rel, data),))
 
 
 def _display(path: str) -> str:
@@ -125,26 +143,33 @@ def check(paths: Sequence[str], settings: Settings | None = None) -> Report:
 def check_targets(selected: Sequence[Target], settings: Settings) -> Report:
     """Analyse the projects ``selected`` (see :func:`targets`) and return the Report."""
     rules = settings.rules if settings.rules is not None else load_rules()
-    projects, findings, files, errors, sources = [], [], [], [], {}
+    projects, findings, files, errors, sources, suppressed = [], [], [], [], {}, []
     classifier = classifier_for(settings)
     for target in exclude(selected, settings.exclude):
         workspace = Workspace(target.root, classifier, settings.max_file_size)
-        project, found, problems = analyse(target, rules, settings, workspace)
+        for path, data in target.texts:
+            workspace.provide(path, data)
+        project, found, problems, hidden = _analyse(target, rules, settings, workspace)
         projects.append(project)
         sources.update({_join(target.prefix, path): text for path, text in workspace.texts.items()})
         findings.extend(_rebase(f, target.prefix) for f in found)
+        suppressed.extend(Suppressed(_rebase(f, target.prefix), i.reason, _rebase_span(i.span, target.prefix)) for f, i in hidden)
         errors.extend(problems)
         for pipeline in project.pipelines:
             files.append((_join(target.prefix, pipeline.path), pipeline.platform))
+    if settings.min_severity is not None:
+        floor = SEVERITIES.index(settings.min_severity)
+        findings = [f for f in findings if SEVERITIES.index(f.severity) <= floor]
+        suppressed = [s for s in suppressed if SEVERITIES.index(s.finding.severity) <= floor]
     findings.sort(key=lambda f: f.sort_key)
-    hidden = 0
+    baselined = 0
     if settings.baseline is not None:
         from cdlint.baseline import subtract
 
-        findings, hidden = subtract(findings, settings.baseline)
+        findings, baselined = subtract(findings, settings.baseline)
     return Report(
         tuple(findings), tuple(rules.values()), tuple(sorted(set(files))), tuple(projects), tuple(errors), sources,
-        baselined=hidden,
+        baselined=baselined, suppressed=tuple(sorted(suppressed, key=lambda s: s.finding.sort_key)),
     )
 
 
@@ -174,10 +199,19 @@ def exclude(found: Sequence[Target], patterns: Sequence[str]) -> list[Target]:
 def analyse(
     target: Target, rules: dict[str, Rule], settings: Settings, workspace: Workspace | None = None
 ) -> tuple[Project, list[Finding], list[str]]:
+    """The project of one target, its findings (ignore comments applied) and rule errors."""
+    project, findings, errors, _ = _analyse(target, rules, settings, workspace)
+    return project, findings, errors
+
+
+def _analyse(
+    target: Target, rules: dict[str, Rule], settings: Settings, workspace: Workspace | None = None
+) -> tuple[Project, list[Finding], list[str], list[tuple[Finding, Any]]]:
     workspace = workspace or Workspace(target.root, classifier_for(settings), settings.max_file_size)
     project = build_project(".", target.files, workspace, settings.debug)
     findings, errors = run_rules(project, rules, settings)
-    return project, suppress(findings, workspace.texts, rules, settings), errors
+    kept, suppressed = suppress(findings, workspace.texts, rules, settings)
+    return project, kept, errors, suppressed
 
 
 def run_rules(project: Project, rules: dict[str, Rule], settings: Settings) -> tuple[list[Finding], list[str]]:
@@ -202,24 +236,27 @@ def stamp(finding: Finding, rule: Rule, settings: Settings) -> Finding:
     return replace(finding, rule=rule.id, severity=severity, practice=rule.practice)
 
 
-def suppress(findings: list[Finding], texts: Mapping[str, str], rules: dict[str, Rule], settings: Settings) -> list[Finding]:
+def suppress(
+    findings: list[Finding], texts: Mapping[str, str], rules: dict[str, Rule], settings: Settings
+) -> tuple[list[Finding], list[tuple[Finding, Any]]]:
     """Apply the ignore comments of the files read (``texts``), adding the findings of
-    ``unused-ignore`` and ``invalid-ignore`` when those rules are selected."""
+    ``unused-ignore`` and ``invalid-ignore`` when those rules are selected; also the
+    findings an ignore covers, each with that ignore (SARIF keeps them as suppressed)."""
     if not settings.ignores or not rules or not any("cdlint" in text for text in texts.values()):
-        return findings
+        return findings, []
     from cdlint import suppress as suppression
 
     ignores = suppression.scan_all(texts)
     if not ignores:
-        return findings
+        return findings, []
     known = set(rules) | suppression.META
     if any(r not in known for i in ignores for r in i.rules):
         known |= set(load_rules(warn=lambda message: None))
     ran = set(rules) - suppression.META
     today = settings.today or date.today()
-    kept, meta = suppression.apply(findings, ignores, ran, known, today, settings.require_reason)
+    kept, suppressed, meta = suppression.apply(findings, ignores, ran, known, today, settings.require_reason)
     kept.extend(stamp(f, rules[f.rule], settings) for f in meta if f.rule in rules)
-    return sorted(kept, key=lambda f: f.sort_key)
+    return sorted(kept, key=lambda f: f.sort_key), suppressed
 
 
 def _dedupe(findings: Iterable[Finding]) -> list[Finding]:

@@ -107,9 +107,10 @@ def apply(
     known: Collection[str],
     today: date,
     require_reason: bool = False,
-) -> tuple[list[Finding], list[Finding]]:
-    """The findings no active ignore covers, and the ``unused-ignore`` / ``invalid-ignore``
-    findings about the ignores (rule ids set, severity left to the engine).
+) -> tuple[list[Finding], list[tuple[Finding, Ignore]], list[Finding]]:
+    """The findings no active ignore covers, the findings an ignore covers (each with the
+    first ignore that does), and the ``unused-ignore`` / ``invalid-ignore`` findings about
+    the ignores (rule ids set, severity left to the engine).
 
     ``ran`` are the rules whose findings were given: an ignore of another rule cannot be
     judged unused. ``known`` are all rule ids, to tell a typo from a disabled rule.
@@ -120,12 +121,14 @@ def apply(
         if ignore.target is not None and ignore.active(today):
             covering.setdefault((ignore.span.path, ignore.target), []).append(ignore)
     used: dict[Ignore, set[str]] = {}
-    kept = []
+    kept, suppressed = [], []
     for finding in findings:
         hits = [i for i in covering.get((finding.span.path, finding.span.line), ()) if finding.rule in i.rules]
         for ignore in hits:
             used.setdefault(ignore, set()).add(finding.rule)
-        if not hits:
+        if hits:
+            suppressed.append((finding, hits[0]))
+        else:
             kept.append(finding)
     meta = []
     for ignore in ignores:
@@ -134,7 +137,7 @@ def apply(
             if rule_id not in ignore.rules:
                 key = f"{'|'.join(ignore.rules)}#{kind}#{ignore.subject}"
                 meta.append(Finding(ignore.span, message, key=key, rule=rule_id))
-    return kept, meta
+    return kept, suppressed, meta
 
 
 def _problems(

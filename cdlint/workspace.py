@@ -33,6 +33,7 @@ class Workspace:
     max_include_depth: int = MAX_INCLUDE_DEPTH
     _texts: dict[str, str] = field(default_factory=dict, repr=False)
     _yaml: dict[str, Document] = field(default_factory=dict, repr=False)
+    _provided: dict[str, bytes] = field(default_factory=dict, repr=False)
 
     def normalize(self, path: str, base: str | None = None) -> str | None:
         """``path`` (relative to the directory of ``base``, or to the root when it starts
@@ -49,7 +50,14 @@ class Workspace:
             return None
         return "" if normal == "." else normal
 
+    def provide(self, path: str, data: bytes) -> None:
+        """Read ``data`` as the content of the root-relative ``path`` (a file piped to stdin):
+        decoded and limited like a file on disk, whether or not one is there."""
+        self._provided[path] = data
+
     def exists(self, path: str) -> bool:
+        if path in self._provided:
+            return True
         real = self._real(path)
         return real is not None and real.is_file()
 
@@ -75,6 +83,10 @@ class Workspace:
         if path in self._texts:
             return self._texts[path]
         where = span or Span(path, 1, 1)
+        if path in self._provided:
+            text = decode(self._provided[path], path, self.max_file_size)
+            self._texts[path] = text
+            return text
         real = self._real(path)
         if real is None:
             raise ParseError(f"'{path}' is outside the scanned directory", where)

@@ -19,9 +19,10 @@ def check(project: Project, options: dict) -> Iterator[Finding]:
     Load tools (k6, JMeter, Gatling, Locust, Artillery, Vegeta) and
     benchmark suites (`cargo bench`, `go test -bench`, pytest-benchmark,
     asv, JMH) count, wherever they run: a nightly load test against staging
-    is as good as one before each deploy. Reported once per pipeline that
-    deploys to production, at its first production deploy; releases that
-    only publish a package or image are not services and are left out.
+    is as good as one before each deploy. Reported once per repository, at
+    the first production deploy, with each pipeline's production deploy as
+    evidence; releases that only publish a package or image are not services
+    and are left out.
 
     Fix: add a performance test against a production-like environment
     (staging, or an ephemeral copy), with thresholds that fail the run, in
@@ -49,13 +50,26 @@ def check(project: Project, options: dict) -> Iterator[Finding]:
     if analysis.has_tag(analysis.tags_of(project), "test:performance"):
         return
     seen: set[str] = set()
+    deploys = []
     for stage in analysis.deploys(project):
         if stage.pipeline in seen or analysis.ships_a_release_only(stage):
             continue
         seen.add(stage.pipeline)
-        yield Finding(
-            stage.span,
-            f"'{stage.name}' deploys to '{stage.environment.name}', and no pipeline runs a load or performance test",
-            (Evidence(stage.span, "no load test, benchmark or performance suite runs in this repository's pipelines"),),
-            key=f"{stage.pipeline}#performance",
-        )
+        deploys.append(stage)
+    if not deploys:
+        return
+    # A fact about the repository: one finding, at the first production deploy, with each
+    # pipeline's production deploy as evidence.
+    deploys.sort(key=lambda s: (s.span, s.id))
+    first = deploys[0]
+    if len(deploys) == 1:
+        message = f"'{first.name}' deploys to '{first.environment.name}', and no pipeline runs a load or performance test"
+    else:
+        message = f"{len(deploys)} pipelines deploy to production, and none runs a load or performance test"
+    yield Finding(
+        first.span,
+        message,
+        (*(Evidence(s.span, f"'{s.name}' deploys to '{s.environment.name}'") for s in deploys),
+         Evidence(first.span, "no load test, benchmark or performance suite runs in this repository's pipelines")),
+        key="project#performance",
+    )

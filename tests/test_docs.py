@@ -7,7 +7,8 @@ import jsonschema
 import pytest
 from click.testing import CliRunner
 
-from cdlint.cli import main, rules_markdown
+from cdlint import ruledocs
+from cdlint.cli import main
 from cdlint.rule import load_rules
 
 from conftest import ROOT
@@ -17,7 +18,7 @@ def test_readme_rule_table_is_current() -> None:
     readme = (ROOT / "README.md").read_text()
     table = re.search(r"<!-- rules:start[^>]*-->\n(.*?)<!-- rules:end -->", readme, re.S)
     assert table, "README lacks the rules table markers"
-    assert table[1] == rules_markdown(load_rules().values()), "README rule table is stale: paste `cdlint rules --markdown`"
+    assert table[1] == ruledocs.table(load_rules().values()), "README rule table is stale: paste `cdlint rules --format markdown`"
 
 
 def test_readme_commands_are_the_ci_commands() -> None:
@@ -84,3 +85,33 @@ def test_readme_example_outputs_are_what_cdlint_prints(monkeypatch: pytest.Monke
         printed = set(CliRunner().invoke(main, command.split()).output.splitlines())
         missing = [line for line in block.splitlines() if line not in ("...", "") and line not in printed]
         assert not missing, f"README example of `cdlint {command}` is stale: {missing}"
+
+
+def test_rules_page_is_current() -> None:
+    page = (ROOT / "docs" / "rules.md").read_text()
+    assert page == ruledocs.page(load_rules().values()), "docs/rules.md is stale: run `cdlint rules --format doc -o docs/rules.md`"
+
+
+def test_sarif_help_links_point_at_sections_that_exist() -> None:
+    """Code scanning links each alert to its rule's helpUri: the anchor must be a heading of
+    docs/rules.md as GitHub renders it."""
+    import json
+
+    from cdlint.formatters import sarif
+    from cdlint.report import Report
+
+    page = (ROOT / "docs" / "rules.md").read_text()
+    rules = json.loads(sarif.render(Report((), tuple(RULES.values()), ())))["runs"][0]["tool"]["driver"]["rules"]
+    anchors = ruledocs.anchors(page)
+    assert len(rules) == len(RULES)
+    for described in rules:
+        base, _, anchor = described["helpUri"].partition("#")
+        assert base == "https://github.com/cdlint/cdlint/blob/main/docs/rules.md"
+        assert anchor == described["id"] and anchor in anchors
+
+
+def test_markdown_examples_in_the_rules_page_are_fenced() -> None:
+    page = (ROOT / "docs" / "rules.md").read_text()
+    assert page.count("```") % 2 == 0
+    section = page.split("\n## ungated-production-deploy\n")[1].split("\n## ")[0]
+    assert "\nBad" in section and "```\n" in section

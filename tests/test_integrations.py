@@ -2,6 +2,7 @@
 and the README's snippets of them, which cdlint itself must find clean."""
 
 import importlib.util
+import json
 import os
 import re
 import shutil
@@ -150,6 +151,121 @@ def test_gitlab_template_is_clean(tmp_path) -> None:
     report = check([str(tmp_path)], Settings())
     assert report.files and serious(report) == []
     assert any(s.id == "cdlint" for p in report.projects[0].pipelines for s in p.stages)
+
+
+def _cdlint_executable() -> Path:
+    executable = Path(sys.executable).parent / "cdlint"
+    if not executable.exists():
+        pytest.skip("the cdlint command is not installed beside this Python (pip install -e .)")
+    return executable
+
+
+def _expand(value: str, context: dict[str, str]) -> str:
+    """A GitHub expression the way the runner fills it in, for the few forms action.yml uses."""
+    return re.sub(r"\$\{\{\s*([^}]+?)\s*\}\}", lambda m: context[m[1]], str(value))
+
+
+def run_action(tmp_path: Path, **inputs: str) -> tuple[subprocess.CompletedProcess, dict[str, str], str]:
+    """The action's "Run cdlint" step run by bash as the runner runs it, on a copy of the demo,
+    with cdlint where the install step puts it: the process, the step's outputs and the job summary."""
+    temp = tmp_path / "runner-temp"
+    (temp / "cdlint-venv" / "bin").mkdir(parents=True)
+    (temp / "cdlint-venv" / "bin" / "cdlint").symlink_to(_cdlint_executable())
+    workspace = tmp_path / "workspace"
+    shutil.copytree(FIXTURES / "demo", workspace)
+    context = {"runner.temp": str(temp), "github.action_path": str(ROOT)}
+    context.update({f"inputs.{name}": str(spec.get("default", "")) for name, spec in ACTION["inputs"].items()})
+    context.update({f"inputs.{name}": value for name, value in inputs.items()})
+    [step] = [s for s in ACTION["runs"]["steps"] if s.get("id") == "check"]
+    outputs, summary = tmp_path / "github-output", tmp_path / "step-summary"
+    env = {**os.environ, **{k: _expand(v, context) for k, v in step["env"].items()},
+           "GITHUB_OUTPUT": str(outputs), "GITHUB_STEP_SUMMARY": str(summary), "CI": "true"}
+    env.pop("NO_COLOR", None)
+    # The runner's bash: bash --noprofile --norc -eo pipefail {0}
+    completed = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]], cwd=workspace,
+                               env=env, capture_output=True, text=True, timeout=300)
+    written = dict(line.split("=", 1) for line in outputs.read_text().splitlines()) if outputs.exists() else {}
+    return completed, written, summary.read_text() if summary.exists() else ""
+
+
+def test_action_reports_in_the_log_annotates_summarises_and_writes_sarif(tmp_path) -> None:
+    completed, outputs, summary = run_action(tmp_path, category="cdlint/pipelines")
+    assert completed.returncode == 0, completed.stderr
+    assert outputs == {"sarif-file": "cdlint.sarif", "exit-code": "1"}
+    demo = check([str(FIXTURES / "demo")], Settings())
+    log = completed.stdout.splitlines()
+    annotations = [line for line in log if line.startswith(("::error ", "::warning ", "::notice "))]
+    assert len(annotations) == len(demo.findings)
+    for f in demo.findings:
+        assert f"{f.span.path}:{f.span.line}:{f.span.column}: {f.severity} {f.rule}: {f.message}" in log, "the log has every finding"
+    assert log[-1].startswith(f"{len(demo.findings)} findings")
+    sarif = json.loads((tmp_path / "workspace" / "cdlint.sarif").read_text())
+    assert sarif["runs"][0]["automationDetails"]["id"] == "cdlint/pipelines/"
+    assert len(sarif["runs"][0]["results"]) == len(demo.findings)
+    rows = [line for line in summary.splitlines() if line.startswith(("| 🔴", "| 🟠", "| 🔵"))]
+    assert len(rows) == len(demo.findings)
+    assert "## Continuous delivery maturity: `.`" in summary and "| Build & Deploy | **beginner** |" in summary
+
+
+def test_action_inputs_turn_parts_off_and_fail_on_decides(tmp_path) -> None:
+    completed, outputs, summary = run_action(tmp_path, annotations="false", summary="false", **{"fail-on": "never"})
+    assert completed.returncode == 0, completed.stderr
+    assert outputs["exit-code"] == "0" and summary == ""
+    assert not any(line.startswith("::") for line in completed.stdout.splitlines())
+
+
+def test_action_install_source_is_one_input() -> None:
+    install = next(s for s in ACTION["runs"]["steps"] if s.get("name") == "Install cdlint")
+    assert install["env"]["CDLINT_INSTALL"] == "${{ inputs.install }}"
+    assert '"${CDLINT_INSTALL:-$ACTION_PATH}"' in install["run"]
+    upload = next(s for s in ACTION["runs"]["steps"] if s.get("uses", "").startswith("github/codeql-action/upload-sarif@"))
+    assert upload["with"]["category"] == "${{ inputs.category }}"
+
+
+def test_readme_documents_permissions_and_sha_pinning() -> None:
+    text = snippet("integration: github-action")
+    job = load_yaml(text, "snippet").value["jobs"]["cdlint"]
+    assert job["permissions"] == {"contents": "read", "security-events": "write", "actions": "read"}
+    assert re.search(r"uses: cdlint/cdlint@<40-hex commit SHA of v0\.1\.0> # v0\.1\.0", README)
+
+
+def test_gitlab_template_runs_as_written(tmp_path) -> None:
+    """The template's script, less its install line, run by bash as a GitLab runner does
+    (one shell, stop at the first failing line) in a copy of the demo."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "cdlint").symlink_to(_cdlint_executable())
+    job = load_yaml(TEMPLATE.read_text(), str(TEMPLATE)).value["cdlint"]
+    install, *script = job["script"]
+    assert '"$CDLINT_INSTALL"' in install
+    workspace = tmp_path / "project"
+    shutil.copytree(FIXTURES / "demo", workspace)
+    env = {**os.environ, **{k: str(v) for k, v in job["variables"].items()}, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
+    completed = subprocess.run(["bash", "-eo", "pipefail", "-c", "\n".join(script)], cwd=workspace, env=env,
+                               capture_output=True, text=True, timeout=300)
+    demo = check([str(FIXTURES / "demo")], Settings())
+    assert completed.returncode == 1, completed.stderr
+    assert completed.stdout.splitlines()[-1].startswith(f"{len(demo.findings)} findings")
+    issues = json.loads((workspace / "gl-code-quality-report.json").read_text())
+    assert len(issues) == len(demo.findings)
+
+
+def test_gitlab_template_installs_the_release_it_comes_from() -> None:
+    """The template is included from a tag; what it installs by default is that tag's source,
+    and both are the version being released."""
+    import tomllib
+
+    version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+    job = load_yaml(TEMPLATE.read_text(), str(TEMPLATE)).value["cdlint"]
+    assert job["variables"]["CDLINT_INSTALL"] == f"https://github.com/cdlint/cdlint/archive/refs/tags/v{version}.tar.gz"
+    assert f"/cdlint/cdlint/v{version}/templates/cdlint.gitlab-ci.yml" in snippet("integration: gitlab")
+    assert f"rev: v{version}" in snippet("integration: pre-commit")
+    assert f"cdlint/cdlint@v{version}" in snippet("integration: github-action")
+
+
+def test_ci_builds_and_runs_the_wheel() -> None:
+    script = (ROOT / ".ci" / "run").read_text()
+    assert "python -m build --wheel" in script and 'pip" install --quiet dist/cdlint-*.whl' in script
 
 
 def test_ci_checks_our_own_pipelines() -> None:

@@ -114,9 +114,13 @@ def test_minimal_model_loads() -> None:
         ("name: Tiny\n", "", r"^tiny.yaml:1:1: \(top level\): missing required key 'name'"),
         ('assessable: "yes"', 'assessable: "no"', r"^tiny.yaml:15:5: practices\[0\].evidence: \['build-stages'\] is expected to be empty"),
         ("levels:", "levels: [\n", r"^tiny.yaml:\d+:\d+: "),
+        ("advice: Build it.", "advice: Build it.\n    applies-if: [no-such-need]",
+         r"^tiny.yaml:18:18: practices\[0\].applies-if\[0\]: unknown detector 'no-such-need' \(known: "),
+        ("advice: Build it.", "advice: Build it.\n    applies-if: []", r"^tiny.yaml:18:5: practices\[0\].applies-if: \[\] should be non-empty"),
     ],
     ids=["bad-enum", "missing-evidence", "unknown-key", "unknown-detector", "unknown-rule", "unknown-category",
-         "unknown-level", "duplicate-id", "bad-id", "missing-name", "not-assessable-with-evidence", "not-yaml"],
+         "unknown-level", "duplicate-id", "bad-id", "missing-name", "not-assessable-with-evidence", "not-yaml",
+         "unknown-condition", "empty-condition"],
 )
 def test_broken_models_fail_with_the_key_path(old: str, new: str, message: str) -> None:
     assert old in MINIMAL
@@ -181,7 +185,10 @@ def test_assess_is_deterministic() -> None:
 # --- properties: violations never raise a level, evidence never lowers one ----------
 
 MODEL = default_model()
-DETECTOR_NAMES = MODEL.detectors()
+# Evidence detectors, and the detectors of conditions (applies-if): a need found makes a
+# practice count, so it may lower a level, while evidence never does.
+DETECTOR_NAMES = sorted({d for p in MODEL.practices for d in p.evidence})
+CONDITIONS = sorted({d for p in MODEL.practices for d in p.applies_if})
 RULES = sorted({r for p in MODEL.practices for r in p.refuted_by})
 PROOF = Evidence(Span("x.yml", 1, 1), "shown")
 
@@ -202,11 +209,26 @@ def test_adding_a_violation_never_raises_a_level(evidence, rules, extra) -> None
     assert all(after[c] <= before[c] for c in before)
 
 
-@given(st.sets(st.sampled_from(DETECTOR_NAMES)), st.sets(st.sampled_from(RULES)), st.sampled_from(DETECTOR_NAMES))
-@example(set(), set(), "unit-tests")
-def test_adding_evidence_never_lowers_a_level(evidence, rules, extra) -> None:
-    before, after = ranks(MODEL, evidence, rules), ranks(MODEL, evidence | {extra}, rules)
+@given(st.sets(st.sampled_from(DETECTOR_NAMES)), st.sets(st.sampled_from(RULES)), st.sampled_from(DETECTOR_NAMES),
+       st.sets(st.sampled_from(CONDITIONS)))
+@example(set(), set(), "unit-tests", set())
+def test_adding_evidence_never_lowers_a_level(evidence, rules, extra, needs) -> None:
+    before, after = ranks(MODEL, evidence | needs, rules), ranks(MODEL, evidence | needs | {extra}, rules)
     assert all(after[c] >= before[c] for c in before)
+
+
+def test_a_practice_the_repository_does_not_need_holds_no_level_back() -> None:
+    """Design & Architecture's only beginner practice the files show is about database changes:
+    a project without a database reaches the next level on configuration as code alone."""
+    assert CONDITIONS == ["database-in-use"]
+    without = assess(None, [], MODEL, evidence={"config-as-code": (PROOF,)}).category("design-architecture")
+    database = next(r for r in without.practices if r.practice.id == "version-controlled-db-changes")
+    assert database.status == "not-applicable" and not database.judged
+    assert without.level == "intermediate"
+    needed = assess(None, [], MODEL, evidence={"config-as-code": (PROOF,), "database-in-use": (PROOF,)})
+    assert needed.category("design-architecture").level is None
+    database = next(r for r in needed.category("design-architecture").practices if r.practice.id == "version-controlled-db-changes")
+    assert database.status == "unmet"
 
 
 @st.composite
@@ -403,3 +425,17 @@ def test_gitlab_job_settings_are_evidence(tmp_path: Path, detector: str) -> None
 def test_a_job_name_alone_is_no_setting(tmp_path: Path) -> None:
     (tmp_path / ".gitlab-ci.yml").write_text("integration-tests:\n  script: ./ci/run.sh\n")
     assert not DETECTORS["integration-tests"](check([str(tmp_path)], Settings()).projects[0])
+
+
+def test_database_in_use_is_a_migration_or_a_database_server(tmp_path) -> None:
+    workflows = tmp_path / ".github" / "workflows"
+    workflows.mkdir(parents=True)
+    (workflows / "ci.yml").write_text(
+        "on: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n"
+        "    services:\n      db: {image: 'postgres:16'}\n    steps: [{run: make test}]\n")
+    [found] = DETECTORS["database-in-use"](check([str(tmp_path)], Settings()).projects[0])
+    assert "starts the database server 'postgres:16'" in found.note
+    (workflows / "ci.yml").write_text(
+        "on: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n    services:\n      cache: {image: 'redis:7'}\n"
+        "    steps: [{run: make test}]\n")
+    assert DETECTORS["database-in-use"](check([str(tmp_path)], Settings()).projects[0]) == []

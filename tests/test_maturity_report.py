@@ -19,7 +19,6 @@ import pytest
 from click.testing import CliRunner
 
 from cdlint.cli import main
-from cdlint.engine import Settings
 from cdlint.maturity import run
 from cdlint.maturity.html import render_html
 from cdlint.maturity.render import render_json, render_markdown, render_text
@@ -46,7 +45,7 @@ def demo():
     cwd = os.getcwd()
     os.chdir(ROOT)
     try:
-        return run([DEMO], Settings())
+        return run([DEMO])
     finally:
         os.chdir(cwd)
 
@@ -73,7 +72,7 @@ def test_json_matches_the_v1_schema(demo) -> None:
 
 
 def test_json_for_several_repositories_has_rows_and_distribution() -> None:
-    report = run([BASE, INTERMEDIATE, EXPERT], Settings())
+    report = run([BASE, INTERMEDIATE, EXPERT])
     document = json.loads(render_json(report))
     jsonschema.validate(document, maturity_schema())
     assert [r["path"] for r in document["repositories"]] == [BASE, INTERMEDIATE, EXPERT]
@@ -83,7 +82,7 @@ def test_json_for_several_repositories_has_rows_and_distribution() -> None:
 
 
 def test_output_is_byte_for_byte_deterministic(demo) -> None:
-    again = run([DEMO], Settings())
+    again = run([DEMO])
     for render in (render_json, render_text, render_markdown, render_html):
         assert render(demo) == render(again)
 
@@ -104,7 +103,7 @@ def test_snapshot(demo, name: str, render, update_golden: bool) -> None:
 
 
 def test_text_for_several_repositories_has_a_row_each() -> None:
-    text = render_text(run([BASE, EXPERT], Settings()))
+    text = render_text(run([BASE, EXPERT]))
     assert f"{BASE}  " in text and f"{EXPERT}  " in text
     assert "Distribution (repositories per level)" in text
 
@@ -139,7 +138,9 @@ class Page(HTMLParser):
             self.links.append(a["href"])
         for name in ("src", "href", "srcset", "action", "data"):
             value = a.get(name) or ""
-            if value and not value.startswith("#"):
+            # Links within the page or to the pages beside it are fine; anything with a scheme
+            # or a host is a request out of the file.
+            if value and (":" in value or value.startswith("/")):
                 self.external.append(f"{tag}[{name}]={value}")
 
 
@@ -162,14 +163,51 @@ def test_html_marks_production_gates_and_violations(demo) -> None:
         assert re.search(rf'<g class="stage[^"]*\b{mark}\b', html), mark
 
 
-def test_html_for_several_repositories(tmp_path) -> None:
-    page = Page()
-    report = run([BASE, EXPERT], Settings())
-    page.feed(render_html(report))
-    assert sum("distribution" in s for s in page.svgs) == 1
-    assert sum("profile" in s for s in page.svgs) == 2
-    assert len(page.pipelines) == sum(len(r.project.pipelines) for r in report.repositories)
-    assert all(link[1:] in page.ids for link in page.links)
+def test_html_for_several_repositories_is_an_overview_and_a_page_each(tmp_path) -> None:
+    out = tmp_path / "org.html"
+    result = cli("--format", "html", "-o", str(out), BASE, EXPERT)
+    assert result.exit_code == 0, result.stderr
+    overview = Page()
+    overview.feed(out.read_text())
+    assert sum("distribution" in s for s in overview.svgs) == 1
+    assert sum("profile" in s for s in overview.svgs) == 0 and overview.pipelines == []
+    pages = sorted((tmp_path / "org").iterdir())
+    assert [p.name for p in pages] == ["fixtures-maturity-github_base.html", "fixtures-maturity-github_expert.html"]
+    assert {link.split("#")[0] for link in overview.links} >= {f"org/{p.name}" for p in pages}
+    report = run([BASE, EXPERT])
+    for page_file, repo in zip(pages, report.repositories):
+        page = Page()
+        page.feed(page_file.read_text())
+        assert sum("profile" in s for s in page.svgs) == 1
+        assert page.pipelines == [p.path for p in repo.project.pipelines]
+        assert all(link[1:] in page.ids for link in page.links if link.startswith("#"))
+    assert cli("--format", "html", BASE, EXPERT).exit_code == 2, "several pages need -o"
+
+
+def test_html_pages_are_not_written_through_a_symlinked_folder(tmp_path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (tmp_path / "org").symlink_to(elsewhere)
+    result = cli("--format", "html", "-o", str(tmp_path / "org.html"), BASE, EXPERT)
+    assert result.exit_code == 2 and "is a symlink" in result.stderr
+    assert list(elsewhere.iterdir()) == []
+
+
+def test_html_title_names_the_directory_and_renders_code(tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(ROOT / DEMO)
+    html = render_html(run(["."]))
+    assert "<title>Continuous delivery maturity — demo</title>" in html
+    steps = html.split('id="next-steps"')[1].split("</ol>")[0]
+    assert "`" not in steps and "<code>" in steps
+
+
+def test_html_folds_what_files_cannot_show_and_the_sources(demo) -> None:
+    html = render_html(demo)
+    culture = html.split('<section class="category" id="cat-culture-organization"')[1].split("</section>")[0]
+    assert "<details" in culture and "20 practices pipeline files cannot show" in culture
+    assert '<nav class="toc">' in html and "@media print" in html and "@media (max-width: 800px)" in html
+    sources = html.split('id="sources"')[1]
+    assert sources.count('<details class="source"') == sources.count("<pre")
 
 
 def browser() -> str | None:
@@ -356,6 +394,8 @@ def test_corpus_groups(platform: str, tmp_path) -> None:
     assert result.exit_code == 0, result.stderr
     assert "internal error" not in result.stderr
     assert time.perf_counter() - started < 120
-    page = Page()
-    page.feed((tmp_path / "corpus.html").read_text())
-    assert page.scripts == 0 and page.external == []
+    for written in [tmp_path / "corpus.html", *sorted((tmp_path / "corpus").iterdir())]:
+        page = Page()
+        page.feed(written.read_text())
+        assert page.scripts == 0 and page.external == [], written
+    assert len(list((tmp_path / "corpus").iterdir())) == len(groups)

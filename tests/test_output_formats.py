@@ -1,6 +1,7 @@
 """The integration formats: GitHub annotations, GitLab Code Quality, JUnit, and SARIF for code scanning."""
 
 import json
+from dataclasses import replace
 import re
 import xml.etree.ElementTree as ET
 
@@ -10,7 +11,7 @@ import pytest
 from cdlint.cli import FORMATS
 from cdlint.engine import Settings, check
 from cdlint.finding import Evidence, Finding, distinct_fingerprints
-from cdlint.formatters import FORMATTERS, codequality, github, junit, sarif
+from cdlint.formatters import FORMATTERS, RenderOptions, codequality, github, junit, sarif
 from cdlint.model import Span
 from cdlint.report import Report
 from cdlint.rule import Rule, rule
@@ -111,7 +112,7 @@ def test_codequality_severity_map_and_unique_fingerprints() -> None:
 
 def test_junit_parses_back_with_the_standard_library() -> None:
     report = synthetic()
-    root = ET.fromstring(junit.render(report))
+    root = ET.fromstring(junit.render(report, RenderOptions(fail_on="warning")))
     assert root.tag == "testsuites"
     assert (root.get("tests"), root.get("failures")) == ("6", "2")
     suites = {s.get("name"): s for s in root.findall("testsuite")}
@@ -127,10 +128,35 @@ def test_junit_parses_back_with_the_standard_library() -> None:
     assert odd.get("type") == "warning" and "    = dir, with: odd/ci.yml:1:1: from here" in odd.text
 
 
+@pytest.mark.parametrize("fail_on,failures", [("error", 1), ("warning", 2), ("note", 2), ("never", 0)])
+def test_junit_fails_only_findings_at_or_above_fail_on(fail_on: str, failures: int) -> None:
+    """Jenkins marks a build UNSTABLE on any failure: findings below --fail-on are listed in
+    system-out of a passing testcase, not failed."""
+    root = ET.fromstring(junit.render(synthetic(), RenderOptions(fail_on=fail_on)))
+    assert int(root.get("failures")) == failures == len(root.findall(".//failure"))
+    assert sum(int(s.get("failures")) for s in root.findall("testsuite")) == failures
+    listed = [case for case in root.iter("testcase") if case.find("failure") is not None or case.find("system-out") is not None]
+    assert len(listed) == 2, "every rule that found something in a file is listed, failing or not"
+    [odd] = [c for c in root.findall("testsuite[@name='dir, with: odd/ci.yml']/testcase[@name='odd-rule']")]
+    if fail_on in ("error", "never"):
+        assert odd.find("failure") is None and "dir, with: odd/ci.yml:7:1: note odd-rule: spans lines" in odd.find("system-out").text
+
+
+def test_junit_classnames_have_one_dot() -> None:
+    """Jenkins splits classname at its last dot into package and class."""
+    root = ET.fromstring(junit.render(synthetic()))
+    names = {case.get("classname") for case in root.iter("testcase")}
+    assert names == {"cdlint.clean_yml", "cdlint.dir, with: odd/ci_yml", "cdlint.secrets_yml"}
+    assert all(name.count(".") == 1 for name in names)
+
+
 def test_junit_of_the_demo(demo) -> None:
     root = ET.fromstring(junit.render(demo))
     failures = sum(int(s.get("failures")) for s in root.findall("testsuite"))
-    assert failures == len({(f.span.path, f.rule) for f in demo.findings})
+    assert failures == len({(f.span.path, f.rule) for f in demo.findings if f.severity == "error"})
+    passing = {(s.get("name"), c.get("name")) for s in root.findall("testsuite") for c in s.findall("testcase")
+               if c.find("system-out") is not None}
+    assert passing == {(f.span.path, f.rule) for f in demo.findings} - {(f.span.path, f.rule) for f in demo.findings if f.severity == "error"}
     assert len(root.findall("testsuite")) == len({p for p, _ in demo.files} | {f.span.path for f in demo.findings})
 
 
@@ -146,7 +172,7 @@ def test_sarif_meets_code_scanning_requirements() -> None:
     assert secret["properties"]["security-severity"] == "8.0"
     assert "security" in secret["properties"]["tags"] and secret["properties"]["precision"] in ("very-high", "high", "medium", "low")
     assert secret["help"]["text"] == "Fix: store it in the platform's secret store."
-    assert secret["helpUri"].startswith("https://")
+    assert "helpUri" not in secret, "a plugin's rule is not in docs/rules.md"
     assert "security-severity" not in rules["odd-rule"]["properties"]
     for result in run["results"]:
         location = result["locations"][0]["physicalLocation"]["artifactLocation"]
@@ -167,3 +193,54 @@ def test_sarif_of_the_demo_with_rule_errors(demo) -> None:
     [invocation] = document["runs"][0]["invocations"]
     assert invocation["executionSuccessful"] is False
     assert invocation["toolExecutionNotifications"][0]["message"]["text"] == "rule 'x' failed: ValueError: boom"
+
+
+def test_sarif_keeps_ignored_findings_as_suppressed_results(tmp_path) -> None:
+    workflow = tmp_path / ".github" / "workflows" / "release.yml"
+    workflow.parent.mkdir(parents=True)
+    source = (FIXTURES / "rules" / "ungated-production-deploy" / "github_no_tests.yml").read_text()
+    workflow.write_text(source.replace("  deploy:  # expect: ungated-production-deploy",
+                                       "  # cdlint: ignore[ungated-production-deploy] a person approves in the environment\n  deploy:"))
+    report = check([str(tmp_path)], Settings())
+    assert "ungated-production-deploy" not in {f.rule for f in report.findings}
+    document = json.loads(sarif.render(report))
+    jsonschema.validate(document, sarif_schema())
+    results = document["runs"][0]["results"]
+    [suppressed] = [r for r in results if "suppressions" in r]
+    assert suppressed["ruleId"] == "ungated-production-deploy"
+    assert suppressed["locations"][0]["physicalLocation"]["region"]["startLine"] == 14
+    [suppression] = suppressed["suppressions"]
+    assert suppression["kind"] == "inSource"
+    assert suppression["justification"] == "a person approves in the environment"
+    assert suppression["location"]["physicalLocation"]["region"]["startLine"] == 13
+    assert len(results) == len(report.findings) + 1
+    fingerprints = [r["partialFingerprints"]["cdlintFingerprint/v1"] for r in results]
+    assert len(set(fingerprints)) == len(fingerprints)
+    assert [r for r in results if "suppressions" not in r] == json.loads(sarif.render(replace(report, suppressed=())))["runs"][0]["results"]
+
+
+def test_sarif_category_reaches_automation_details() -> None:
+    for category, ident in (("cdlint", "cdlint/"), ("cdlint/frontend", "cdlint/frontend/"), ("backend/", "backend/")):
+        document = json.loads(sarif.render(synthetic(), RenderOptions(category=category)))
+        assert document["runs"][0]["automationDetails"]["id"] == ident
+
+
+def test_check_sarif_category_option(tmp_path) -> None:
+    from click.testing import CliRunner
+
+    from cdlint.cli import main
+
+    out = tmp_path / "x.sarif"
+    result = CliRunner().invoke(main, ["check", "--format", "sarif", "--sarif-category", "cdlint/web", "-o", str(out), DEMO])
+    assert result.exit_code == 1
+    assert json.loads(out.read_text())["runs"][0]["automationDetails"]["id"] == "cdlint/web/"
+
+
+def test_markdown_summary_lists_every_finding(demo) -> None:
+    from cdlint.formatters import markdown
+
+    text = markdown.render(demo)
+    rows = [line for line in text.splitlines() if line.startswith("| ") and "`" in line]
+    assert len(rows) == len(demo.findings)
+    assert text.splitlines()[2].startswith(f"{len(demo.findings)} findings")
+    assert all(row.count(" | ") == 3 for row in rows), "pipes inside messages are escaped"

@@ -1,4 +1,5 @@
-"""Renderers: pure functions from a Report to text. ``--format`` chooses among the keys.
+"""Renderers: pure functions from a Report (and how to render it) to text.
+``--format`` chooses among the keys of FORMATTERS.
 
 A formatter module is imported when its format is first used, so a run pays
 only for the one it prints (the pre-commit path prints text).
@@ -8,25 +9,46 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from cdlint.report import Report
 
-_MODULES = {
-    "text": "text",
-    "json": "json_report",
-    "sarif": "sarif",
-    "github": "github",
-    "codequality": "codequality",
-    "junit": "junit",
+
+@dataclass(frozen=True)
+class RenderOptions:
+    """How to render: ANSI colour, no summary line (``quiet``), the severity that fails the
+    run (JUnit reports only those as failures) and the SARIF category (two runs in one
+    repository with different categories do not replace each other's alerts)."""
+
+    color: bool = False
+    quiet: bool = False
+    fail_on: str = "error"
+    category: str = "cdlint"
+
+
+DEFAULT = RenderOptions()
+
+# format: (module, function)
+_RENDERERS = {
+    "text": ("text", "render"),
+    "concise": ("text", "render_concise"),
+    "json": ("json_report", "render"),
+    "sarif": ("sarif", "render"),
+    "github": ("github", "render"),
+    "codequality": ("codequality", "render"),
+    "junit": ("junit", "render"),
+    "markdown": ("markdown", "render"),
 }
 
 
-def _renderer(module: str) -> Callable[[Report], str]:
-    def render(report: Report) -> str:
-        return importlib.import_module(f"cdlint.formatters.{module}").render(report)
+def _renderer(module: str, function: str) -> Callable[..., str]:
+    def render(report: Report, options: RenderOptions = DEFAULT) -> str:
+        return getattr(importlib.import_module(f"cdlint.formatters.{module}"), function)(report, options)
 
-    render.__qualname__ = f"{module}.render"
+    render.__qualname__ = f"{module}.{function}"
     return render
 
 
-FORMATTERS: dict[str, Callable[[Report], str]] = {name: _renderer(module) for name, module in _MODULES.items()}
+FORMATTERS: dict[str, Callable[..., str]] = {name: _renderer(*where) for name, where in _RENDERERS.items()}
+# The forms of the text report, which colour and --statistics apply to.
+TEXT_FORMATS = ("text", "concise")

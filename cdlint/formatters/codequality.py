@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 
 from cdlint.finding import Finding, distinct_fingerprints
+from cdlint.formatters import DEFAULT, RenderOptions
 from cdlint.report import Report
 from cdlint.rule import Rule
 
@@ -30,7 +31,7 @@ def severity(finding: Finding, rule: Rule | None) -> str:
     return _SEVERITY[finding.severity]
 
 
-def render(report: Report) -> str:
+def render(report: Report, options: RenderOptions = DEFAULT) -> str:
     rules = {r.id: r for r in report.rules}
     issues = []
     for f, fingerprint in zip(report.findings, distinct_fingerprints(report.findings)):

@@ -9,6 +9,7 @@ separate properties. Findings at notes are ``notice`` annotations.
 from __future__ import annotations
 
 from cdlint.finding import Finding
+from cdlint.formatters import DEFAULT, RenderOptions
 from cdlint.formatters.text import summary
 from cdlint.report import Report
 
@@ -39,5 +40,5 @@ def annotation(finding: Finding) -> str:
     return f"::{_COMMAND[finding.severity]} {fields}::{escape_data(message)}"
 
 
-def render(report: Report) -> str:
-    return "".join(annotation(f) + "\n" for f in report.findings) + summary(report) + "\n"
+def render(report: Report, options: RenderOptions = DEFAULT) -> str:
+    return "".join(annotation(f) + "\n" for f in report.findings) + ("" if options.quiet else summary(report) + "\n")

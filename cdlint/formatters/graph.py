@@ -171,3 +171,70 @@ def render_text(project: Project) -> str:
     for e in project.links:
         out.append(f"{e.source} -> {e.target} ({e.kind}: {e.label})")
     return "\n".join(out) + "\n"
+
+
+def _stage_label(s: Stage) -> str:
+    kinds = ", ".join(sorted(s.kinds)) or "-"
+    env = f" → {s.environment.name}" if s.environment else ""
+    return f"{s.name or s.id}\n{kinds}{env}"
+
+
+def _ids(project: Project) -> dict[str, str]:
+    """A short identifier per stage key (``s1``, ``s2`` …), valid in DOT and Mermaid."""
+    keys = sorted({s.key for p in project.pipelines for s in p.stages})
+    return {key: f"s{i}" for i, key in enumerate(keys, start=1)}
+
+
+def _dot_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+def render_dot(project: Project) -> str:
+    """The stage graph in Graphviz DOT: a cluster per pipeline, artifact edges dashed,
+    trigger edges (between pipelines) bold; production deploys drawn with a double border."""
+    ids = _ids(project)
+    out = ["digraph cdlint {", "  rankdir=LR;", '  node [shape=box, style="rounded", fontname="Helvetica"];']
+    for number, p in enumerate(project.pipelines):
+        out.append(f"  subgraph cluster_{number} {{")
+        out.append(f"    label={_dot_string(f'{p.path} ({p.platform})')};")
+        for s in sorted(p.stages, key=lambda s: (s.span.line, s.id)):
+            extra = ", peripheries=2" if s.is_production_deploy else ""
+            out.append(f"    {ids[s.key]} [label={_dot_string(_stage_label(s))}{extra}];")
+        out.append("  }")
+    for e in _edges(project):
+        style = {"artifact": ' [style=dashed, label="artifact"]', "trigger": " [style=bold]"}.get(e.kind, "")
+        out.append(f"  {ids[e.source]} -> {ids[e.target]}{style};")
+    out.append("}")
+    return "\n".join(out) + "\n"
+
+
+def _mermaid_text(text: str) -> str:
+    return '"' + text.replace('"', "#quot;").replace("\n", "<br/>") + '"'
+
+
+def render_mermaid(project: Project) -> str:
+    """The stage graph as a Mermaid flowchart (GitHub and GitLab render it in Markdown):
+    a subgraph per pipeline, artifact edges dotted, production deploys as stadiums."""
+    ids = _ids(project)
+    out = ["flowchart LR"]
+    for number, p in enumerate(project.pipelines):
+        out.append(f"  subgraph p{number}[{_mermaid_text(f'{p.path} ({p.platform})')}]")
+        for s in sorted(p.stages, key=lambda s: (s.span.line, s.id)):
+            label = _mermaid_text(_stage_label(s))
+            out.append(f"    {ids[s.key]}([{label}])" if s.is_production_deploy else f"    {ids[s.key]}[{label}]")
+        out.append("  end")
+    for e in _edges(project):
+        arrow = {"artifact": "-. artifact .->", "trigger": "==>"}.get(e.kind, "-->")
+        out.append(f"  {ids[e.source]} {arrow} {ids[e.target]}")
+    return "\n".join(out) + "\n"
+
+
+def _edges(project: Project) -> list[Edge]:
+    """Every edge between two stages of the project, once per pair and kind, sorted."""
+    keys = {s.key for p in project.pipelines for s in p.stages}
+    edges = {(e.source, e.target, e.kind): e for p in project.pipelines for e in p.edges}
+    edges.update({(e.source, e.target, e.kind): e for e in project.links})
+    return [edges[k] for k in sorted(edges) if k[0] in keys and k[1] in keys and k[0] != k[1]]
+
+
+GRAPH_FORMATS = {"text": render_text, "json": render_json, "dot": render_dot, "mermaid": render_mermaid}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from cdlint import __version__
+from cdlint.formatters import DEFAULT, RenderOptions
 from cdlint.report import Report
 from cdlint.finding import Finding
 
@@ -27,7 +28,7 @@ def _finding(f: Finding) -> dict:
     }
 
 
-def render(report: Report) -> str:
+def render(report: Report, options: RenderOptions = DEFAULT) -> str:
     document = {
         "version": 1,
         "tool": {"name": "cdlint", "version": __version__},

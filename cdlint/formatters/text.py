@@ -1,22 +1,51 @@
-"""The default output: ``path:line:col: severity rule: message``, the source line, the evidence."""
+"""The text reports: ``text``, one block per finding (``path:line:col: severity rule:
+message``, the source line, the evidence), and ``concise``, one line per finding;
+both end with a summary line unless quiet. ``statistics`` counts findings per rule."""
 
 from __future__ import annotations
 
+from collections import Counter
+
+from cdlint.finding import Finding
+from cdlint.formatters import DEFAULT, RenderOptions
 from cdlint.report import Report
 
+_RESET = "\x1b[0m"
+_STYLES = {"path": "1", "position": "2", "rule": "1", "error": "1;31", "warning": "1;33", "note": "1;36", "evidence": "2"}
 
-def render(report: Report) -> str:
+
+def paint(text: str, style: str, options: RenderOptions) -> str:
+    """``text`` in the ANSI style named ``style`` when colour is on."""
+    return f"\x1b[{_STYLES[style]}m{text}{_RESET}" if options.color else text
+
+
+def headline(f: Finding, options: RenderOptions = DEFAULT) -> str:
+    """``path:line:col: severity rule: message``."""
+    s = f.span
+    where = paint(s.path, "path", options) + paint(f":{s.line}:{s.column}:", "position", options)
+    return f"{where} {paint(f.severity, f.severity, options)} {paint(f.rule, 'rule', options)}: {f.message}"
+
+
+def render(report: Report, options: RenderOptions = DEFAULT) -> str:
     out: list[str] = []
     for f in report.findings:
-        s = f.span
-        out.append(f"{s.path}:{s.line}:{s.column}: {f.severity} {f.rule}: {f.message}")
-        source = report.source_line(s.path, s.line)
+        out.append(headline(f, options))
+        source = report.source_line(f.span.path, f.span.line)
         if source is not None:
-            out.append(f"  {s.line:>5} | {source.rstrip()}")
+            out.append(f"  {f.span.line:>5} | {source.rstrip()}")
         for e in f.evidence:
-            out.append(f"        = {e.span}: {e.note}")
-    out.append(summary(report))
-    return "\n".join(out) + "\n"
+            out.append(paint(f"        = {e.span}: {e.note}", "evidence", options))
+    return _end(out, report, options)
+
+
+def render_concise(report: Report, options: RenderOptions = DEFAULT) -> str:
+    return _end([headline(f, options) for f in report.findings], report, options)
+
+
+def _end(lines: list[str], report: Report, options: RenderOptions) -> str:
+    if not options.quiet:
+        lines.append(summary(report))
+    return "".join(line + "\n" for line in lines)
 
 
 def summary(report: Report) -> str:
@@ -27,3 +56,19 @@ def summary(report: Report) -> str:
     parts = ", ".join(f"{n} {level}{'s' * (n != 1)}" for level, n in counts.items() if n)
     total = len(report.findings)
     return f"{total} finding{'s' * (total != 1)} ({parts}) in {files} pipeline file{'s' * (files != 1)}"
+
+
+def statistics(report: Report, options: RenderOptions = DEFAULT) -> str:
+    """One line per rule that found something: count, rule, severity and summary, the most
+    frequent first (ties by rule id)."""
+    counts = Counter(f.rule for f in report.findings)
+    severity = {f.rule: f.severity for f in report.findings}
+    summaries = {r.id: r.summary for r in report.rules}
+    width = max((len(str(n)) for n in counts.values()), default=1)
+    rule_width = max((len(r) for r in counts), default=0)
+    lines = [
+        f"{n:>{width}}  {paint(rule_id.ljust(rule_width), 'rule', options)}  "
+        f"{paint(severity[rule_id].ljust(7), severity[rule_id], options)}  {summaries.get(rule_id, '')}".rstrip()
+        for rule_id, n in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    ]
+    return _end(lines, report, options)

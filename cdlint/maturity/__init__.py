@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+from pathlib import Path
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -23,10 +24,22 @@ from cdlint.model import Project
 
 __all__ = ["Assessment", "MaturityReport", "Model", "ModelError", "Repository", "assess", "default_model", "load_model", "run"]
 
+# --format: (module, function) of each renderer, imported when used.
+_RENDERERS = {
+    "text": ("render", "render_text"),
+    "markdown": ("render", "render_markdown"),
+    "json": ("render", "render_json"),
+    "html": ("html", "render_html"),
+}
+FORMATS = tuple(_RENDERERS)
+# Formats that give several repositories an overview and a page per repository.
+_PAGES = {"html": ("html", "render_pages")}
+
 
 @dataclass(frozen=True)
 class Repository:
-    """One assessed repository: what was read, found and judged."""
+    """One assessed repository: what was read, found and judged. ``path`` is as given,
+    ``name`` the directory's own name (``.`` is the current directory's)."""
 
     path: str
     assessment: Assessment
@@ -35,6 +48,7 @@ class Repository:
     files: tuple[tuple[str, str], ...] = ()
     errors: tuple[str, ...] = ()
     sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
+    name: str = ""
 
     def source_line(self, path: str, line: int) -> str | None:
         text = self.sources.get(path)
@@ -63,11 +77,14 @@ class MaturityReport:
         return counts
 
 
-def assess_path(path: str, settings, model: Model) -> Repository:
-    """Check one repository with the engine and assess it (runs in a worker process with ``--jobs``)."""
-    from cdlint.engine import check
+def assess_path(path: str, options, model: Model) -> Repository:
+    """Check one repository with the engine, with its own configuration unless ``options``
+    name one, and assess it (runs in a worker process with ``--jobs``)."""
+    from cdlint.engine import check_targets
+    from cdlint.settings import resolve
 
-    report = check([path], settings)
+    resolved = resolve([path], options)
+    report = check_targets(resolved.targets, resolved.settings)
     project = report.projects[0] if report.projects else Project(root=path)
     return Repository(
         path=_display(path),
@@ -77,18 +94,50 @@ def assess_path(path: str, settings, model: Model) -> Repository:
         files=report.files,
         errors=report.errors,
         sources=dict(report.sources),
+        name=Path(path).resolve().name or _display(path),
     )
 
 
-def run(paths: Sequence[str], settings, model: Model | None = None, jobs: int = 1) -> MaturityReport:
-    """Assess each path as a repository; with ``jobs`` > 1 in parallel processes, in the order given."""
+def run(paths: Sequence[str], options=None, model: Model | None = None, jobs: int = 1) -> MaturityReport:
+    """Assess each path as a repository (``options``: :class:`cdlint.settings.Options`, what the
+    command line asked); with ``jobs`` > 1 in parallel processes, in the order given."""
+    from cdlint.settings import Options
+
+    options = options or Options()
     model = model or default_model()
     if jobs > 1 and len(paths) > 1:
         with ProcessPoolExecutor(max_workers=min(jobs, len(paths))) as pool:
-            repositories = list(pool.map(assess_path, paths, repeat(settings), repeat(model)))
+            repositories = list(pool.map(assess_path, paths, repeat(options), repeat(model)))
     else:
-        repositories = [assess_path(p, settings, model) for p in paths]
+        repositories = [assess_path(p, options, model) for p in paths]
     return MaturityReport(model, tuple(repositories), rule_advice())
+
+
+def render_report(format_: str, report: MaturityReport, output: str | None = None) -> dict[str | None, str]:
+    """The report in ``format_`` as files: ``None`` for the report itself (``output`` or stdout),
+    and for HTML of several repositories a page per repository beside ``output``."""
+    import importlib
+
+    if format_ in _PAGES and len(report.repositories) > 1:
+        module, function = _PAGES[format_]
+        return getattr(importlib.import_module(f"cdlint.maturity.{module}"), function)(report, output)
+    module, function = _RENDERERS[format_]
+    return {None: getattr(importlib.import_module(f"cdlint.maturity.{module}"), function)(report)}
+
+
+def gate_problem(model: Model, category: str, level: str) -> str | None:
+    """Why ``--fail-under CATEGORY=LEVEL`` can never pass on any repository, if it cannot:
+    the files cannot show the category at all, or not up to that level."""
+    from cdlint.maturity.assess import ceiling
+
+    name = model.category(category).name
+    top = ceiling(model, category)
+    if top is None:
+        return f"{name} cannot be assessed from pipeline files (not assessable), so a gate on it would always fail"
+    if model.rank(level) > model.rank(top):
+        return (f"pipeline files can show {name} up to {model.level(top).name.lower()} at most, "
+                f"so a gate at {model.level(level).name.lower()} would always fail")
+    return None
 
 
 def rule_advice() -> dict[str, str]:

@@ -2,7 +2,11 @@
 
 A practice is **met** when a detector finds positive evidence and no rule that
 refutes it has a finding; **unmet** otherwise; **not-assessable** when the model
-says files cannot show it (it is listed, never guessed). A category reaches
+says files cannot show it (it is listed, never guessed); **not-applicable** when
+the model says it applies only to repositories that show a need for it
+(``applies-if``: a database for database practices) and none of those detectors
+finds that need, so a project without a database is not held back by database
+practices. Only met and unmet practices are judged. A category reaches
 level L when every assessable practice at levels up to L is met and at least one
 practice at L is met: a level is never claimed without evidence at it. A level
 whose practices files cannot show at all is passed over only below the first
@@ -19,11 +23,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from cdlint.finding import Evidence, Finding
+from cdlint.maturity import conditions  # noqa: F401  (registers the detectors of applies-if)
 from cdlint.maturity.detectors import DETECTORS
 from cdlint.maturity.model import Category, Model, Practice, default_model
 from cdlint.model import Project
 
-MET, UNMET, NOT_ASSESSABLE = "met", "unmet", "not-assessable"
+MET, UNMET, NOT_ASSESSABLE, NOT_APPLICABLE = "met", "unmet", "not-assessable", "not-applicable"
+JUDGED = frozenset({MET, UNMET})
 
 
 @dataclass(frozen=True)
@@ -32,6 +38,11 @@ class PracticeResult:
     status: str
     evidence: tuple[Evidence, ...] = ()
     findings: tuple[Finding, ...] = ()
+
+    @property
+    def judged(self) -> bool:
+        """Met or unmet: the files can show the practice and the repository needs it."""
+        return self.status in JUDGED
 
 
 @dataclass(frozen=True)
@@ -47,12 +58,12 @@ class CategoryResult:
     @property
     def progress(self) -> tuple[int, int]:
         """Met and assessable practices at the next level (``(0, 0)`` when none is left)."""
-        assessable = [r for r in self.at(self.next_level) if r.status != NOT_ASSESSABLE]
+        assessable = [r for r in self.at(self.next_level) if r.judged]
         return sum(r.status == MET for r in assessable), len(assessable)
 
     @property
     def assessable(self) -> bool:
-        return any(r.status != NOT_ASSESSABLE for r in self.practices)
+        return any(r.judged for r in self.practices)
 
 
 @dataclass(frozen=True)
@@ -68,7 +79,7 @@ class Assessment:
 
 
 def collect_evidence(project: Project, model: Model) -> dict[str, tuple[Evidence, ...]]:
-    """Run every detector the model uses over the project."""
+    """Run every detector the model uses (for evidence and for conditions) over the project."""
     return {name: tuple(DETECTORS[name](project)) for name in model.detectors()}
 
 
@@ -102,6 +113,8 @@ def assess(
 def _judge(practice: Practice, evidence: Mapping[str, Sequence[Evidence]], by_rule: Mapping[str, list[Finding]]) -> PracticeResult:
     if not practice.is_assessable:
         return PracticeResult(practice, NOT_ASSESSABLE)
+    if practice.applies_if and not any(evidence.get(name) for name in practice.applies_if):
+        return PracticeResult(practice, NOT_APPLICABLE)
     shown: list[Evidence] = []
     for name in practice.evidence:
         shown.extend(evidence.get(name, ()))
@@ -112,7 +125,7 @@ def _judge(practice: Practice, evidence: Mapping[str, Sequence[Evidence]], by_ru
 
 
 def _assessable_at(level: str, results: Sequence[PracticeResult]) -> bool:
-    return any(r.practice.level == level and r.status != NOT_ASSESSABLE for r in results)
+    return any(r.practice.level == level and r.judged for r in results)
 
 
 def _next_level(model: Model, level: str | None, results: Sequence[PracticeResult]) -> str | None:
@@ -139,3 +152,10 @@ def _level(model: Model, results: Sequence[PracticeResult]) -> str | None:
         if any(r.status == MET for r in here):
             reached = level.id
     return reached
+
+
+def ceiling(model: Model, category_id: str) -> str | None:
+    """The highest level the files can show for a category (every practice that could be met
+    is met); ``None`` when they cannot show it at all."""
+    results = [PracticeResult(p, MET if p.is_assessable else NOT_ASSESSABLE) for p in model.practices_of(category_id)]
+    return _level(model, results)

@@ -55,6 +55,7 @@ class Practice:
     advice: str = ""
     evidence: tuple[str, ...] = ()
     refuted_by: tuple[str, ...] = ()
+    applies_if: tuple[str, ...] = ()
     crosswalk: tuple[tuple[str, str], ...] = ()
 
     @property
@@ -98,7 +99,7 @@ class Model:
 
     def detectors(self) -> list[str]:
         """Every detector the model uses, sorted."""
-        return sorted({d for p in self.practices for d in p.evidence})
+        return sorted({d for p in self.practices for d in (*p.evidence, *p.applies_if)})
 
 
 SCHEMA_FILE = "model.schema.json"
@@ -228,6 +229,9 @@ def _semantic_errors(data: Map, path: str, known_rules: set[str]) -> list[str]:
         for j, name in enumerate(practice.get("evidence", ())):
             if name not in DETECTORS:
                 fault(["practices", i, "evidence", j], f"unknown evidence detector '{name}' (known: {', '.join(sorted(DETECTORS))})")
+        for j, name in enumerate(practice.get("applies-if", ())):
+            if name not in DETECTORS:
+                fault(["practices", i, "applies-if", j], f"unknown detector '{name}' (known: {', '.join(sorted(DETECTORS))})")
         for j, rule_id in enumerate(practice.get("refuted-by", ())):
             if rule_id not in known_rules:
                 fault(["practices", i, "refuted-by", j], f"unknown rule '{rule_id}' (see 'cdlint rules')")
@@ -253,6 +257,7 @@ def _build(data: Map) -> Model:
                 advice=p.get("advice", ""),
                 evidence=tuple(p.get("evidence", ())),
                 refuted_by=tuple(p.get("refuted-by", ())),
+                applies_if=tuple(p.get("applies-if", ())),
                 crosswalk=tuple(sorted((k, v) for k, v in (p.get("crosswalk") or {}).items())),
             )
             for p in data["practices"]

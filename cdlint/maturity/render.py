@@ -10,12 +10,13 @@ import json
 
 from cdlint import __version__
 from cdlint.finding import Evidence, Finding
+from cdlint.formatters.markdown import cell, code
 from cdlint.maturity import MaturityReport, Repository
-from cdlint.maturity.assess import MET, NOT_ASSESSABLE, CategoryResult, PracticeResult
+from cdlint.maturity.assess import MET, NOT_APPLICABLE, NOT_ASSESSABLE, UNMET, CategoryResult, PracticeResult
 from cdlint.maturity.model import Model
 
-STATUS_TEXT = {MET: "met", "unmet": "unmet", NOT_ASSESSABLE: "n/a"}
-STATUS_MARK = {MET: "✅ met", "unmet": "❌ unmet", NOT_ASSESSABLE: "➖ not assessable"}
+STATUS_TEXT = {MET: "met", UNMET: "unmet", NOT_ASSESSABLE: "n/a", NOT_APPLICABLE: "n/a"}
+STATUS_MARK = {MET: "✅ met", UNMET: "❌ unmet", NOT_ASSESSABLE: "➖ not assessable", NOT_APPLICABLE: "➖ not applicable"}
 
 
 def level_name(model: Model, result: CategoryResult) -> str:
@@ -25,7 +26,7 @@ def level_name(model: Model, result: CategoryResult) -> str:
     if not result.assessable:
         return "not assessable"
     # Below the lowest level the files can show; lower levels may hold only practices they cannot.
-    lowest = min((model.rank(r.practice.level) for r in result.practices if r.status != NOT_ASSESSABLE))
+    lowest = min((model.rank(r.practice.level) for r in result.practices if r.judged))
     return f"below {model.levels[lowest].name.lower()}"
 
 
@@ -120,6 +121,8 @@ def _reason(practice: PracticeResult, code=str, prose=str, missing: str = "no ev
     nothing; ``code`` and ``prose`` format names and sentences for the output format."""
     if practice.status == NOT_ASSESSABLE:
         return "not assessable from pipeline files"
+    if practice.status == NOT_APPLICABLE:
+        return not_applicable_reason(practice)
     if practice.findings:
         f = practice.findings[0]
         more = f" (+{len(practice.findings) - 1} more)" if len(practice.findings) > 1 else ""
@@ -128,6 +131,18 @@ def _reason(practice: PracticeResult, code=str, prose=str, missing: str = "no ev
         e = practice.evidence[0]
         return f"{code(_where(e))} {prose(e.note)}"
     return missing
+
+
+def not_applicable_reason(practice: PracticeResult) -> str:
+    """Why a practice does not apply: the need its conditions look for was not found."""
+    from cdlint.maturity.detectors import summary
+
+    needs = " or ".join(_lower_first(summary(name).split(":")[0].rstrip(".")) for name in practice.practice.applies_if)
+    return f"not applicable: the pipeline files do not show that {needs}"
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
 
 
 def _text_organisation(report: MaturityReport) -> str:
@@ -150,12 +165,6 @@ def _text_organisation(report: MaturityReport) -> str:
 # --- markdown -----------------------------------------------------------------------
 
 
-def _md(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;").replace("\n", " ")
-
-
-def _code(text: str) -> str:
-    return "`" + text.replace("`", "'") + "`"
 
 
 def render_markdown(report: MaturityReport) -> str:
@@ -166,8 +175,8 @@ def render_markdown(report: MaturityReport) -> str:
 
 def _markdown_repository(report: MaturityReport, repo: Repository) -> str:
     model = report.model
-    out = [f"## Continuous delivery maturity: {_code(repo.path)}", "",
-           f"{model.name} ({_md(model.source)}). {_summary_line(repo)}.", "",
+    out = [f"## Continuous delivery maturity: {code(repo.path)}", "",
+           f"{model.name} ({cell(model.source)}). {_summary_line(repo)}.", "",
            "| Category | Level | Next level | Progress |", "| --- | --- | --- | --- |"]
     for result in repo.assessment.categories:
         nxt = model.level(result.next_level).name if result.next_level else "—"
@@ -177,33 +186,33 @@ def _markdown_repository(report: MaturityReport, repo: Repository) -> str:
         out += ["", "### Next steps", ""]
         for result, practice, advice in steps:
             target = model.level(result.next_level).name.lower()
-            out.append(f"- **{result.category.name} → {target}**: {_md(practice.practice.name)} — {_md(advice)}")
+            out.append(f"- **{result.category.name} → {target}**: {cell(practice.practice.name)} — {cell(advice)}")
     for result in repo.assessment.categories:
         out += ["", f"<details><summary>{result.category.name}: {level_name(model, result)}</summary>", "",
                 "| Level | Practice | Status | Evidence or finding |", "| --- | --- | --- | --- |"]
         for practice in result.practices:
             out.append(
-                f"| {model.level(practice.practice.level).name} | {_md(practice.practice.name)} | "
+                f"| {model.level(practice.practice.level).name} | {cell(practice.practice.name)} | "
                 f"{STATUS_MARK[practice.status]} | {_markdown_reason(practice)} |"
             )
         out += ["", "</details>"]
     for error in repo.errors:
-        out += ["", f"> error: {_md(error)}"]
+        out += ["", f"> error: {cell(error)}"]
     return "\n".join(out) + "\n"
 
 
 def _markdown_reason(practice: PracticeResult) -> str:
-    return _reason(practice, _code, _md, "no evidence")
+    return _reason(practice, code, cell, "no evidence")
 
 
 def _markdown_organisation(report: MaturityReport) -> str:
     model = report.model
     out = [f"## Continuous delivery maturity: {len(report.repositories)} repositories", "",
-           f"{model.name} ({_md(model.source)}).", "",
+           f"{model.name} ({cell(model.source)}).", "",
            "| Repository | " + " | ".join(c.name for c in model.categories) + " |",
            "| --- |" + " --- |" * len(model.categories)]
     for repo in report.repositories:
-        out.append(f"| {_code(repo.path)} | " + " | ".join(level_name(model, c) for c in repo.assessment.categories) + " |")
+        out.append(f"| {code(repo.path)} | " + " | ".join(level_name(model, c) for c in repo.assessment.categories) + " |")
     out += ["", "### Distribution", "",
             "| Category | no level | " + " | ".join(lv.name for lv in model.levels) + " |",
             "| --- |" + " ---: |" * (len(model.levels) + 1)]
@@ -230,11 +239,14 @@ def _practice(result: PracticeResult) -> dict:
         "id": p.id,
         "name": p.name,
         "level": p.level,
-        "status": result.status,
+        # v1 knows three statuses: a practice that does not apply is not assessed, and says why.
+        "status": NOT_ASSESSABLE if result.status == NOT_APPLICABLE else result.status,
         "assessable": p.assessable,
         "evidence": [_evidence(e) for e in result.evidence],
         "findings": [_finding(f) for f in result.findings],
     }
+    if p.applies_if:
+        data["applies"] = result.status != NOT_APPLICABLE
     if p.crosswalk:
         data["crosswalk"] = dict(p.crosswalk)
     return data

@@ -1,0 +1,135 @@
+"""The settings of a run, built in one place for every command (check, maturity, graph)
+from one configuration and the command line.
+
+The command line says what it was asked (:class:`Options`); :func:`resolve` finds the
+targets and the configuration (``--config FILE``, else the one at the scanned roots,
+else the defaults) and merges the two, the command line winning, into the engine's
+:class:`~cdlint.engine.Settings`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from cdlint.config import Config
+from cdlint.engine import Settings, Target, stdin_target, targets
+from cdlint.errors import ConfigError
+from cdlint.finding import SEVERITIES
+from cdlint.rule import Rule, load_rules
+
+
+@dataclass(frozen=True)
+class Options:
+    """What the command line asked for; empty values leave the configuration's in force.
+    ``select`` and ``ignore`` name rule ids or practices."""
+
+    config_file: str | None = None
+    platform: str | None = None
+    production_env: tuple[str, ...] = ()
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    min_severity: str | None = None
+    require_reason: bool = False
+    no_ignores: bool = False
+    baseline_file: str | None = None
+    use_baseline: bool = True
+    stdin_filename: str = "stdin"
+    debug: bool = False
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """A run ready to go: the targets, the configuration read, and the engine's settings."""
+
+    targets: list[Target]
+    config: Config
+    settings: Settings
+
+
+def resolve(
+    paths: Sequence[str], options: Options, registry: Mapping[str, Rule] | None = None, stdin: bytes | None = None
+) -> Resolved:
+    """The targets under ``paths`` (or the pipeline ``stdin``, named ``options.stdin_filename``)
+    and the settings to analyse them with."""
+    if stdin is not None:
+        found = [stdin_target(options.stdin_filename, stdin, options.platform)]
+    else:
+        found = targets(list(paths) or ["."], options.platform)
+    registry = load_rules() if registry is None else registry
+    config = load_config(options.config_file, [t.root for t in found], registry)
+    baseline = None
+    baseline_file = options.baseline_file or config.baseline
+    if options.use_baseline and baseline_file:
+        from cdlint.baseline import load
+
+        baseline = load(baseline_file)
+    settings = Settings(
+        rules=select_rules(registry, config, options.select, options.ignore),
+        severities=config.severities(),
+        options=config.options(),
+        tiers=tiers(options.production_env, config.tiers()),
+        platform=options.platform,
+        debug=options.debug,
+        exclude=config.exclude,
+        ignores=not options.no_ignores,
+        require_reason=options.require_reason or config.require_reason,
+        baseline=baseline,
+        min_severity=options.min_severity,
+    )
+    return Resolved(found, config, settings)
+
+
+def load_config(config_file: str | None, roots: Sequence[Path], registry: Mapping[str, Rule]) -> Config:
+    """``--config FILE``, else the configuration found at the scanned roots, else the defaults."""
+    from cdlint import config
+
+    path = config_file or config.find(roots)
+    return config.load(path, registry) if path else config.Config()
+
+
+def select_rules(registry: Mapping[str, Rule], config: Config, select: Sequence[str], ignore: Sequence[str]) -> dict[str, Rule]:
+    """The rules that run: those the configuration leaves on, or with ``select`` those it names
+    (a rule named by id runs even when the configuration disables it), less those ``ignore`` names."""
+    _check_names(registry, [*select, *ignore])
+    chosen = config.select(registry)
+    if select:
+        chosen = {rule_id: r for rule_id, r in registry.items()
+                  if rule_id in select or (r.practice in select and rule_id in chosen)}
+    return {rule_id: r for rule_id, r in chosen.items() if rule_id not in ignore and r.practice not in ignore}
+
+
+def _check_names(registry: Mapping[str, Rule], names: Sequence[str]) -> None:
+    known = set(registry) | {r.practice for r in registry.values()}
+    for name in names:
+        if name not in known:
+            import difflib
+
+            close = difflib.get_close_matches(name, sorted(known), n=3, cutoff=0.6)
+            hint = f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else " (see 'cdlint rules')"
+            raise ConfigError(f"'{name}' is neither a rule id nor a practice{hint}")
+
+
+def tiers(production_env: Sequence[str], configured: Sequence[tuple[str, str]] = ()):
+    """Tier inference with the command line's production names first, then the configuration's."""
+    from cdlint.classify import DEFAULT_TIERS, Tiers
+
+    if not production_env and not configured:
+        return DEFAULT_TIERS
+    for pattern in production_env:
+        try:
+            re.compile(pattern)
+        except re.error as e:
+            raise ConfigError(f"--production-env {pattern!r} is not a regular expression: {e}") from None
+    return Tiers([*(("production", p) for p in production_env), *configured])
+
+
+def severity_at_least(severity: str, threshold: str | None) -> bool:
+    """Whether ``severity`` is at or above ``threshold`` (``None``: everything counts)."""
+    if threshold is None:
+        return True
+    if threshold == "never":
+        return False
+    return SEVERITIES.index(severity) <= SEVERITIES.index(threshold)
