@@ -124,6 +124,13 @@ def deploys(project: Project, tiers: Iterable[str] = ("production",)) -> list[St
     return deliveries(project, tiers, ("deploy",))
 
 
+def called_only(project: Project, stage: Stage) -> bool:
+    """Whether only a caller can start ``stage`` (a job of a reusable workflow read on its
+    own): what runs before it, and who starts it, is the caller's."""
+    triggers = project.pipeline(stage).triggers
+    return bool(triggers) and all(t.kind == "workflow_call" for t in triggers)
+
+
 def delivers_to(stage: Stage) -> str:
     """What a delivering stage does, for messages: "deploys to 'production'", "publishes
     to 'npm' and 'ghcr.io/acme/shop'"."""

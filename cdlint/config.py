@@ -48,6 +48,7 @@ class Config:
     baseline: str | None = None
     exclude: tuple[str, ...] = ()
     environments: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    signals: tuple[Mapping[str, Any], ...] = ()
 
     def select(self, registry: Mapping[str, Rule]) -> dict[str, Rule]:
         """The rules that run: every rule not disabled."""
@@ -206,12 +207,13 @@ def _parse(source: _Source) -> tuple[dict, str]:
 
 def _merge(base: dict, child: Mapping) -> dict:
     """``child`` over ``base``: scalars replace, ``exclude`` patterns add up (a later ``!pattern``
-    re-includes), ``environments`` replace per tier, and ``rules`` merge per rule."""
+    re-includes), ``signals`` add up, ``environments`` replace per tier, and ``rules`` merge
+    per rule."""
     merged = dict(base)
     for key, value in child.items():
         if key == "extends":
             continue
-        if key == "exclude":
+        if key in ("exclude", "signals"):
             merged[key] = [*(base.get(key) or []), *(value or [])]
         elif key == "environments":
             merged[key] = {**(base.get(key) or {}), **(value or {})}
@@ -239,6 +241,7 @@ def _config(merged: dict, displays: tuple[str, ...]) -> Config:
         baseline=merged.get("baseline"),
         exclude=tuple(merged.get("exclude") or ()),
         environments=tuple((tier, tuple(patterns)) for tier, patterns in (merged.get("environments") or {}).items()),
+        signals=tuple(merged.get("signals") or ()),
     )
 
 
@@ -247,9 +250,16 @@ def schema(registry: Mapping[str, Rule]) -> dict:
     from importlib.resources import files
 
     from cdlint.formatters import FORMATTERS
+    from cdlint.model import TIERS
 
     document = json.loads(files("cdlint").joinpath("schemas", "config.schema.json").read_text(encoding="utf-8"))
     document["properties"]["format"]["enum"] = list(FORMATTERS)
+    document["properties"]["environments"]["propertyNames"]["enum"] = list(TIERS)
+    # `signals:` entries are those of the shipped signal files, one schema for both.
+    signals = json.loads(files("cdlint").joinpath("schemas", "signals.schema.json").read_text(encoding="utf-8"))
+    signals["$defs"]["entry"]["properties"]["tier"]["enum"] = list(TIERS)
+    document["$defs"].update(signals["$defs"])
+    document["properties"]["signals"]["items"] = {"$ref": "#/$defs/entry"}
     section = document["properties"]["rules"]
     section["properties"] = {rule_id: _rule_schema(registry[rule_id]) for rule_id in sorted(registry)}
     section["additionalProperties"] = False
@@ -289,9 +299,49 @@ def _validate(data: Mapping, registry: Mapping[str, Rule], where: str, prefix: s
                 pathspec.GitIgnoreSpec.from_lines([pattern])
             except ValueError as e:
                 messages.add(_located(data, ["exclude", index], where, prefix, f"not a gitignore pattern: {e}"))
+    if not messages and data.get("signals"):
+        messages.update(_check_signals(data, where, prefix))
     if messages:
         raise ConfigError("\n".join(text for _, text in sorted(messages)))
     _remember_valid(key)
+
+
+def _check_signals(data: Mapping, where: str, prefix: str) -> set[tuple]:
+    """The user's signals compile with the shipped macros, and each classifies its examples
+    as it says (and its counterexamples not)."""
+    from cdlint.classify import Classifier
+    from cdlint.classify.examples import check
+    from cdlint.classify.signals import shipped
+
+    entries = [_plain(e) for e in data["signals"]]
+    messages: set[tuple] = set()
+    macros = shipped()
+    for index, entry in enumerate(entries):
+        for key in ("command", "script", "reference", "names", "per_change", "branch_variable", "build_variable", "text"):
+            if key in entry:
+                try:
+                    re.compile(macros.expand(entry[key]))
+                except re.error as e:
+                    messages.add(_located(data, ["signals", index, key], where, prefix, f"not a regular expression: {e}"))
+    if messages:
+        return messages
+    classifier = Classifier(extra=[{k: v for k, v in e.items() if k not in ("examples", "counterexamples")} for e in entries])
+    for index, entry in enumerate(entries):
+        clean = {k: v for k, v in entry.items() if k not in ("examples", "counterexamples")}
+        for key, positive in (("examples", True), ("counterexamples", False)):
+            for number, value in enumerate(entry.get(key) or []):
+                problem = check(classifier, clean, value, positive)
+                if problem:
+                    messages.add(_located(data, ["signals", index, key, number], where, prefix, problem))
+    return messages
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
 
 
 # Hashes of configurations that validated, newest last: importing jsonschema and

@@ -54,6 +54,13 @@ class Rule:
         return {k: spec.get("default") for k, spec in self.options.items() if "default" in spec}
 
 
+def tiers_option(default: list[str], description: str) -> dict[str, Any]:
+    """The schema of a rule option that lists environment tiers (the model's tiers)."""
+    from cdlint.model import TIERS
+
+    return {"type": "array", "items": {"enum": list(TIERS)}, "default": default, "description": description}
+
+
 def rule(
     id: str,
     practice: str,

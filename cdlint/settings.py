@@ -71,6 +71,7 @@ def resolve(
         severities=config.severities(),
         options=config.options(),
         tiers=tiers(options.production_env, config.tiers()),
+        signals=config.signals,
         platform=options.platform,
         debug=options.debug,
         exclude=config.exclude,

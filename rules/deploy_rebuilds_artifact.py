@@ -3,14 +3,9 @@ from collections.abc import Iterator
 from cdlint import analysis
 from cdlint.finding import Evidence, Finding
 from cdlint.model import Project, Stage, Step
-from cdlint.rule import rule
+from cdlint.rule import rule, tiers_option
 
-TIERS = {
-    "type": "array",
-    "items": {"enum": ["production", "staging", "testing", "development", "review", "docs", "other"]},
-    "default": ["production", "staging"],
-    "description": "environment tiers whose deploys must ship an artifact built upstream",
-}
+TIERS = tiers_option(["production", "staging"], "environment tiers whose deploys must ship an artifact built upstream")
 
 
 @rule(id="deploy-rebuilds-artifact", practice="build-once-deploy-anywhere", severity="warning", options={"tiers": TIERS})
@@ -55,9 +50,9 @@ def check(project: Project, options: dict) -> Iterator[Finding]:
     for stage in analysis.deliveries(project, options["tiers"]):
         consumed = [e for e in project.incoming(stage) if e.kind == "artifact"]
         builds = analysis.build_steps(stage)
-        if consumed and not any(analysis.has_tag(s.tags, "build:compile") for s in builds):
-            # Packaging what was built upstream (an image around a downloaded binary) ships
-            # the tested build.
+        if consumed and builds and all(analysis.has_tag(s.tags, "build:docker") and not analysis.has_tag(s.tags, "build:compile") for s in builds):
+            # An image around what was built upstream (a downloaded binary) ships the
+            # tested build.
             continue
         shipped_by = _self_contained(stage) if not builds and not consumed else None
         if not builds and shipped_by is None:

@@ -4,7 +4,7 @@ from collections.abc import Iterator
 from cdlint import analysis
 from cdlint.finding import Evidence, Finding
 from cdlint.model import Input, Project, Stage, Trigger
-from cdlint.rule import rule
+from cdlint.rule import rule, tiers_option
 
 # Manual triggers a platform offers every pipeline (Azure's "Run pipeline", GitLab's "Run
 # pipeline" in the web UI), as opposed to an entry point a pipeline declares
@@ -27,12 +27,7 @@ def _used_inputs(stage: Stage, trigger: Trigger) -> list[Input]:
     return used
 
 
-TIERS = {
-    "type": "array",
-    "items": {"enum": ["production", "staging", "testing", "development", "review", "docs", "other"]},
-    "default": ["production"],
-    "description": "environment tiers that must not be shipped to by hand (add docs for documentation sites)",
-}
+TIERS = tiers_option(["production"], "environment tiers that must not be shipped to by hand (add docs for documentation sites)")
 
 
 @rule(id="manual-production-deploy", practice="no-manual-production-pushes", severity="error", options={"tiers": TIERS})
@@ -78,6 +73,8 @@ def check(project: Project, options: dict) -> Iterator[Finding]:
             steps: [{run: ./deploy.sh}]
     """
     for stage in analysis.deliveries(project, options["tiers"]):
+        if analysis.called_only(project, stage):
+            continue  # a reusable workflow's job: its callers decide who starts it
         what = analysis.delivers_to(stage)
         tested = bool(analysis.passing_tests(project, stage) or analysis.tests_in_stage_before_deploy(stage))
         built = tested and any(up.has("build") or up.steps_tagged("build") for up in project.upstream(stage))

@@ -6,14 +6,9 @@ from cdlint.classify import images
 from cdlint.classify.images import ImageRef
 from cdlint.finding import Evidence, Finding
 from cdlint.model import Project, Stage
-from cdlint.rule import rule
+from cdlint.rule import rule, tiers_option
 
-TIERS = {
-    "type": "array",
-    "items": {"enum": ["production", "staging", "testing", "development", "review", "other"]},
-    "default": ["production", "staging", "testing", "other"],
-    "description": "tiers of the environments whose deploys must name an immutable version (deploys that name no environment are checked too)",
-}
+TIERS = tiers_option(["production", "staging", "testing", "other"], "tiers of the environments whose deploys must name an immutable version (deploys that name no environment are checked too)")
 
 
 def _own_images(project: Project) -> set[str]:

@@ -3,14 +3,9 @@ from collections.abc import Iterator
 from cdlint import analysis
 from cdlint.finding import Evidence, Finding, describe_path, path_evidence
 from cdlint.model import Project
-from cdlint.rule import rule
+from cdlint.rule import rule, tiers_option
 
-TIERS = {
-    "type": "array",
-    "items": {"enum": ["production", "staging", "testing", "development", "review", "docs", "other"]},
-    "default": ["production"],
-    "description": "environment tiers whose deliveries must pass a test first (add docs for documentation sites)",
-}
+TIERS = tiers_option(["production"], "environment tiers whose deliveries must pass a test first (add docs for documentation sites)")
 
 
 @rule(id="ungated-production-deploy", practice="gated-stages", severity="error", options={"tiers": TIERS})
@@ -70,6 +65,8 @@ def check(project: Project, options: dict) -> Iterator[Finding]:
             steps: [{run: npm ci && npm publish}]
     """
     for stage in analysis.deliveries(project, options["tiers"]):
+        if analysis.called_only(project, stage):
+            continue  # a reusable workflow's job: its callers decide what runs before it
         what = analysis.delivers_to(stage)
         gate_note = analysis.external_gate_note(stage)
         extra = (gate_note,) if gate_note else ()

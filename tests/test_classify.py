@@ -82,7 +82,7 @@ jobs:
 
 @pytest.mark.parametrize(
     "name, environment",
-    [("Upload site to staging", "staging"), ("Sync assets to prod", "prod"), ("Upload to PyPI", None), ("Upload staging logs", None)],
+    [("Upload site to staging", "staging"), ("Sync assets to prod", "prod"), ("Upload to PyPI", "web1"), ("Upload staging logs", None)],
 )
 def test_a_deploying_job_named_for_where_it_goes_deploys_there(name: str, environment) -> None:
     text = f"on: push\njobs:\n  upload:\n    name: {name}\n    runs-on: ubuntu-latest\n    steps:\n      - run: rsync -a dist/ deploy@web1:/srv/site\n"

@@ -68,9 +68,9 @@ def test_bad_production_env_regex_is_a_usage_error() -> None:
 
 def test_production_env_option_makes_a_name_production(tmp_path) -> None:
     workflow = tmp_path / "deploy.yml"
-    workflow.write_text("on: push\njobs:\n  ship:\n    environment: pypi\n    steps: [{run: twine upload dist/*}]\n")
+    workflow.write_text("on: push\njobs:\n  ship:\n    environment: uat-eu\n    steps: [{run: ./deploy.sh}]\n")
     assert run("check", str(workflow)).exit_code == 0
-    result = run("check", "--production-env", "^pypi$", str(workflow))
+    result = run("check", "--production-env", "^uat-eu$", str(workflow))
     assert result.exit_code == 1
     assert "ungated-production-deploy" in result.output
 
@@ -95,7 +95,7 @@ def test_rules_lists_every_rule() -> None:
 def test_rule_prints_its_documentation() -> None:
     result = run("rule", "ungated-production-deploy")
     assert result.exit_code == 0
-    assert "A production deploy can run without a passing test stage before it." in result.output
+    assert "A production deploy or release can run without a passing test stage before it." in result.output
     assert "Fix:" in result.output
 
 

@@ -111,12 +111,12 @@ def test_the_issue_example_error_path(tmp_path) -> None:
          ".cdlint.yaml:2:17: rules.parse-error.tiers: unknown option (options: severity)"),
         ("rules:\n  deploy-rebuilds-artifact:\n    tiers: [production, prod]\n",
          ".cdlint.yaml:3:25: rules.deploy-rebuilds-artifact.tiers[1]: "
-         "expected one of: production, staging, testing, development, review, other (got \"prod\")"),
+         "expected one of: production, staging, testing, development, review, docs, other (got \"prod\")"),
         ("environments:\n  production: ['(']\n",
          ".cdlint.yaml:2:16: environments.production[0]: \"(\" is not a regular expression: "
          "missing ), unterminated subpattern at position 0"),
         ("environments:\n  prod: [live]\n",
-         ".cdlint.yaml:2:3: environments.prod: unknown tier 'prod' (tiers: production, staging, testing, development, review, other)"),
+         ".cdlint.yaml:2:3: environments.prod: unknown tier 'prod' (tiers: production, staging, testing, development, review, docs, other)"),
         ("- rules\n", ".cdlint.yaml:1:1: expected a mapping of settings"),
         ("rules: {a: 1, a: 2}\n", ".cdlint.yaml:1:15: duplicate key 'a' (first on line 1)"),
     ],
@@ -313,14 +313,14 @@ def test_explicit_files_use_the_config_of_the_current_directory(tmp_path) -> Non
 
 
 def test_environments_name_production_and_the_command_line_adds_to_them(tmp_path) -> None:
-    workflow = "on: push\njobs:\n  ship:\n    environment: pypi\n    steps: [{run: twine upload dist/*}]\n"
+    workflow = "on: push\njobs:\n  ship:\n    environment: uat-eu\n    steps: [{run: ./deploy.sh}]\n"
     repository(tmp_path, workflow)
     assert run("check", str(tmp_path)).exit_code == 0
-    write(tmp_path, ".cdlint.yaml", "environments:\n  production: ['^pypi$']\n")
+    write(tmp_path, ".cdlint.yaml", "environments:\n  production: ['^uat-eu$']\n")
     assert "ungated-production-deploy" in run("check", str(tmp_path)).output
-    write(tmp_path, ".cdlint.yaml", "environments:\n  staging: ['^pypi$']\n")
+    write(tmp_path, ".cdlint.yaml", "environments:\n  testing: ['^uat-eu$']\n")
     assert run("check", str(tmp_path)).exit_code == 0
-    assert run("check", "--production-env", "pypi", str(tmp_path)).exit_code == 1
+    assert run("check", "--production-env", "uat", str(tmp_path)).exit_code == 1
 
 
 def test_exclude_is_gitignore_style(tmp_path) -> None:

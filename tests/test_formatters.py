@@ -53,7 +53,7 @@ def test_sarif_is_valid_and_describes_every_rule(report) -> None:
 def test_sarif_rules_carry_help(report) -> None:
     rules = json.loads(sarif.render(report))["runs"][0]["tool"]["driver"]["rules"]
     ungated = next(r for r in rules if r["id"] == "ungated-production-deploy")
-    assert ungated["shortDescription"]["text"] == "A production deploy can run without a passing test stage before it."
+    assert ungated["shortDescription"]["text"] == "A production deploy or release can run without a passing test stage before it."
     assert "Fix:" in ungated["help"]["text"]
     assert ungated["defaultConfiguration"]["level"] == "error"
 

@@ -114,12 +114,15 @@ def test_pipeline_post_that_rolls_back_is_a_stage_run_on_failure(step: str, stag
     [
         ("'staging'", ("staging", "staging", False)),
         ('"preview-${env.CHANGE_ID}"', ("preview-${env.CHANGE_ID}", "staging", True)),
-        ('"pr-$CHANGE_ID"', ("pr-$CHANGE_ID", "other", True)),
+        # A per-change environment is a preview: a prerelease, not production.
+        ('"pr-$CHANGE_ID"', ("pr-$CHANGE_ID", "staging", True)),
         ('"production-${REGION}"', ("production-${REGION}", "production", True)),
-        # A choice computed inside the string, or a bare variable, names no environment.
-        ("\"${env.BRANCH_NAME == 'main' ? 'production' : 'staging'}\"", None),
-        ('"${params.TARGET}"', None),
-        ('"${env.BRANCH_NAME}"', None),
+        # A choice computed inside the string, or a bare variable, is chosen at run time:
+        # no production delivery is claimed (one that follows the branch is per change).
+        ("\"${env.BRANCH_NAME == 'main' ? 'production' : 'staging'}\"",
+         ("${env.BRANCH_NAME == 'main' ? 'production' : 'staging'}", "other", True)),
+        ('"${params.TARGET}"', ("${params.TARGET}", "other", True)),
+        ('"${env.BRANCH_NAME}"', ("${env.BRANCH_NAME}", "staging", True)),
     ],
 )
 def test_deploy_environment_from_a_variable(value: str, expected: tuple | None) -> None:

@@ -44,3 +44,12 @@ def test_the_shipped_files_are_all_read() -> None:
 )
 def test_signal_example(example) -> None:
     assert check(classify.default(), example.entry, example.value, example.positive) is None
+
+
+def test_the_schemas_know_every_tier_of_the_model() -> None:
+    from cdlint.model import TIERS
+
+    graph = json.loads(files("cdlint").joinpath("schemas", "graph-v1.schema.json").read_text(encoding="utf-8"))
+    stage = graph["properties"]["pipelines"]["items"]["properties"]["stages"]["items"]
+    assert stage["properties"]["environment"]["oneOf"][1]["properties"]["tier"]["enum"] == list(TIERS)
+    assert SCHEMA["$defs"]["entry"]["properties"]["tier"]["enum"] == list(TIERS)

@@ -114,13 +114,22 @@ class DeliveryClassifier:
             if named and not pushed:
                 return []  # the images the project's own jobs run in
             targets = sorted({ref.name for ref in pushed if ref.tag is not None}) or ["a container registry"]
-            tags = {ref.tag.lower() for ref in pushed if ref.tag is not None}
-            release_tags = {t for t in tags if not _build_tag(t) and not self.signals.branch_variables.search(t)}
+            tags = {ref.tag for ref in pushed if ref.tag is not None}
+            if tags and all(_build_tag(t, self.signals) for t in tags):
+                return []  # an image of one build (a commit, a pull request, a cache) for the jobs after it
+            release_tags = {t for t in tags if not _build_tag(t, self.signals) and not self.signals.branch_variables.search(t)}
             if tags and not release_tags:
                 reasons.append(Signal("prerelease", "channel", f"tagged only {', '.join(sorted(tags))}", step.span))
             words = words | {w for t in tags for w in texts.words(t)} | {w for r in pushed for w in texts.words(r.short)}
         elif kind in ("deploy", "docs") and stage.environment is not None:
-            targets = [stage.environment.name]
+            env = stage.environment
+            if env.dynamic and env.tier in ("other", "") and not env.per_change and not env.declared:
+                return []  # an environment chosen at run time: which one cannot be read
+            targets = [env.name]
+            if env.per_change:
+                reasons.append(Signal("prerelease", "environment", f"{env.name} (one per change)", env.span))
+        elif signal.tag == "deploy:ssh":
+            targets = [_remote_host(signal.text) or "a server"]
         else:
             targets = [self._target(signal, step)]
             if signal.source == "workflow":
@@ -129,7 +138,11 @@ class DeliveryClassifier:
                 return []
             if _MVN.match(signal.text) and not _MAVEN_RELEASE.search(text) and not _tags_only(context.triggers):
                 reasons.append(Signal("prerelease", "channel", "a snapshot version (a branch build)", step.span))
-        reasons += self._word_reasons(words, step)
+        env = stage.environment
+        # A name saying "preview" or "nightly" does not outweigh an environment the file
+        # declares as production; one saying "private" does.
+        declared_production = env is not None and env.declared and env.tier == "production"
+        reasons += self._word_reasons(words, step, only_always=declared_production)
         if stage.environment is not None and stage.environment.tier not in ("production", "other", "docs", ""):
             reasons.append(Signal("prerelease", "environment", f"{stage.environment.name} ({stage.environment.tier})", stage.environment.span))
         channel = "prerelease" if reasons else "stable"
@@ -159,11 +172,13 @@ class DeliveryClassifier:
                 words |= {"/" + w for w in texts.words(name or "")}
         return words
 
-    def _word_reasons(self, words: Iterable[str], step: Step) -> list[Signal]:
+    def _word_reasons(self, words: Iterable[str], step: Step, only_always: bool = False) -> list[Signal]:
         hits = []
         for word in sorted(words):
             channel = self.signals.channel_words.get(word.lstrip("/"))
-            if channel is not None and (not word.startswith("/") or channel.pipelines):
+            if channel is None or (only_always and not channel.always):
+                continue
+            if not word.startswith("/") or channel.pipelines:
                 hits.append(word.lstrip("/"))
         return [Signal("prerelease", "channel", f"'{hits[0]}' in its names", step.span)] if hits else []
 
@@ -192,6 +207,21 @@ _NOT_DELIVERY_WORDS = frozenset({"test", "tests", "testing", "report", "reports"
 # `gh release create TAG [FILES…]`: files come after the tag, among the flags.
 _GH_RELEASE = re.compile(r"\bgh\s+release\s+(?:create|upload)\s+(.*)")
 _GH_FLAGS_WITH_VALUE = frozenset({"-t", "--title", "-n", "--notes", "-F", "--notes-file", "--target", "-R", "--repo", "--notes-start-tag", "--discussion-category", "--generate-notes-tag"})
+
+
+_REMOTE = re.compile(r"(?:^|\s)['\"]?(?:[\w.$-]+@)?([A-Za-z$][\w.${}-]*):(?!//)\S*")
+
+
+_SSH = re.compile(r"ssh\s+(?:-[a-zA-Z]+(?:\s+(?!\S*@)\S+)?\s+)*(?:[\w.$-]+@)([\w.${}-]+)")
+
+
+def _remote_host(command: str) -> str | None:
+    """The server an ssh, scp or rsync command copies to (``deploy@web1:/srv/site`` → web1)."""
+    found = [m[1] for m in _REMOTE.finditer(command)]
+    if found:
+        return found[-1]
+    ssh = _SSH.match(command)
+    return ssh[1] if ssh else None
 
 
 def _has_assets(step: Step) -> bool:
@@ -246,10 +276,10 @@ def _tags_only(triggers: tuple[Trigger, ...]) -> bool:
     return bool(triggers) and all(t.kind == "tag" or t.event == "release" for t in triggers)
 
 
-def _build_tag(tag: str) -> bool:
+def _build_tag(tag: str, signals: Signals) -> bool:
     """An image tag that names a build, not a release: a cache, a pull request, a commit."""
     tag = tag.strip("'\"")
-    if tag.startswith(("${{", "$")) and any(v in tag for v in ("sha", "SHA", "commit", "COMMIT", "run_id", "RUN_ID", "BuildId")):
+    if "$" in tag and signals.build_variables.search(tag):
         return True
     return tag.startswith(_BUILD_TAGS) or tag.endswith(("cache", "-cache"))
 

@@ -71,6 +71,7 @@ def check(classifier, entry: Mapping[str, Any], value: Any, positive: bool) -> s
     flags = {
         "per_change": lambda v: bool(signals.per_change.search(v)),
         "branch_variable": lambda v: bool(signals.branch_variables.search(v)),
+        "build_variable": lambda v: bool(signals.build_variables.search(v)),
         "mutable_tags": lambda v: v.lower() in signals.mutable_tags,
     }
     for key, test in flags.items():

@@ -86,13 +86,15 @@ class Channel:
     """A sign that a delivery goes to a prerelease channel: ``text`` searched in what
     the delivering step runs, or ``word`` among the words of the stage's, pipeline's,
     environment's or pushed tag's names (``pipelines``: also of its pipeline's name and
-    file). ``withheld``: nothing reaches users yet (a draft release)."""
+    file). ``withheld``: nothing reaches users yet (a draft release). ``always``: it holds
+    also where the environment is declared as production (a private feed)."""
 
     why: str
     text: re.Pattern[str] | None = None
     words: frozenset[str] = frozenset()
     withheld: bool = False
     pipelines: bool = True
+    always: bool = False
 
 
 def tag_set(value: str | Sequence[str]) -> frozenset[str]:
@@ -214,6 +216,11 @@ class Signals:
         return self._pattern("branch_variable")
 
     @cached_property
+    def build_variables(self) -> re.Pattern[str]:
+        """Variables that name one build (a commit, a run number)."""
+        return self._pattern("build_variable")
+
+    @cached_property
     def mutable_tags(self) -> frozenset[str]:
         """Image tags that name a moving target rather than one build."""
         return frozenset(t for e in self._of("mutable_tags") for t in e["mutable_tags"].split())
@@ -239,7 +246,7 @@ class Signals:
             text = entry.get("text")
             found.append(
                 Channel(entry["channel"], re.compile(text) if text else None, frozenset(entry.get("words", "").split()),
-                        bool(entry.get("withheld")), entry.get("pipelines", True))
+                        bool(entry.get("withheld")), entry.get("pipelines", True), bool(entry.get("always")))
             )
         return found
 

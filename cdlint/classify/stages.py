@@ -21,6 +21,7 @@ _ENV_FLAGS = re.compile(
     # The name, with the variables written into it (``staging-${BRANCH_NAME}``).
     r"[\"']?([A-Za-z][\w-]*(?:(?:\$\{\{[^}]*\}\}|\$\{[^}\s]*\}|\$\([^)\s]*\)|\$\w+)[\w-]*)*)"
 )
+_ENV_WORD = re.compile(r"[A-Za-z][\w-]{1,40}")
 _PROD_FLAGS = re.compile(r"(?<![\w-])--prod(?:uction)?\b")
 _NAMED_TARGET = re.compile(r"(?i)\b(?:to|into|on)[\s_-]+([a-z][\w-]*)\s*$")
 # The deploy words around an environment in a job or step name: "Deploy to production",
@@ -37,6 +38,9 @@ _ENV_VARS = re.compile(
 )
 # Variables in a Groovy or shell string (``${env.CHANGE_ID}``, ``$REGION``).
 _REFERENCE = re.compile(r"\$\{(?:env\.|params\.)?\w+\}|\$\w+")
+# A name computed by a choice (``${env.BRANCH_NAME == 'main' ? 'production' : 'staging'}``):
+# one of several fixed environments, not one per branch.
+_CHOICE = re.compile(r"\$\{[^}]*(?:\?|==|!=)")
 # Deploy signals too weak to make a test stage a deploy (tests often ssh into a test host).
 _WEAK_DEPLOY = frozenset({"deploy:ssh", "deploy:script"})
 
@@ -85,7 +89,10 @@ class StageClassifier:
         for fact in sorted(stage.facts):
             effect = self.steps.signals.keywords.get(fact)
             add(effect.tags if effect else (), "keyword", fact, stage.span)
-        if stage.calls and not stage.steps:
+        unread = context is not None and context.pipeline is not None and any(
+            r.target == stage.calls for r in context.pipeline.references
+        )
+        if stage.calls and not stage.steps and unread:
             # A job that runs another pipeline cdlint does not read (a remote reusable
             # workflow, another project's pipeline) does what that pipeline's name says.
             for effect, pattern in self.steps.signals.references:
@@ -149,7 +156,7 @@ class StageClassifier:
             named = self._from_variables(stage)
             if named is not None:
                 env = replace(named, action="stop")
-        if env is not None and env.dynamic and self.steps.signals.per_change.search(env.name):
+        if env is not None and env.dynamic and self.steps.signals.per_change.search(env.name) and not _CHOICE.search(env.name):
             env = replace(env, per_change=True)
         signals = tuple(own[t] for t in sorted(own))
         stage = replace(stage, tags=frozenset(tags), kinds=kinds(tags), signals=signals, environment=env)
@@ -161,7 +168,7 @@ class StageClassifier:
     @staticmethod
     def _deploying_steps(steps) -> bool:
         return any(
-            not sig.weak and sig.tag.partition(":")[0] in ("deploy", "publish", "provision")
+            not sig.weak and sig.tag.partition(":")[0] in ("deploy", "publish", "provision", "migration")
             for step in steps for sig in step.signals
         )
 
@@ -200,6 +207,7 @@ class StageClassifier:
         word and an environment word) or ``Upload site to staging`` (an environment word it
         goes to, last), or the name of a library step that deploys (``deployToProd()``)."""
         tiers = self.tiers
+        positional: Environment | None = None
         for step in stage.steps:
             if not any(t.startswith("deploy") for t in step.tags):
                 continue
@@ -211,6 +219,12 @@ class StageClassifier:
                 tier = tiers(match[1])
                 if tier != "other":
                     return Environment(match[1], tier, step.span, declared=False, dynamic=texts.is_dynamic(match[1]))
+            # A deploy script given the environment as a word (``./deploy.sh canary``),
+            # read after the variables and names, which say it more plainly.
+            deploying = next((sig.text for sig in step.signals if sig.tag.startswith("deploy:") and sig.source == "command"), "")
+            for word in deploying.split()[1:6]:
+                if positional is None and _ENV_WORD.fullmatch(word) and (tier := tiers(word)) != "other":
+                    positional = Environment(word, tier, step.span, declared=False)
         if stage.variables:
             found = self._from_variables(stage)
             if found is not None:
@@ -228,6 +242,8 @@ class StageClassifier:
             if tier != "other":
                 name = environment_part(candidate)
                 return Environment(name if tiers(name) == tier else candidate, tier, stage.span, declared=False)
+        if positional is not None:
+            return positional
         if platform == "jenkins":
             for step in stage.steps:
                 if step.uses and step.run is None and any(t.startswith("deploy") for t in step.tags):
@@ -252,10 +268,14 @@ class StageClassifier:
                     return Environment(value, tier, span, declared=False)
             elif "${" not in _REFERENCE.sub("", value):
                 # A name written around variables (``"preview-${env.CHANGE_ID}"``,
-                # ``"production-${REGION}"``) takes its tier from the written part; a choice
-                # computed inside ``${…}`` (``main ? 'production' : 'staging'``) is unknown.
+                # ``"production-${REGION}"``) takes its tier from the written part.
                 written = _REFERENCE.sub("", value)
                 tier = tiers(written)
                 if tier != "other" or (per_change.search(value) and re.search(r"[A-Za-z]", written)):
                     return Environment(value, tier, span, declared=False, dynamic=True)
+                return Environment(value, "other", span, declared=False, dynamic=True)
+            else:
+                # A choice computed inside ``${…}`` (``main ? 'production' : 'staging'``, a
+                # parameter): the environment is chosen at run time.
+                return Environment(value, "other", span, declared=False, dynamic=True)
         return None

@@ -66,10 +66,9 @@ def stage_dict(s: Stage, detail: bool = False) -> dict:
         data["tags"] = [signal_dict(sig, s) for sig in sorted(evidence, key=lambda g: (g.tag, g.span, g.source, g.text))]
     if detail:
         data["span"] = f"{s.span.path}:{s.span.line}:{s.span.column}"
-        data["tags"] = sorted(s.tags)
         env = s.environment
         if env is not None:
-            data["environment"].update(
+            data["environment" if data["environment"] is not None else "uses_environment"].update(
                 {"action": env.action, "dynamic": env.dynamic, "span": str(env.span)}
                 | ({"url": env.url} if env.url else {})
                 | ({"stop_stage": env.stop_stage} if env.stop_stage else {})
