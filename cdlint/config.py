@@ -294,7 +294,8 @@ _CACHE_FILE = "valid-configs-v1"
 _CACHE_SIZE = 256
 
 
-def _cache_dir() -> Path:
+def cache_dir() -> Path:
+    """cdlint's cache: ``CDLINT_CACHE_DIR``, else ``$XDG_CACHE_HOME/cdlint`` (``~/.cache/cdlint``)."""
     if os.environ.get("CDLINT_CACHE_DIR"):
         return Path(os.environ["CDLINT_CACHE_DIR"])
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
@@ -310,7 +311,7 @@ def _validation_key(data: Mapping, full_schema: Mapping) -> str:
 
 def _valid_keys() -> list[str]:
     try:
-        return (_cache_dir() / _CACHE_FILE).read_text(encoding="ascii").split()
+        return (cache_dir() / _CACHE_FILE).read_text(encoding="ascii").split()
     except (OSError, UnicodeDecodeError):
         return []
 
@@ -319,7 +320,7 @@ def _remember_valid(key: str) -> None:
     """Record a configuration that validated; a cache that cannot be written (a read-only
     home, a sandbox) only means validating again next time."""
     keys = [k for k in _valid_keys() if k != key][-(_CACHE_SIZE - 1):] + [key]
-    directory = _cache_dir()
+    directory = cache_dir()
     try:
         directory.mkdir(parents=True, exist_ok=True)
         temporary = directory / f"{_CACHE_FILE}.{os.getpid()}"
