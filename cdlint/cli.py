@@ -407,3 +407,44 @@ def fleet_scan(sources, store_path, jobs, scheduler, history, since, every, max_
     if live:
         click.echo("", err=True)
     click.echo(f"cdlint: {tally.summary(store_path)}", err=True)
+
+
+@fleet.command("report")
+@click.option("-s", "--store", "store_path", default="cdlint-fleet.jsonl", show_default=True,
+              type=click.Path(exists=True, dir_okay=False), help="The results store to read.")
+@click.option("--format", "format_", type=click.Choice(("html", "markdown", "csv")), default="html", show_default=True)
+@click.option("-o", "--output", type=click.Path(),
+              help="html: the folder to write (default cdlint-fleet-report); markdown, csv: a file instead of stdout.")
+def fleet_report(store_path, format_, output) -> None:
+    """Report on the repositories in the store: an HTML site (an overview and a page per
+    repository), Markdown for a wiki, or CSV with a row per record for spreadsheets."""
+    from pathlib import Path
+
+    from cdlint.errors import ConfigError
+    from cdlint.fleet import summary
+
+    try:
+        if format_ == "csv":
+            from cdlint.fleet.tables import render_csv
+
+            _write("".join(render_csv(store_path)), output)
+            return
+        fleet = summary.load(store_path)
+        if format_ == "markdown":
+            from cdlint.fleet.tables import render_markdown
+
+            _write(render_markdown(fleet), output)
+            return
+        from cdlint.fleet.html import render_site
+
+        folder = Path(output or "cdlint-fleet-report")
+        (folder / "repos").mkdir(parents=True, exist_ok=True)
+        pages = 0
+        for name, page in render_site(fleet):
+            _write(page, str(folder / name))
+            pages += 1
+    except ConfigError as e:
+        _fail(str(e))
+    except OSError as e:
+        _fail(f"cannot write the report: {e}")
+    click.echo(f"cdlint: wrote {folder / 'index.html'} and {pages - 1} repository page{'s' * (pages != 2)}", err=True)
