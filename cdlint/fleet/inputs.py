@@ -79,6 +79,8 @@ def is_url(location: str) -> bool:
 
 
 def _source(location: str, ref: str | None, base: Path, written: str) -> Source:
+    if "::" in location.split("/", 1)[0]:
+        raise ConfigError(f"{redact(location)}: remote helper addresses (helper::address) are not supported")
     scheme = _SCHEME.match(location)
     if scheme:
         if scheme[1].lower() not in SCHEMES:
