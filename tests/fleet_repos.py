@@ -57,3 +57,9 @@ def history_repo(path: Path) -> Path:
         ("2024-03-20T12:00:00Z", {".github/workflows/ci.yml": deploy}),
         ("2024-05-10T12:00:00Z", {"src/main.c": "int main(void);\n"}),
     ])
+
+
+def repo_of(folder: Path, path: Path, when: str = "2024-02-01T12:00:00Z") -> Path:
+    """A work tree at ``path`` whose one commit holds the files of ``folder``."""
+    files = {f.relative_to(folder).as_posix(): f.read_text(encoding="utf-8") for f in sorted(folder.rglob("*")) if f.is_file()}
+    return make_repo(path, [(when, files)])

@@ -83,7 +83,7 @@ def run_dask(tasks: Iterable[Task], options: Options, address: str) -> Iterator[
     except ImportError:
         raise ConfigError("--scheduler needs Dask: pip install 'cdlint[fleet]'") from None
     try:
-        client = Client(address, timeout="30s")
+        client = Client(address)  # waits as long as Dask's distributed.comm.timeouts.connect (30 s)
     except (OSError, TimeoutError, ValueError) as e:
         raise ConfigError(f"cannot reach the Dask scheduler at {address}: {e}") from None
     with client:

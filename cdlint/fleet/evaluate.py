@@ -113,13 +113,15 @@ def _states(source: Source, done: frozenset[str], options: Options, deadline: gi
             yield commit, when, path, _nothing
             return
         repo, tip = path, _head_of(path, deadline)
+        folder = git.prefix(path, deadline)
     else:
         repo, tip = git.fetch(source.location, source.ref, Path(options.cache), deadline,
                               history.since if history else None)
+        folder = ""
     latest = (tip, git.commit_time(repo, tip, deadline))
-    commits = select(latest, git.changes(repo, tip, history.since, deadline), history) if history else [latest]
+    commits = select(latest, git.changes(repo, tip, history.since, deadline, folder), history) if history else [latest]
     todo = [(c, t) for c, t in commits if c not in done]
-    listings = {c: git.tree(repo, c, deadline) for c, _ in todo}
+    listings = {c: git.tree(repo, c, deadline, folder) for c, _ in todo}
     git.prefetch(repo, (e.oid for entries in listings.values() for e in entries), deadline)
     for commit, when in commits:
         if commit in done:

@@ -156,15 +156,22 @@ def resolve(repo: Path, revision: str, deadline: Deadline) -> str:
     return run(["rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}"], repo, deadline).decode().strip()
 
 
+def prefix(path: Path, deadline: Deadline) -> str:
+    """Where the directory ``path`` is in its work tree (``''`` at the top, else ``dir/``)."""
+    return run(["rev-parse", "--show-prefix"], path, deadline).decode("utf-8", "surrogateescape").strip()
+
+
 def commit_time(repo: Path, commit: str, deadline: Deadline) -> int:
     return int(run(["show", "-s", "--format=%ct", commit], repo, deadline).decode().strip())
 
 
-def changes(repo: Path, tip: str, since: int, deadline: Deadline) -> list[tuple[str, int]]:
+def changes(repo: Path, tip: str, since: int, deadline: Deadline, prefix: str = "") -> list[tuple[str, int]]:
     """``(commit, committer time)`` of the commits since ``since`` that changed a pipeline
-    path (:func:`wanted`), newest first, at most MAX_LOG_COMMITS of them looked at."""
+    path (:func:`wanted`) under ``prefix`` (a folder, ``/``-terminated, or the whole tree),
+    newest first, at most MAX_LOG_COMMITS of them looked at."""
     out = run(["log", "--no-renames", "--format=%x01%H %ct", "--name-only", "-z", f"--since={since}",
-               f"--max-count={MAX_LOG_COMMITS}", tip, "--"], repo, deadline).decode("utf-8", "replace")
+               f"--max-count={MAX_LOG_COMMITS}", tip, "--", f":(top,literal){prefix}" if prefix else "."], repo,
+              deadline).decode("utf-8", "replace")
     found: list[tuple[str, int]] = []
     current: tuple[str, int] | None = None
     touched = False
@@ -175,16 +182,17 @@ def changes(repo: Path, tip: str, since: int, deadline: Deadline) -> list[tuple[
             if current and touched:
                 found.append(current)
             current, touched = (header[1], int(header[2])), False
-        elif token and not touched and wanted(token):
+        elif token.startswith(prefix) and not touched and wanted(token[len(prefix):]):
             touched = True
     if current and touched:
         found.append(current)
     return found
 
 
-def tree(repo: Path, commit: str, deadline: Deadline) -> list[Entry]:
-    """The pipeline files of ``commit``: regular files only (no symlinks or submodules)."""
-    out = run(["ls-tree", "-r", "-z", "--full-tree", commit], repo, deadline)
+def tree(repo: Path, commit: str, deadline: Deadline, prefix: str = "") -> list[Entry]:
+    """The pipeline files of ``commit`` under ``prefix`` (paths relative to it): regular files
+    only (no symlinks or submodules)."""
+    out = run(["ls-tree", "-r", "-z", "--full-tree", commit, *(["--", prefix] if prefix else [])], repo, deadline)
     entries = []
     for record in out.split(b"\0"):
         if not record:
@@ -192,6 +200,9 @@ def tree(repo: Path, commit: str, deadline: Deadline) -> list[Entry]:
         meta, _, raw = record.partition(b"\t")
         mode, kind, oid = meta.decode().split(" ")
         path = raw.decode("utf-8", "surrogateescape")
+        if not path.startswith(prefix):
+            continue
+        path = path[len(prefix):]
         if kind == "blob" and mode in ("100644", "100755") and _safe(path) and wanted(path):
             entries.append(Entry(path, oid))
             if len(entries) >= MAX_FILES:
