@@ -210,7 +210,9 @@ def _levels(fleet: Fleet, record: dict) -> str:
         progress = category.get("progress") or {}
         nxt = category.get("next_level") or "—"
         rank = fleet.levels.index(category["level"]) + 1 if category.get("level") in fleet.levels else 0
-        rows.append(f'<tr><td>{escape(str(category.get("name")))}</td><td class="{_cell(rank)}">{escape(fleet.level_name(rank))}</td>'
+        assessable = any(p.get("status") != "not-assessable" for p in category.get("practices", ()))
+        rows.append(f'<tr><td>{escape(str(category.get("name")))}</td>'
+                    f'<td class="{_cell(rank)}">{escape(fleet.level_name(rank, assessable))}</td>'
                     f'<td>{escape(str(nxt))}</td><td>{progress.get("met", 0)} of {progress.get("assessable", 0)} met</td></tr>')
     return ('<section><h2>Levels</h2><table class="heat"><thead><tr><th>Category</th><th>Level</th><th>Next level</th>'
             f'<th>Progress</th></tr></thead><tbody>{"".join(rows)}</tbody></table></section>')
@@ -220,7 +222,8 @@ def _history(fleet: Fleet, repo: Repository) -> str:
     head = "".join(f"<th>{escape(c.name)}</th>" for c in fleet.categories)
     rows = []
     for state in reversed(repo.states):
-        cells = "".join(f'<td class="{_cell(rank)}">{escape(fleet.level_name(rank))}</td>' for rank in state.levels)
+        cells = "".join(f'<td class="{_cell(rank)}">{escape(fleet.level_name(rank, assessable))}</td>'
+                        for rank, assessable in zip(state.levels, repo.assessable))
         rows.append(f'<tr class="state"><td>{escape((state.time or "")[:10])}</td><td><code>{escape((state.commit or "")[:12])}</code></td>{cells}</tr>')
     return ('<section class="history"><h2>Over time</h2><table class="heat"><thead><tr><th>Date</th><th>Commit</th>'
             f'{head}</tr></thead><tbody>{"".join(rows)}</tbody></table></section>')
@@ -238,7 +241,7 @@ def _practices(record: dict) -> str:
             elif practice.get("evidence"):
                 e = practice["evidence"][0]
                 why = f'{escape(str(e.get("path")))}:{escape(str(e.get("line")))} {escape(str(e.get("note")))}'
-            rows.append(f'<tr class="practice"><td>{escape(str(category.get("name")))}</td><td>{escape(str(practice.get("level")))}</td>'
+            rows.append(f'<tr class="practice" data-practice="{escape(str(practice.get("id")))}" data-status="{escape(status)}"><td>{escape(str(category.get("name")))}</td><td>{escape(str(practice.get("level")))}</td>'
                         f'<td>{escape(str(practice.get("name")))}</td><td><span class="badge {escape(status)}">{escape(status)}</span></td>'
                         f"<td>{why}</td></tr>")
     return ('<section><h2>Practices</h2><table><thead><tr><th>Category</th><th>Level</th><th>Practice</th><th>Status</th>'
