@@ -383,6 +383,15 @@ def test_store_rejects_lines_that_are_not_records(tmp_path) -> None:
         list(store.records(path))
 
 
+def test_progress_line_counts_rate_and_time_left() -> None:
+    from cdlint.fleet.runner import Tally
+
+    tally = Tally(total=100, done=20, failed=3, started=time.monotonic() - 10)
+    assert tally.line() == "20/100 repositories, 3 failed, 2.0/s, about 0:40 left"
+    tally = Tally(total=100_000, done=10, started=time.monotonic() - 10)
+    assert tally.line().endswith("about 27:46:30 left")
+
+
 def test_progress_is_quiet_when_not_a_terminal(tmp_path) -> None:
     result = scan(tmp_path, "-s", str(tmp_path / "s.jsonl"), EXPERT, BASE)
     assert result.stderr.splitlines() == [f"cdlint: 2 of 2 repositories: 2 records stored in {tmp_path / 's.jsonl'}, "
@@ -398,3 +407,27 @@ def test_local_processes_give_the_same_records(tmp_path) -> None:
     assert scan(tmp_path, "-s", str(one), "--history", "--since", "2024-01-01", str(listing)).exit_code == 0
     assert scan(tmp_path, "-s", str(two), "-j", "2", "--history", "--since", "2024-01-01", str(listing)).exit_code == 0
     assert sorted(one.read_text().splitlines()) == sorted(two.read_text().splitlines())
+
+
+def test_a_worker_process_that_dies_costs_only_its_repository(tmp_path, monkeypatch) -> None:
+    """A process that dies breaks the pool: the pool is started again, the other tasks in
+    flight are tried again, and the repository that killed it twice is an error record."""
+    from cdlint.fleet import evaluate
+
+    real = evaluate.evaluate
+
+    def deadly(root, source, commit, when, options):
+        if source.name.endswith("doomed"):
+            os._exit(3)
+        return real(root, source, commit, when, options)
+
+    monkeypatch.setattr(evaluate, "evaluate", deadly)  # forked workers inherit it
+    doomed = tmp_path / "doomed"
+    doomed.mkdir()
+    path = tmp_path / "s.jsonl"
+    result = scan(tmp_path, "-s", str(path), "-j", "2", EXPERT, BASE, str(doomed), DEMO)
+    assert result.exit_code == 0, result.output
+    records = {r["repository"]: r for r in stored(path)}
+    assert len(records) == len(stored(path)) == 4
+    assert records[str(doomed)]["error"] == "the worker process died while scanning this repository"
+    assert all(records[name]["error"] is None for name in (EXPERT, BASE, DEMO))

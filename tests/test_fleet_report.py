@@ -6,8 +6,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import subprocess
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -19,7 +17,7 @@ from cdlint.fleet.html import page_name, render_overview
 
 from conftest import ROOT
 from fleet_repos import history_repo, repo_of
-from test_maturity_report import Page, browser, png_colours
+from test_maturity_report import Page, browser, open_in_browser, png_colours
 
 HOSTILE = ['<script>alert(1)</script>', '"><img src=x onerror=alert(2)>', "=HYPERLINK(\"http://evil\")", "../../etc/passwd"]
 
@@ -137,16 +135,5 @@ def test_fleet_page_opens_in_a_headless_browser(fleet_store, tmp_path) -> None:
     assert report("-s", str(fleet_store), "-o", str(out)).exit_code == 0
     pages = [out / "index.html", *sorted((out / "repos").iterdir())[:2]]
     for number, page in enumerate(pages):
-        shot = tmp_path / f"shot-{number}.png"
-        with tempfile.TemporaryDirectory() as profile:
-            completed = subprocess.run(
-                [executable, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={profile}",
-                 "--enable-logging=stderr", "--v=0", "--hide-scrollbars", "--window-size=1200,1000",
-                 f"--screenshot={shot}", page.as_uri()],
-                capture_output=True, text=True, timeout=120,
-            )
-        assert completed.returncode == 0, completed.stderr[-2000:]
-        console = [line for line in completed.stderr.splitlines() if ":CONSOLE" in line or "Refused to" in line]
-        assert console == [], console
-        assert png_colours(shot.read_bytes()) > 20, f"{page.name} looks blank"
+        shot = open_in_browser(executable, page, tmp_path / f"shot-{number}.png", "1200,1000")
+        assert png_colours(shot) > 20, f"{page.name} looks blank"

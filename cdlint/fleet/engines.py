@@ -67,7 +67,7 @@ def run_local(tasks: Iterable[Task], options: Options, jobs: int = 1) -> Iterato
                 pool = ProcessPoolExecutor(max_workers=jobs)
                 for task in broken:
                     retries[task] = retries.get(task, 0) + 1
-                    if retries[task] > RETRIES + 1:
+                    if retries[task] > RETRIES:
                         yield failed(task, "the worker process died while scanning this repository")
                     else:
                         running[pool.submit(scan, task, options)] = task
