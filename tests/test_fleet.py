@@ -410,8 +410,8 @@ def test_local_processes_give_the_same_records(tmp_path) -> None:
 
 
 def test_a_worker_process_that_dies_costs_only_its_repository(tmp_path, monkeypatch) -> None:
-    """A process that dies breaks the pool: the pool is started again, the other tasks in
-    flight are tried again, and the repository that killed it twice is an error record."""
+    """A process that dies breaks the pool: the tasks in flight are tried again alone, so
+    only the repository that kills its process again is an error record."""
     from cdlint.fleet import evaluate
 
     real = evaluate.evaluate

@@ -25,9 +25,6 @@ from concurrent.futures.process import BrokenProcessPool
 from cdlint.errors import ConfigError
 from cdlint.fleet.evaluate import Options, Outcome, Task, encode, error_record, scan
 
-RETRIES = 1
-
-
 def failed(task: Task, message: str) -> Outcome:
     return Outcome(task.source, (encode(error_record(task.source, message)),), 0, 1)
 
@@ -39,7 +36,6 @@ def run_local(tasks: Iterable[Task], options: Options, jobs: int = 1) -> Iterato
             yield scan(task, options)
         return
     queue = iter(tasks)
-    retries: dict[Task, int] = {}
     pool = ProcessPoolExecutor(max_workers=jobs)
     running: dict = {}
     try:
@@ -60,19 +56,24 @@ def run_local(tasks: Iterable[Task], options: Options, jobs: int = 1) -> Iterato
                 except BrokenProcessPool:
                     broken.append(task)
             if broken:
-                # Every task in flight is lost with the pool: start a new one and try them again.
+                # Every task in flight is lost with the pool, and which one killed it is
+                # unknown: each is tried again alone, then the scan goes on in a new pool.
                 broken += running.values()
                 running.clear()
                 pool.shutdown(wait=False, cancel_futures=True)
-                pool = ProcessPoolExecutor(max_workers=jobs)
                 for task in broken:
-                    retries[task] = retries.get(task, 0) + 1
-                    if retries[task] > RETRIES:
-                        yield failed(task, "the worker process died while scanning this repository")
-                    else:
-                        running[pool.submit(scan, task, options)] = task
+                    yield _alone(task, options)
+                pool = ProcessPoolExecutor(max_workers=jobs)
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _alone(task: Task, options: Options) -> Outcome:
+    with ProcessPoolExecutor(max_workers=1) as single:
+        try:
+            return single.submit(scan, task, options).result()
+        except BrokenProcessPool:
+            return failed(task, "the worker process died while scanning this repository")
 
 
 def run_dask(tasks: Iterable[Task], options: Options, address: str) -> Iterator[Outcome]:
