@@ -425,3 +425,130 @@ def _maturity_baseline(path: str) -> dict:
         where = "/".join(str(p) for p in e.absolute_path) or "(top level)"
         _fail(f"--baseline {path}: not a maturity JSON result ({where}: {e.message})")
     return document
+
+
+@main.group()
+def fleet() -> None:
+    """Delivery maturity across many repositories and over time: scan into a store, report from it."""
+
+
+@fleet.command("scan")
+@click.argument("sources", nargs=-1, required=True)
+@click.option("-s", "--store", "store_path", default="cdlint-fleet.jsonl", show_default=True,
+              type=click.Path(dir_okay=False), help="The results store (JSON Lines) to append to.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Scan this many repositories at once, in local processes.")
+@click.option("--scheduler", envvar="DASK_SCHEDULER_ADDRESS", metavar="ADDRESS",
+              help="Run on the Dask cluster of this scheduler (tcp://HOST:8786) instead; needs cdlint[fleet].")
+@click.option("--history", is_flag=True, help="Also evaluate past commits that changed pipeline files.")
+@click.option("--since", default="1y", show_default=True, metavar="DATE|DURATION",
+              help="With --history: how far back (2024-01-31, or 1y, 6m, 2w, 30d before now).")
+@click.option("--every", metavar="DURATION", help="With --history: at most one commit per DURATION (30d, 1m, 2w).")
+@click.option("--max-commits", type=click.IntRange(min=1, max=1000), default=24, show_default=True,
+              help="With --history: at most this many commits per repository, the newest.")
+@click.option("--force", is_flag=True, help="Evaluate commits the store already holds again.")
+@click.option("--cache", type=click.Path(file_okay=False), metavar="DIR",
+              help="Where git sources are fetched.  [default: the fleet folder of cdlint's cache]")
+@click.option("--timeout", type=click.FloatRange(min=1), default=600, show_default=True,
+              help="Seconds allowed per repository; one that takes longer is an error record.")
+@click.option("--model", "model_file", type=click.Path(dir_okay=False), help="Use this maturity model instead of the default.")
+@click.option("--production-env", multiple=True, metavar="REGEX",
+              help="Environment names matching REGEX are production (repeatable).")
+def fleet_scan(sources, store_path, jobs, scheduler, history, since, every, max_commits, force, cache, timeout,
+               model_file, production_env) -> None:
+    """Scan the repositories SOURCES into the store.
+
+    A SOURCE is a directory, a git URL (https, ssh, git or file), a bare repository,
+    a file listing such sources (LOCATION [REF] a line), or - to read that list from
+    standard input. Records are appended as repositories finish; a second run skips
+    the commits already stored.
+    """
+    import functools
+    from datetime import datetime, timezone
+    from pathlib import Path
+
+    from cdlint.cache import cache_dir
+    from cdlint.engine import Settings
+    from cdlint.errors import ConfigError
+    from cdlint.fleet import engines, history as past, inputs, runner
+    from cdlint.fleet.evaluate import Options
+    from cdlint.maturity import load_model
+    from cdlint.settings import tiers as settings_tiers
+
+    try:
+        model = load_model(model_file)
+        found = []
+        for source in sources:
+            if source == "-":
+                found += inputs.parse_list(sys.stdin, Path.cwd(), "<stdin>")
+            else:
+                found += inputs.from_argument(source)
+        window = None
+        if history:
+            window = past.History(past.since(since, datetime.now(timezone.utc)), past.duration(every) if every else 0,
+                                  max_commits)
+        elif every:
+            raise ConfigError("--every needs --history")
+        options = Options(Settings(tiers=settings_tiers(production_env)), model, str(Path(cache) if cache else cache_dir() / "fleet"),
+                          timeout, window)
+        engine = (functools.partial(engines.run_dask, address=scheduler) if scheduler
+                  else functools.partial(engines.run_local, jobs=jobs))
+        chosen = inputs.unique(found)
+        tally = runner.Tally(len(chosen))
+        live = sys.stderr.isatty()
+        try:
+            for outcome in runner.scan(chosen, store_path, options, engine, force):
+                tally.add(outcome)
+                if live:
+                    click.echo(f"\r\033[Kcdlint: {tally.line()}", err=True, nl=False)
+        except KeyboardInterrupt:
+            if live:
+                click.echo("", err=True)
+            click.echo(f"cdlint: interrupted; {tally.summary(store_path)}; run again to resume", err=True)
+            sys.exit(130)
+    except ConfigError as e:
+        _fail(str(e))
+    if live:
+        click.echo("", err=True)
+    click.echo(f"cdlint: {tally.summary(store_path)}", err=True)
+
+
+@fleet.command("report")
+@click.option("-s", "--store", "store_path", default="cdlint-fleet.jsonl", show_default=True,
+              type=click.Path(exists=True, dir_okay=False), help="The results store to read.")
+@click.option("--format", "format_", type=click.Choice(("html", "markdown", "csv")), default="html", show_default=True)
+@click.option("-o", "--output", type=click.Path(),
+              help="html: the folder to write (default cdlint-fleet-report); markdown, csv: a file instead of stdout.")
+def fleet_report(store_path, format_, output) -> None:
+    """Report on the repositories in the store: an HTML site (an overview and a page per
+    repository), Markdown for a wiki, or CSV with a row per record for spreadsheets."""
+    from pathlib import Path
+
+    from cdlint.errors import ConfigError
+    from cdlint.fleet import summary
+
+    try:
+        if format_ == "csv":
+            from cdlint.fleet.tables import render_csv
+
+            _write("".join(render_csv(store_path)), output)
+            return
+        fleet = summary.load(store_path)
+        if format_ == "markdown":
+            from cdlint.fleet.tables import render_markdown
+
+            _write(render_markdown(fleet), output)
+            return
+        from cdlint.fleet.html import render_site
+
+        folder = Path(output or "cdlint-fleet-report")
+        (folder / "repos").mkdir(parents=True, exist_ok=True)
+        pages = 0
+        for name, page in render_site(fleet):
+            _write(page, str(folder / name))
+            pages += 1
+    except ConfigError as e:
+        _fail(str(e))
+    except OSError as e:
+        _fail(f"cannot write the report: {e}")
+    click.echo(f"cdlint: wrote {folder / 'index.html'} and {pages - 1} repository page{'s' * (pages != 2)}", err=True)

@@ -24,9 +24,9 @@ def test_readme_rule_table_is_current() -> None:
 def test_readme_commands_are_the_ci_commands() -> None:
     readme = (ROOT / "README.md").read_text()
     ci = (ROOT / ".ci" / "run").read_text()
-    assert "python3 -m venv .venv && .venv/bin/pip install -e '.[test]' && .venv/bin/cdlint check fixtures/demo" in readme
+    assert "python3 -m venv .venv && .venv/bin/pip install -e '.[test,fleet]' && .venv/bin/cdlint check fixtures/demo" in readme
     assert ".venv/bin/python -m pytest" in readme
-    for part in ("python3 -m venv .venv", ".venv/bin/pip install -e '.[test]'", ".venv/bin/cdlint check fixtures/demo",
+    for part in ("python3 -m venv .venv", ".venv/bin/pip install -e '.[test,fleet]'", ".venv/bin/cdlint check fixtures/demo",
                  ".venv/bin/python -m pytest"):
         assert part in ci, part
 

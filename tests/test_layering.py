@@ -66,6 +66,16 @@ def test_networkx_is_imported_only_where_a_graph_is_drawn_or_built() -> None:
 
 @pytest.mark.parametrize("path", sorted((ROOT / "cdlint").rglob("*.py")) + RULE_FILES, ids=lambda p: p.name)
 def test_only_the_maturity_command_imports_maturity(path: Path) -> None:
-    if path.parent.name == "maturity" or path.name == "cli.py":
+    if path.parent.name in ("maturity", "fleet") or path.name == "cli.py":
         return
     assert not any(n.startswith("cdlint.maturity") for n in imports(path)), path
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "cdlint").rglob("*.py")) + RULE_FILES, ids=lambda p: p.name)
+def test_only_fleet_uses_fleet_and_dask(path: Path) -> None:
+    """The fleet is an extra: check and maturity never import it, and only its engines import Dask."""
+    names = imports(path)
+    if path.parent.name != "fleet" and path.name != "cli.py":
+        assert not any(n.startswith("cdlint.fleet") for n in names), path
+    if path.name != "engines.py":
+        assert not any(n.split(".")[0] in ("dask", "distributed", "pyarrow") for n in names), path

@@ -260,6 +260,24 @@ def png_colours(data: bytes) -> int:
     return len(colours)
 
 
+def open_in_browser(executable: str, page, shot, size: str) -> bytes:
+    """A screenshot (PNG) of ``page`` in headless Chromium, after checking that the browser
+    logged no console message (script errors, blocked requests, CSP violations)."""
+    with tempfile.TemporaryDirectory() as profile:
+        completed = subprocess.run(
+            [executable, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+             "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={profile}",
+             "--enable-logging=stderr", "--v=0", "--hide-scrollbars", f"--window-size={size}",
+             f"--screenshot={shot}", page.as_uri()],
+            capture_output=True, text=True, timeout=120,
+        )
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    console = [line for line in completed.stderr.splitlines() if ":CONSOLE" in line or "Refused to" in line]
+    assert console == [], console
+    assert shot.exists(), completed.stderr[-2000:]
+    return shot.read_bytes()
+
+
 @pytest.mark.slow
 def test_html_opens_in_a_headless_browser_without_console_errors(demo, tmp_path) -> None:
     executable = browser()
@@ -268,24 +286,10 @@ def test_html_opens_in_a_headless_browser_without_console_errors(demo, tmp_path)
                     "the HTML report was not opened in a browser")
     page = tmp_path / "maturity.html"
     page.write_text(render_html(demo), encoding="utf-8")
-    shot = tmp_path / "shot.png"
-    with tempfile.TemporaryDirectory() as profile:
-        started = time.perf_counter()
-        completed = subprocess.run(
-            [executable, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-             "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={profile}",
-             "--enable-logging=stderr", "--v=0", "--hide-scrollbars", "--window-size=1000,900",
-             f"--screenshot={shot}", page.as_uri()],
-            capture_output=True, text=True, timeout=120,
-        )
-        elapsed = time.perf_counter() - started
-    assert completed.returncode == 0, completed.stderr[-2000:]
-    # Console messages (script errors, blocked requests, CSP violations) are logged as CONSOLE lines.
-    console = [line for line in completed.stderr.splitlines() if ":CONSOLE" in line or "Refused to" in line]
-    assert console == [], console
-    assert shot.exists(), completed.stderr[-2000:]
-    assert png_colours(shot.read_bytes()) > 40, "the page looks blank"
-    assert elapsed < 60
+    started = time.perf_counter()
+    shot = open_in_browser(executable, page, tmp_path / "shot.png", "1000,900")
+    assert png_colours(shot) > 40, "the page looks blank"
+    assert time.perf_counter() - started < 60
 
 
 # --- the command --------------------------------------------------------------------

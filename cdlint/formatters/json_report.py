@@ -28,11 +28,15 @@ def _finding(f: Finding) -> dict:
     }
 
 
-def render(report: Report, options: RenderOptions = DEFAULT) -> str:
-    document = {
+def document(report: Report) -> dict:
+    """The v1 document as plain data (``cdlint fleet`` stores it as it is)."""
+    return {
         "version": 1,
         "tool": {"name": "cdlint", "version": __version__},
         "files": [{"path": path, "platform": platform} for path, platform in report.files],
         "findings": [_finding(f) for f in report.findings],
     }
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def render(report: Report, options: RenderOptions = DEFAULT) -> str:
+    return json.dumps(document(report), indent=2, ensure_ascii=False) + "\n"

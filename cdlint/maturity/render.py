@@ -267,6 +267,11 @@ def _categories(repo: Repository) -> list[dict]:
 
 
 def render_json(report: MaturityReport) -> str:
+    return json.dumps(json_document(report), indent=2, ensure_ascii=False) + "\n"
+
+
+def json_document(report: MaturityReport) -> dict:
+    """The v1 document as plain data (``cdlint fleet`` stores it as it is)."""
     model = report.model
     document: dict = {
         "version": 1,
@@ -283,4 +288,4 @@ def render_json(report: MaturityReport) -> str:
             {"category": category_id, "levels": [{"level": level, "repositories": n} for level, n in counts.items()]}
             for category_id, counts in report.distribution().items()
         ]
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return document
