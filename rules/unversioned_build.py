@@ -75,14 +75,17 @@ def check(project: Project, options: dict) -> Iterator[Finding]:
             steps: [{run: npm publish}]
     """
     for stage in project.stages("publish"):
-        steps = [s for s in stage.steps if any(t.startswith("publish:") for t in s.tags) and "rehearsal" not in s.tags]
+        # Releases only: a prerelease channel (a snapshot, a nightly, TestPyPI) versions
+        # builds its own way, and a rehearsal publishes nothing.
+        released = {d.span for d in stage.deliveries if d.kind == "publish" and d.stable}
+        steps = [s for s in stage.steps if s.span in released]
         triggers = project.triggers_of(stage)
         # Runs for tags have their version; runs started by another pipeline or an API call
         # get theirs from the caller.
         if not steps or not triggers or any(t.kind not in _OWN_RUNS for t in triggers):
             continue
-        # Publishes of pull requests (previews), of test jobs run on pull requests or by
-        # hand (fixture images), and to test registries are rehearsals, not releases.
+        # Publishes of pull requests (previews) and of test jobs run on pull requests or by
+        # hand (fixture images) are rehearsals, not releases.
         if all(t.kind == "pull_request" for t in triggers):
             continue
         if stage.has("test") and not any(t.kind in ("push", "schedule") for t in triggers):

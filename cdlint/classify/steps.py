@@ -170,10 +170,13 @@ class StepClassifier:
     def _arguments(self, inputs: Mapping[str, str], add, skip=()) -> None:
         for key, value in inputs.items():
             if value and key not in skip:
-                add(self.argument(" " + value), "argument", f"{key}={value}")
+                add(self.argument(f" {key}={value}"), "argument", f"{key}={value}")
 
     def _action(self, step: Step, uses: str, inputs: Mapping[str, str], add) -> bool:
         name = uses.partition("@")[0].lower().rstrip("/")
+        if name.startswith("docker://"):
+            # A container image run as an action (``docker://rhysd/actionlint:1.7.3``).
+            name = name[len("docker://"):].partition(":")[0]
         if str(inputs.get("install-only", inputs.get("install_only", ""))).lower() == "true":
             return True
         parts = name.split("/")
