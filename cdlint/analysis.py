@@ -74,7 +74,15 @@ def is_gate(stage: Stage) -> bool:
     test runner, a test report, or its own test script in a stage named as a test; a step
     named "Test wheel" that imports the package is not a test suite) and does not ignore
     their failure."""
-    if not runs_tests(stage) or stage.allow_failure:
+    if stage.allow_failure:
+        return False
+    verdicts = [s for s in stage.steps if "verdict" in s.tags and not failure_ignored(s)]
+    if verdicts and (runs_tests(stage) or any(has_tag(s.tags, "report") for s in verdicts)):
+        # Test results checked again after the tests ran (a report step that fails on
+        # failed tests): the stage stops the pipeline, even when the test step let its
+        # failure through.
+        return True
+    if not runs_tests(stage):
         return False
     steps = test_steps(stage)
     return not steps or any(not failure_ignored(s) for s in steps)

@@ -70,9 +70,12 @@ def check(project: Project, options: dict) -> Iterator[Finding]:
                     key=stage.key,
                 )
             continue
+        rechecked = analysis.is_gate(stage)
         for step in analysis.ignored_tests(stage):
             if analysis.benchmarks_only([step]) or analysis.named_only(step):
                 continue
+            if rechecked and _verdict_after(stage, step):
+                continue  # a later step fails the stage on the same results
             reason = analysis.failure_reason(step) or "its failure is ignored"
             yield Finding(
                 step.span,
@@ -80,6 +83,11 @@ def check(project: Project, options: dict) -> Iterator[Finding]:
                 (Evidence(step.span, f"runs tests: {step.label}"),),
                 key=f"{stage.key}#step:{step.label}",
             )
+
+
+def _verdict_after(stage: Stage, step) -> bool:
+    later = stage.steps[stage.steps.index(step) + 1:]
+    return any("verdict" in s.tags and not analysis.failure_ignored(s) for s in later)
 
 
 def _shared_allowance(where: Span, stages: list[Stage]) -> Finding:

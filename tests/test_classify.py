@@ -88,3 +88,42 @@ def test_a_deploying_job_named_for_where_it_goes_deploys_there(name: str, enviro
     text = f"on: push\njobs:\n  upload:\n    name: {name}\n    runs-on: ubuntu-latest\n    steps:\n      - run: rsync -a dist/ deploy@web1:/srv/site\n"
     stage = parse(text, ".github/workflows/site.yml").stages[0]
     assert (stage.environment.name if stage.environment else None) == environment
+
+
+def test_a_name_alone_never_makes_a_production_delivery() -> None:
+    text = "on: push\njobs:\n  deploy-prod:\n    runs-on: ubuntu-latest\n    steps:\n      - name: Deploy to production\n        run: ./scripts/do-it.sh\n"
+    [stage] = parse(text, ".github/workflows/cd.yml").stages
+    assert not stage.deliveries
+    assert not (stage.environment and stage.environment.tier == "production")
+    assert all(sig.weak for sig in stage.signals + tuple(s for st in stage.steps for s in st.signals) if sig.tag.startswith("deploy"))
+
+
+@pytest.mark.parametrize(
+    "steps, action, delivers",
+    [
+        ("[{run: terraform plan}]", "access", False),
+        ("[{run: terraform apply -auto-approve}]", "start", True),
+        ("[{uses: actions/labeler@v5}]", "access", False),
+        ("[{run: npx prisma migrate deploy}]", "start", False),
+    ],
+)
+def test_a_github_environment_is_a_deployment_only_with_a_step_that_changes_something(steps: str, action: str, delivers: bool) -> None:
+    text = f"on: push\njobs:\n  job:\n    runs-on: ubuntu-latest\n    environment: production\n    steps: {steps}\n"
+    [stage] = parse(text, ".github/workflows/x.yml").stages
+    assert stage.environment.action == action
+    assert bool(stage.deliveries) is delivers
+
+
+def test_every_tag_carries_its_evidence() -> None:
+    text = "on: push\njobs:\n  ship:\n    runs-on: ubuntu-latest\n    steps:\n      - run: |\n          make test\n          npm publish\n"
+    [stage] = parse(text, ".github/workflows/x.yml").stages
+    [step] = stage.steps
+    assert {s.tag for s in step.signals} == set(step.tags)
+    assert {(s.tag, s.source, s.text) for s in step.signals} >= {("test:unit", "command", "make test"), ("publish:package", "command", "npm publish")}
+
+
+def test_a_library_step_reads_its_maven_goals() -> None:
+    from cdlint.classify import call_tags
+
+    assert "scan:sast" in call_tags("jenkins", "buildPlugin", {"goals": "clean verify sonar:sonar"})
+    assert "scan:sast" not in call_tags("jenkins", "buildPlugin", {"goals": "clean verify"})

@@ -71,11 +71,13 @@ class DeliveryClassifier:
         # A job that runs an unread pipeline: its inputs are the arguments of that run.
         called = Step(stage.span, uses=stage.calls, inputs=tuple((k, v) for k, v, _ in stage.variables))
         sources = [(step, signal) for step in stage.steps for signal in step.signals]
-        sources += [(called, signal) for signal in stage.signals if signal.source == "workflow"]
+        # What the platform does for a job by its keywords (GitLab Pages) delivers too.
+        sources += [(called, signal) for signal in stage.signals if signal.source in ("workflow", "keyword")]
         for step, signal in sources:
             kind = self.signals.delivers(signal.tag)
-            # A name never makes a delivery: what a step runs does.
-            if kind is None or signal.weak:
+            # A name never makes a delivery: what a step runs does (and a weak deploy the
+            # stage's tests outweigh, an ssh to a test host, is none).
+            if kind is None or signal.weak or signal.tag not in stage.tags:
                 continue
             if signal.tag in _WEAK_DELIVERY and not self._named_delivery(stage):
                 continue

@@ -81,6 +81,8 @@ def check(classifier, entry: Mapping[str, Any], value: Any, positive: bool) -> s
             return None
     if "channel" in entry:
         return _check_channel(signals, entry, str(value), positive)
+    if "target" in entry and "text" in entry or "delivery" in entry:
+        return _check_delivery(classifier, entry, value, positive)
     wanted = tag_set(entry.get("tags", ""))
     tags, stage = classified(classifier, entry, value)
     shown = _shown(value)
@@ -96,6 +98,17 @@ def check(classifier, entry: Mapping[str, Any], value: Any, positive: bool) -> s
     # counterexamples are only documentation.
     if wanted and wanted <= tags:
         return f"{shown} is tagged {' '.join(sorted(wanted))}"
+    return None
+
+
+def _check_delivery(classifier, entry: Mapping[str, Any], value: Any, positive: bool) -> str | None:
+    """A delivery entry's example is a step that delivers so (its kind, or its target)."""
+    step = classifier.steps.step(Step(Span("example", 1), run=str(value)), "github")
+    stage = classifier.stages.stage(Stage("example", "example", "example", Span("example", 1), steps=(step,)), "github")
+    got = {d.target for d in stage.deliveries} if "target" in entry else {d.kind for d in stage.deliveries}
+    wanted = entry["target"] if "target" in entry else entry["delivers"]
+    if (wanted in got) != positive:
+        return f"'{value}' {'does not deliver' if positive else 'delivers'} {wanted} (delivers: {', '.join(sorted(got)) or 'nothing'})"
     return None
 
 

@@ -135,7 +135,7 @@ class StageClassifier:
             add(("teardown",), "environment", env.name, env.span)
         elif env is not None and env.action == "start":
             platform_deploys = "deployment-job" in stage.facts or platform == "gitlab"
-            if not platform_deploys and not self._deploying_steps(steps):
+            if not platform_deploys and not self._deploying_steps(steps, dropped):
                 # Environments scope secrets and protection rules as often as they mark a
                 # deployment (a `terraform plan` drift check, a labelling bot): only a step
                 # that deploys, publishes or applies makes one, or a platform that deploys
@@ -150,7 +150,9 @@ class StageClassifier:
         tags = set(own) | (step_tags - dropped)
         if nested:
             env = None
-        elif env is None and "deploy" in kinds(tags):
+        elif env is None and self._deploying_steps(steps, dropped):
+            # Where a deploy goes, for a stage that deploys by what it runs (a name alone
+            # never makes a production deploy).
             env = self.infer_environment(replace(stage, steps=steps), platform)
         elif env is None and "teardown" in kinds(tags) and stage.variables:
             named = self._from_variables(stage)
@@ -166,9 +168,10 @@ class StageClassifier:
         return stage
 
     @staticmethod
-    def _deploying_steps(steps) -> bool:
+    def _deploying_steps(steps, dropped=frozenset()) -> bool:
+        """Whether a step deploys, publishes, provisions or migrates by what it runs."""
         return any(
-            not sig.weak and sig.tag.partition(":")[0] in ("deploy", "publish", "provision", "migration")
+            not sig.weak and sig.tag not in dropped and sig.tag.partition(":")[0] in ("deploy", "publish", "provision", "migration")
             for step in steps for sig in step.signals
         )
 

@@ -246,7 +246,8 @@ def deploy_steps(project: Project) -> list[Evidence]:
         if not _scaffolding(stage)
     ]
     for stage in _stages(project, "deploy"):
-        if not stage.steps_tagged("deploy") and not stage.steps_tagged("publish") and stage.environment is not None:
+        env = stage.environment
+        if not stage.steps_tagged("deploy") and not stage.steps_tagged("publish") and env is not None and env.declared:
             found.append(Evidence(stage.span, f"'{_label(stage)}' deploys to '{stage.environment.name}'"))
     return found
 
