@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from cdlint import classify
 from cdlint.classify import kinds
 from cdlint.finding import Evidence
-from cdlint.model import KINDS, Environment, Pipeline, Project, Span, Stage, Step, Trigger
+from cdlint.model import KINDS, Delivery, Environment, Pipeline, Project, Span, Stage, Step, Trigger
 
 
 def failure_ignored(step: Step) -> bool:
@@ -139,15 +139,35 @@ def called_only(project: Project, stage: Stage) -> bool:
     return bool(triggers) and all(t.kind == "workflow_call" for t in triggers)
 
 
+def _shipped(stage: Stage) -> list[Delivery]:
+    return [d for d in stage.deliveries if d.kind in ("deploy", "publish")] or list(stage.deliveries)
+
+
+def _target(stage: Stage, delivery: Delivery) -> str:
+    return stage.environment.name if delivery.kind == "deploy" and stage.environment else delivery.target
+
+
+def shipped_to(stage: Stage) -> str:
+    """Where a delivering stage ships, for messages: "'npm' and 'production'"."""
+    targets = list(dict.fromkeys(_target(stage, d) for d in _shipped(stage)))
+    if not targets:
+        return f"'{stage.environment.name}'" if stage.environment else "production"
+    return " and ".join(f"'{t}'" for t in targets[:3])
+
+
 def delivers_to(stage: Stage) -> str:
     """What a delivering stage does, for messages: "deploys to 'production'", "publishes
-    to 'npm' and 'ghcr.io/acme/shop'"."""
-    stable = [d for d in stage.deliveries if d.kind in ("deploy", "publish")] or list(stage.deliveries)
-    if not stable:
+    to 'npm' and 'ghcr.io/acme/shop'", "publishes to 'ghcr.io/acme/shop' and deploys to
+    'production'"."""
+    shipped = _shipped(stage)
+    if not shipped:
         return f"deploys to '{stage.environment.name}'" if stage.environment else "deploys"
-    verb = "publishes to" if all(d.kind == "publish" for d in stable) else "deploys to"
-    targets = list(dict.fromkeys(stage.environment.name if d.kind == "deploy" and stage.environment else d.target for d in stable))
-    return f"{verb} " + " and ".join(f"'{t}'" for t in targets[:3])
+    parts = []
+    for verb, kinds in (("publishes to", ("publish",)), ("deploys to", ("deploy", "docs"))):
+        targets = list(dict.fromkeys(_target(stage, d) for d in shipped if d.kind in kinds))
+        if targets:
+            parts.append(f"{verb} " + " and ".join(f"'{t}'" for t in targets[:3]))
+    return " and ".join(parts)
 
 
 def _overlap(a: tuple[str, ...] | None, b: tuple[str, ...] | None) -> bool:

@@ -58,7 +58,7 @@ def check(project: Project, options: dict) -> Iterator[Finding]:
         if not builds and shipped_by is None:
             continue
         where = builds[0] if builds else shipped_by
-        target = analysis.delivers_to(stage).partition(" to ")[2]
+        target = analysis.shipped_to(stage)
         evidence = [Evidence(where.span, f"builds: {where.label}" if builds else f"builds what it ships: {where.label}")]
         if consumed:
             evidence.append(Evidence(consumed[0].span, f"also receives '{consumed[0].label}' from upstream, yet rebuilds"))

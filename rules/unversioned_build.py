@@ -30,7 +30,7 @@ def _tag_unknown(stage: Stage) -> bool:
         r.tag is None and r.name.startswith("$")
         for step in stage.steps
         if analysis.has_tag(step.tags, "publish:image")
-        for r in images.pushed_images(step)
+        for r in images.pushed_images(step, images.variables_of(stage))
     )
 
 

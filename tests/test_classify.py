@@ -127,3 +127,21 @@ def test_a_library_step_reads_its_maven_goals() -> None:
 
     assert "scan:sast" in call_tags("jenkins", "buildPlugin", {"goals": "clean verify sonar:sonar"})
     assert "scan:sast" not in call_tags("jenkins", "buildPlugin", {"goals": "clean verify"})
+
+
+@pytest.mark.parametrize(
+    ("written", "variables", "expanded"),
+    [
+        ("$IMAGE", {"IMAGE": "$CI_REGISTRY_IMAGE:$CI_COMMIT_SHA"}, "$CI_REGISTRY_IMAGE:$CI_COMMIT_SHA"),
+        ("acr.io/app:$(imageTag)", {"imagetag": "$(Build.BuildId)"}, "acr.io/app:$(Build.BuildId)"),
+        ("${{env.IMAGE}}:${TAG}", {"IMAGE": "ghcr.io/acme/app", "TAG": "v$VERSION", "VERSION": "1.2"}, "ghcr.io/acme/app:v1.2"),
+        # Computed values stay unread; a value naming itself stops growing.
+        ("${IMAGE}", {"IMAGE": "readMavenPom().getArtifactId()"}, "${IMAGE}"),
+        ("$A", {"A": "$A$A"}, "$A$A$A$A$A$A$A$A"),
+        ("$UNSET:1.0", {}, "$UNSET:1.0"),
+    ],
+)
+def test_image_references_read_the_variables_their_file_sets(written: str, variables: dict, expanded: str) -> None:
+    from cdlint.classify import images
+
+    assert images.expand(written, variables) == expanded

@@ -235,7 +235,7 @@ def test_cli_check_and_graph_on_a_gitlab_repository() -> None:
     demo = str(FIXTURES / "demo")
     result = CliRunner().invoke(main, ["check", demo], catch_exceptions=False)
     assert result.exit_code == 1
-    assert ".gitlab-ci.yml:108:1: error ungated-production-deploy: 'hotfix' deploys to 'production'" in result.output
+    assert ".gitlab-ci.yml:108:1: error ungated-production-deploy: 'hotfix' publishes to '$CI_REGISTRY_IMAGE' and deploys to 'production'" in result.output
     clean = str(FIXTURES / "rules" / "ungated-production-deploy" / "gitlab_tested.yml")
     result = CliRunner().invoke(main, ["check", "--platform", "gitlab", clean], catch_exceptions=False)
     assert result.exit_code == 0

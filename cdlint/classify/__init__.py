@@ -60,13 +60,9 @@ class Classifier:
         return replace(project, pipelines=tuple(self.pipeline(p, project) for p in project.pipelines))
 
     def _used_images(self, project: Project) -> frozenset[str]:
-        """The images the project's own jobs run in (job images and service containers)."""
-        found = set()
-        for stage in project.stages():
-            for image in (stage.image, *stage.services):
-                if image:
-                    found.add(image_key(image))
-        return frozenset(found)
+        """The images the project's own jobs run in (job images and service containers),
+        as written, tags kept."""
+        return frozenset(image.strip().strip("'\"") for stage in project.stages() for image in (stage.image, *stage.services) if image)
 
     def reference_tags(self, target: str) -> frozenset[str]:
         """Tags for a template or include cdlint did not read, by its name."""

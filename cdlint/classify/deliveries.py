@@ -43,7 +43,7 @@ class Context:
 
     pipeline: Pipeline | None = None
     triggers: tuple[Trigger, ...] = ()
-    used_images: frozenset[str] = frozenset()
+    used_images: frozenset[str] = frozenset()  # references, tags kept
     draft_release: bool = False
 
 
@@ -111,8 +111,8 @@ class DeliveryClassifier:
                 reasons.append(Signal("prerelease", "channel", channel.why, step.span))
         words = names
         if signal.tag == "publish:image":
-            named = images.pushed_images(step)
-            pushed = [ref for ref in named if not self._ci_image(ref.name, stage, context)]
+            named = images.pushed_images(step, images.variables_of(stage))
+            pushed = [ref for ref in named if not self._ci_image(ref, stage, context)]
             if named and not pushed:
                 return []  # the images the project's own jobs run in
             targets = sorted({ref.name for ref in pushed if ref.tag is not None}) or ["a container registry"]
@@ -184,21 +184,41 @@ class DeliveryClassifier:
                 hits.append(word.lstrip("/"))
         return [Signal("prerelease", "channel", f"'{hits[0]}' in its names", step.span)] if hits else []
 
-    def _ci_image(self, name: str, stage: Stage, context: Context) -> bool:
+    def _ci_image(self, ref: images.ImageRef, stage: Stage, context: Context) -> bool:
         """Whether an image is one the project's own jobs run in (a CI image): a job runs in
-        it, or in an image of the same repository path when its name is computed
-        (``$CI_REGISTRY_IMAGE/$IMAGE_NAME`` beside jobs in ``$CI_REGISTRY_IMAGE/alpine``),
-        or its name or its job's name says it serves builds and tests."""
-        key = image_key(name)
-        if key in context.used_images:
+        it; or its name is computed and jobs run in an image of the same repository path
+        (``$CI_REGISTRY_IMAGE/$IMAGE_NAME`` beside jobs in ``$CI_REGISTRY_IMAGE/alpine``) or,
+        from a registry of its own, with the tag it writes (``$CI_REGISTRY_IMAGE:fedora-$arch``
+        beside jobs in ``registry.example.org/group/app:fedora-amd64``); or its name or its
+        job's name says it serves builds and tests."""
+        key = image_key(ref.name)
+        used = {image_key(u): u for u in context.used_images}
+        if key in used:
             return True
         prefix, _, last = key.rpartition("/")
-        if prefix and texts.is_dynamic(last) and any(u.startswith(prefix + "/") for u in context.used_images):
+        if prefix and texts.is_dynamic(last) and any(u.startswith(prefix + "/") for u in used):
             return True
-        words = set(texts.words(last)) | set(texts.words(stage.name)) | set(texts.words(stage.id))
+        if texts.is_dynamic(key) and not prefix and self._same_tag(ref.tag, context.used_images):
+            return True
+        words = set(texts.words(_PREDEFINED.sub("", last))) | set(texts.words(stage.name)) | set(texts.words(stage.id))
         return bool(words & _CI_IMAGE_WORDS)
 
+    def _same_tag(self, tag: str | None, used: frozenset[str]) -> bool:
+        """Whether a tag's written beginning (``fedora.mozjs140`` of ``fedora.mozjs140-$arch``)
+        begins the tag of an image from a private registry (a host with a dot) a job runs in."""
+        written = texts.written_part(tag or "").strip("'\"").rstrip("-_.")
+        if len(written) < 3 or texts.is_dynamic(written) or written.lower() in self.signals.mutable_tags:
+            return False
+        for reference in used:
+            name, tag_used = image_key(reference), reference.rpartition(":")[2]
+            if "." in name.partition("/")[0] and "/" in name and tag_used.startswith(written):
+                return True
+        return False
 
+
+# Variables every run of a platform has: their names say nothing of the image
+# (``$CI_REGISTRY_IMAGE`` is the project's registry, not a CI image).
+_PREDEFINED = re.compile(r"(?i)\$\{?(?:CI|GITHUB|RUNNER|BUILD|SYSTEM|AGENT)_\w*\}?|\$\{\{\s*github\.[^}]*\}\}|\$\((?:Build|System|Agent)\.[\w.]+\)")
 # Where a delivery goes when nothing names it: the environment a deploy reaches, the
 # releases a publishing script makes.
 _GENERIC_TARGETS = {"publish": "a release", "deploy": "production"}

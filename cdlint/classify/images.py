@@ -7,6 +7,7 @@ has already tagged (a push is a ``publish:image`` step).
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from cdlint.model import Stage, Step
@@ -90,13 +91,52 @@ def image_name(reference: str) -> str | None:
     return match["name"] if match else None
 
 
-def pushed_images(step: Step) -> list[ImageRef]:
+# A variable written in a command or an input: ``$IMAGE``, ``${IMAGE}``, ``$(imageTag)``,
+# ``${{ env.IMAGE }}`` (compacted), ``${{variables.tag}}``.
+_REFERENCE = re.compile(r"\$\{\{(?:env|variables)\.([\w.-]+)\}\}|\$\{(\w+)\}|\$\(([\w.]+)\)|\$(\w+)")
+_MAX_EXPANDED = 512
+# A value that can stand in an image reference: names, tags and variables, nothing
+# computed (a Jenkinsfile's ``IMAGE = readMavenPom().getArtifactId()`` is kept as source).
+_IMAGE_TEXT = re.compile(r"(?:[\w.:/@-]|\$\{\{[^}]*\}\}|\$\{\w+\}|\$\([\w.]+\)|\$\w+)*")
+
+
+def variables_of(stage: Stage) -> dict[str, str]:
+    """The variables a stage's file sets for it, by name and by lowercase name (Azure's
+    are case-insensitive); later definitions win."""
+    found: dict[str, str] = {}
+    for name, value, _ in stage.variables:
+        found[name] = value
+        found.setdefault(name.lower(), value)
+    return found
+
+
+def expand(text: str, variables: Mapping[str, str] | None) -> str:
+    """``text`` with the variables the file sets filled in, three rounds deep (a variable
+    made of others), never growing past a bound: a value that names itself stays short."""
+    if not variables or "$" not in text:
+        return text
+
+    def value(match: re.Match) -> str:
+        name = next(g for g in match.groups() if g is not None)
+        found = variables.get(name, variables.get(name.lower()))
+        return match[0] if found is None or not _IMAGE_TEXT.fullmatch(found) else found
+
+    for _ in range(3):
+        replaced = _REFERENCE.sub(value, text)
+        if replaced == text or len(replaced) > _MAX_EXPANDED:
+            break
+        text = replaced
+    return text
+
+
+def pushed_images(step: Step, variables: Mapping[str, str] | None = None) -> list[ImageRef]:
     """Images a step builds with a name, tags or pushes (``docker push``, ``-t``, the
-    tags of a build-and-push action or task)."""
+    tags of a build-and-push action or task), with the ``variables`` of its stage filled
+    in (``docker push $IMAGE`` where ``IMAGE: $CI_REGISTRY_IMAGE:$CI_COMMIT_SHA``)."""
     found: list[ImageRef] = []
     if step.run:
         for match in _PUSHED.finditer(_compact(step.run)):
-            ref = _image(match[1], step)
+            ref = _image(expand(match[1], variables), step)
             if ref is not None:
                 found.append(ref)
         return found
@@ -108,7 +148,7 @@ def pushed_images(step: Step) -> list[ImageRef]:
     listed = [t for t in re.split(r"[\s,]+", _compact(inputs.get(tags_input, "") or default)) if t]
     name = inputs.get(name_input, "") if name_input else ""
     for item in listed:
-        ref = _image(f"{name}:{item}" if name_input else item, step)
+        ref = _image(expand(f"{name}:{item}" if name_input else item, variables), step)
         if ref is not None:
             found.append(ref)
     return found
@@ -120,7 +160,7 @@ def published_images(stage: Stage) -> list[ImageRef]:
         ref
         for step in stage.steps
         if _has(step.tags, "publish:image") and "rehearsal" not in step.tags
-        for ref in pushed_images(step)
+        for ref in pushed_images(step, variables_of(stage))
         if ref.tag is not None
     ]
 

@@ -150,9 +150,10 @@ class StageClassifier:
         tags = set(own) | (step_tags - dropped)
         if nested:
             env = None
-        elif env is None and self._deploying_steps(steps, dropped):
+        elif env is None and self._deploying_steps(steps, dropped | {"publish:image"}):
             # Where a deploy goes, for a stage that deploys by what it runs (a name alone
-            # never makes a production deploy).
+            # never makes a production deploy). An image goes to a registry, not to an
+            # environment: its tags say whether it is a release.
             env = self.infer_environment(replace(stage, steps=steps), platform)
         elif env is None and "teardown" in kinds(tags) and stage.variables:
             named = self._from_variables(stage)

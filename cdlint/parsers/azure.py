@@ -1048,6 +1048,10 @@ class _Reader:
             strategy=strategy,
             template=template,
             facts=frozenset(facts),
+            variables=tuple(
+                (key, text(value), item.span()) for key, value in variables.items()
+                if isinstance(value, (str, int, float)) and not isinstance(value, bool)
+            ),
         )
         return replace(stage, id=sid, name=name)
 

@@ -67,6 +67,7 @@ def parse(text_: str, path: str, workspace: Workspace | None = None) -> Pipeline
         inputs=workflow.dispatch_choices(triggers),
         concurrency=_concurrency(data.get("concurrency")),
         stack=(path,),
+        env=_env(data.get("env")),
     )
     result = workflow.jobs(jobs, "", context)
     edges = result.edges + link_artifacts(result.stages, result.edges)
@@ -89,6 +90,13 @@ def _span_of(value, path: str) -> Span:
     return value.span() if isinstance(value, (Map, Seq)) else Span(path, 1, 1)
 
 
+def _env(value) -> tuple[tuple[str, str, Span], ...]:
+    """The environment variables an ``env:`` mapping sets, as written, where."""
+    if not isinstance(value, Map):
+        return ()
+    return tuple((text(k), text(v), value.value_span(k)) for k, v in value.items() if isinstance(v, (str, int, float)) and not isinstance(v, bool))
+
+
 def _concurrency(value) -> str | None:
     if isinstance(value, Map):
         value = value.get("group")
@@ -105,6 +113,7 @@ class _Context:
     stack: tuple[str, ...]
     template: str | None = None
     values: dict[str, str] = field(default_factory=dict)
+    env: tuple[tuple[str, str, Span], ...] = ()
 
 
 @dataclass
@@ -322,6 +331,7 @@ class _Workflow:
             stack=context.stack + (target,),
             template=target,
             values={k: v for k, v in values.items()},
+            env=_env(called.get("env")),
         )
         result = self.jobs(called["jobs"], sid + "/", inner)
         if caller_condition is not None:
@@ -370,13 +380,13 @@ class _Workflow:
         steps, produces, consumes = self.steps(job.get("steps"), context, sid)
         uses = job.get("uses")
         calls = None
-        variables: list[tuple[str, str, Span]] = []
+        variables = list(context.env + _env(job.get("env")))
         if isinstance(uses, str):
             calls = uses
             self.references.append(Reference("workflow", uses, job.value_span("uses"), "remote reusable workflow is not fetched"))
             given = job.get("with")
             if isinstance(given, Map):
-                variables = [(text(k), _fill(text(v), context.values), given.value_span(k))
+                variables += [(text(k), _fill(text(v), context.values), given.value_span(k))
                              for k, v in given.items() if not isinstance(v, (Map, Seq))]
         name = job.get("name")
         stage = Stage(

@@ -502,6 +502,7 @@ class _Reader:
             concurrency=_substitute(text(group), variables) if (group := data.get("resource_group")) not in (None, "") else None,
             template=self.template(job, matrix),
             calls=calls,
+            variables=tuple(_settings(self.config.get("variables")) + _settings(data.get("variables"))),
         )
         return stage
 
@@ -878,6 +879,24 @@ def _variables(value, static: bool = True) -> dict[str, str]:
             found[text(key)] = ""
         elif isinstance(item, (str, int, float)) and not isinstance(item, bool) and "$" not in text(item):
             found[text(key)] = text(item)
+    return found
+
+
+def _settings(value) -> list[tuple[str, str, Span]]:
+    """What a ``variables:`` mapping sets, as written (values may use other variables),
+    where; variables offered to be filled in on a manual run are left out."""
+    if not isinstance(value, Map):
+        return []
+    found = []
+    for key, item in value.items():
+        span = value.value_span(key)
+        if isinstance(item, Map):
+            if "description" in item:
+                continue
+            span = item.value_span("value") if "value" in item else span
+            item = item.get("value")
+        if isinstance(item, (str, int, float)) and not isinstance(item, bool):
+            found.append((text(key), text(item), span))
     return found
 
 
