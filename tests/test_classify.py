@@ -145,3 +145,17 @@ def test_image_references_read_the_variables_their_file_sets(written: str, varia
     from cdlint.classify import images
 
     assert images.expand(written, variables) == expanded
+
+
+def test_classifying_a_step_keeps_every_field_it_does_not_set() -> None:
+    from dataclasses import fields
+
+    from cdlint.model import Span, Step
+
+    step = Step(Span("ci.yml", 3, 5), name="Push", run="docker push app:1.2", uses=None, version="v1",
+                inputs=(("a", "b"),), allow_failure=True, when="always", origin="templates/push.yml")
+    classified = classify.default().steps.step(step, "github")
+    assert classified.tags and classified.signals
+    for field in fields(Step):
+        if field.name not in ("tags", "signals"):
+            assert getattr(classified, field.name) == getattr(step, field.name), field.name

@@ -42,14 +42,15 @@ class Classifier:
         self.steps = StepClassifier(self.signals)
         self.stages = StageClassifier(self.steps, tiers)
 
-    def pipeline(self, pipeline: Pipeline, project: Project | None = None) -> Pipeline:
+    def pipeline(self, pipeline: Pipeline, project: Project | None = None, used: frozenset[str] | None = None) -> Pipeline:
         """``pipeline`` with its stages and references annotated; ``project`` is the
-        (unclassified) project it belongs to, for what depends on other pipelines."""
+        (unclassified) project it belongs to, for what depends on other pipelines, and
+        ``used`` the images its jobs run in."""
         project = project or Project(".", (pipeline,))
-        used = self._used_images(project)
+        used = self._used_images(project) if used is None else used
         draft = any(self.stages.deliveries.withheld(step) for s in pipeline.stages for step in s.steps if "gh release create" in (step.run or ""))
         stages = tuple(
-            self.stages.stage(s, pipeline.platform, Context(pipeline, tuple(project.triggers_of(s)), used, draft))
+            self.stages.stage(s, pipeline.platform, Context(pipeline, project, s, used, draft))
             for s in pipeline.stages
         )
         references = tuple(replace(r, tags=self.reference_tags(r.target)) for r in pipeline.references)
@@ -57,7 +58,8 @@ class Classifier:
 
     def project(self, project: Project) -> Project:
         """``project`` with every pipeline annotated (the links between stages are kept)."""
-        return replace(project, pipelines=tuple(self.pipeline(p, project) for p in project.pipelines))
+        used = self._used_images(project)
+        return replace(project, pipelines=tuple(self.pipeline(p, project, used) for p in project.pipelines))
 
     def _used_images(self, project: Project) -> frozenset[str]:
         """The images the project's own jobs run in (job images and service containers),

@@ -12,12 +12,13 @@ import posixpath
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 from cdlint.classify import images
 from cdlint.classify import text as texts
 from cdlint.classify.signals import Signals
 from cdlint.classify.tiers import Tiers
-from cdlint.model import Delivery, Environment, Pipeline, Signal, Stage, Step, Trigger
+from cdlint.model import Delivery, Environment, Pipeline, Project, Signal, Stage, Step, Trigger
 
 # Words of a stage's or pipeline's names that say it delivers documentation.
 _DOCS_WORDS = frozenset({"docs", "doc", "documentation", "javadoc", "apidocs", "api-docs", "website", "site", "manual", "handbook", "book"})
@@ -38,13 +39,20 @@ _MAVEN_RELEASE = re.compile(r"release:perform|-P\s*[\w,]*\brelease\b|central-pub
 @dataclass(frozen=True)
 class Context:
     """What classification knows of a stage's surroundings: its pipeline, the triggers
-    that can run it, the images the project's own jobs run in, and whether its pipeline
-    makes draft releases."""
+    that can run it (worked out from ``project`` when first asked), the images the
+    project's own jobs run in, and whether its pipeline makes draft releases."""
 
     pipeline: Pipeline | None = None
-    triggers: tuple[Trigger, ...] = ()
+    project: Project | None = None
+    stage: Stage | None = None
     used_images: frozenset[str] = frozenset()  # references, tags kept
     draft_release: bool = False
+
+    @cached_property
+    def triggers(self) -> tuple[Trigger, ...]:
+        if self.project is None or self.stage is None:
+            return ()
+        return tuple(self.project.triggers_of(self.stage))
 
 
 def image_key(reference: str) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import replace
 
 from cdlint.classify import text as texts
 from cdlint.classify.signals import SCRIPT_INPUTS, Call, Effect, Signals
@@ -41,6 +40,10 @@ class StepClassifier:
         self._scripts: dict[str, tuple[tuple[str, str], ...]] = {}
         self._argument_cache: dict[str, frozenset[str]] = {}
         self._names: dict[str, tuple[tuple[str, str], ...]] = {}
+        self._swallowed: dict[str, str | None] = {}
+        self._steps: dict[tuple, tuple[tuple[str, str, str], ...]] = {}
+        self._commands: dict[str, frozenset[str]] = {}
+        self._name_tags: dict[str, frozenset[str]] = {}
 
     # --- text ------------------------------------------------------------------------
 
@@ -53,22 +56,32 @@ class StepClassifier:
                 self._scripts[script] = found
         return found
 
+    def command(self, command: str) -> frozenset[str]:
+        """The tags of one command (``docker push app:1.2``)."""
+        tags = self._commands.get(command)
+        if tags is None:
+            signals = self.signals
+            found = {t for effect in signals.commands.payloads(command) for t in effect.tags}
+            for prefix, effect, pattern in signals.refinements:
+                if any(t.startswith(prefix + ":") for t in found) and pattern.search(command):
+                    found |= effect.tags
+            tags = frozenset(found)
+            if len(self._commands) < 65536:
+                self._commands[command] = tags
+        return tags
+
     def _script(self, script: str) -> tuple[tuple[str, str], ...]:
         signals = self.signals
         found: dict[str, str] = {}
         for command in texts.commands(script):
-            matched = [effect for effect, pattern in signals.command_patterns if pattern.match(command)]
-            tags = {t for effect in matched for t in effect.tags}
-            for prefix, effect, pattern in signals.refinements:
-                if any(t.startswith(prefix + ":") for t in tags) and pattern.search(command):
-                    tags |= effect.tags
-            for tag in tags:
+            for tag in self.command(command):
                 found.setdefault(tag, command)
         joined = texts.continued(script)[: texts.MAX_COMMAND * 16]
-        for effect, pattern in signals.script_patterns:
-            match = pattern.search(joined)
+        lowered = joined.lower()
+        for compiled in signals.script_patterns:
+            match = compiled.possible(lowered) and compiled.regex.search(joined)
             if match:
-                for tag in effect.tags:
+                for tag in compiled.payload.tags:
                     found.setdefault(tag, match[0])
         return tuple(sorted(found.items()))
 
@@ -79,7 +92,9 @@ class StepClassifier:
         """Tags an argument of a call shows by itself (a commit-based version, a rehearsal)."""
         found = self._argument_cache.get(value)
         if found is None:
-            found = frozenset(t for effect, p in self.signals.argument_patterns if p.search(value[: texts.MAX_COMMAND]) for t in effect.tags)
+            text = value[: texts.MAX_COMMAND]
+            lowered = text.lower()
+            found = frozenset(t for c in self.signals.argument_patterns if c.possible(lowered) and c.regex.search(text) for t in c.payload.tags)
             if len(self._argument_cache) < 65536:
                 self._argument_cache[value] = found
         return found
@@ -103,7 +118,12 @@ class StepClassifier:
         return found
 
     def name_tags(self, name: str) -> frozenset[str]:
-        return frozenset(t for t, _ in self.name(name))
+        found = self._name_tags.get(name)
+        if found is None:
+            found = frozenset(t for t, _ in self.name(name))
+            if len(self._name_tags) < 65536:
+                self._name_tags[name] = found
+        return found
 
     def is_setup_name(self, name: str) -> bool:
         return "setup" in self.name_tags(name)
@@ -112,20 +132,39 @@ class StepClassifier:
 
     def step(self, step: Step, platform: str) -> Step:
         """``step`` with its tags and their evidence."""
-        found: dict[str, Signal] = {}
+        key = (platform, step.name, step.run, step.uses, step.version, step.inputs)
+        found = self._steps.get(key)
+        if found is None:
+            found = self._step(step, platform)
+            if len(self._steps) < 65536:
+                self._steps[key] = found
+        if not found and not step.tags and not step.signals:
+            return step
+        signals = tuple(Signal(tag, source, text, step.span) for tag, source, text in found)
+        # Built field by field: dataclasses.replace costs more than the rest of this.
+        return Step(
+            span=step.span, name=step.name, run=step.run, uses=step.uses, version=step.version, inputs=step.inputs,
+            allow_failure=step.allow_failure, when=step.when, tags=frozenset(tag for tag, _, _ in found),
+            origin=step.origin, signals=signals,
+        )
+
+    def _step(self, step: Step, platform: str) -> tuple[tuple[str, str, str], ...]:
+        """(tag, source, text) of each signal of a step, by tag; the same for every step
+        that names, runs and calls the same."""
+        found: dict[str, tuple[str, str, str]] = {}
 
         def add(tags, source: str, text: str) -> None:
             for tag in tags:
                 if tag not in found:
-                    found[tag] = Signal(tag, source, text[:200], step.span)
+                    found[tag] = (tag, source, text[:200])
 
         known = False
         if step.run:
             for tag, matched in self.script(step.run):
-                found.setdefault(tag, Signal(tag, "command", matched[:200], step.span))
+                found.setdefault(tag, (tag, "command", matched[:200]))
             reason = self.swallowed(step.run)
             if reason:
-                found["ignores-failure"] = Signal("ignores-failure", "command", reason, step.span)
+                found["ignores-failure"] = ("ignores-failure", "command", reason)
         if step.uses:
             known = self._call(step, platform, add)
         if "rehearsal" in found:
@@ -138,9 +177,8 @@ class StepClassifier:
         if step.name and not known and not self.is_setup_name(step.name):
             for tag, word in self.name(step.name):
                 if tag.partition(":")[0] in KINDS:
-                    found.setdefault(tag, Signal(tag, "name", word, step.span))
-        signals = tuple(found[t] for t in sorted(found))
-        return replace(step, tags=frozenset(found), signals=signals)
+                    found.setdefault(tag, (tag, "name", word))
+        return tuple(found[t] for t in sorted(found))
 
     def _call(self, step: Step, platform: str, add) -> bool:
         """Add the tags of a called action, task, library step or keyword; whether the
@@ -245,6 +283,14 @@ class StepClassifier:
         """How a script ignores the failure of the tests it runs (``|| true`` after a test
         command, ``set +e`` with no check of the exit status), or None. A script whose
         commands cdlint does not know as tests is read whole (a step named as a test)."""
+        if script in self._swallowed:
+            return self._swallowed[script]
+        found = self._swallows(script)
+        if len(self._swallowed) < 65536:
+            self._swallowed[script] = found
+        return found
+
+    def _swallows(self, script: str) -> str | None:
         script = texts.continued(script)[: texts.MAX_COMMAND * 16]
         named_only = "test" not in kinds(self.script_tags(script))
         for match in _SWALLOW.finditer(script):

@@ -8,6 +8,7 @@ Classification (:mod:`cdlint.classify`) runs after parsing.
 from __future__ import annotations
 
 import fnmatch
+import re
 from collections.abc import Sequence
 
 from cdlint.classify.text import is_dynamic
@@ -74,21 +75,33 @@ def link_artifacts(stages: Sequence[Stage], order: Sequence[Edge]) -> list[Edge]
         return seen
 
     producers = [s for s in stages if s.produces]
+    # Producers of each artifact name, in stage order: a name without wildcards matches
+    # only itself, so most consumers need no scan of every producer.
+    by_name: dict[str, list[Stage]] = {}
+    for producer in producers:
+        for name in dict.fromkeys(a.name for a in producer.produces):
+            by_name.setdefault(name, []).append(producer)
     edges = []
     for consumer in stages:
         for wanted in consumer.consumes:
             if wanted.source is not None:
                 continue
-            earlier = before(consumer) if wanted.name == "*" else None
-            for producer in producers:
-                if producer.key == consumer.key:
-                    continue
-                if earlier is not None and producer.key not in earlier:
-                    continue
-                names = [a.name for a in producer.produces if artifact_matches(wanted.name, a.name)]
-                if names:
-                    edges.append(Edge(producer.key, consumer.key, "artifact", wanted.span, names[0]))
+            if wanted.name == "*":
+                earlier = before(consumer)
+                matches = [(p, p.produces[0].name) for p in producers if p.key in earlier and p.key != consumer.key]
+            elif not _WILDCARD.search(wanted.name):
+                matches = [(p, wanted.name) for p in by_name.get(wanted.name, ()) if p.key != consumer.key]
+            else:
+                matches = []
+                for producer in producers:
+                    names = [a.name for a in producer.produces if artifact_matches(wanted.name, a.name)]
+                    if names and producer.key != consumer.key:
+                        matches.append((producer, names[0]))
+            edges.extend(Edge(producer.key, consumer.key, "artifact", wanted.span, name) for producer, name in matches)
     return edges
+
+
+_WILDCARD = re.compile(r"[*?\[]")
 
 
 def text(value: object) -> str:

@@ -164,6 +164,7 @@ class _Reader:
         # where set, unset elsewhere. Global ones are defaults that a schedule or a manual
         # run may override, so their value is not taken for granted.
         self.global_names = set(_variables(self.config.get("variables"), static=False))
+        self.global_settings = tuple(_settings(self.config.get("variables")))
         self.job_switches = {
             name for job in composed.jobs.values() for name in _variables(job.get("variables"), static=False)
         } - self.global_names
@@ -502,7 +503,7 @@ class _Reader:
             concurrency=_substitute(text(group), variables) if (group := data.get("resource_group")) not in (None, "") else None,
             template=self.template(job, matrix),
             calls=calls,
-            variables=tuple(_settings(self.config.get("variables")) + _settings(data.get("variables"))),
+            variables=self.global_settings + tuple(_settings(data.get("variables"))),
         )
         return stage
 
