@@ -439,3 +439,15 @@ def test_database_in_use_is_a_migration_or_a_database_server(tmp_path) -> None:
         "on: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n    services:\n      cache: {image: 'redis:7'}\n"
         "    steps: [{run: make test}]\n")
     assert DETECTORS["database-in-use"](check([str(tmp_path)], Settings()).projects[0]) == []
+
+
+def test_a_called_workflow_guarded_by_its_inputs_runs_on_its_callers_events(tmp_path: Path) -> None:
+    # On a push the called workflow's `inputs` are what the caller passes, not empty as
+    # in a workflow started by a push itself.
+    project = project_of(tmp_path, {
+        "ci.yml": "on: [push, pull_request]\njobs:\n  tests:\n    uses: ./.github/workflows/matrix.yml\n"
+                  "    with: {run-pytest: true}\n",
+        "matrix.yml": "on:\n  workflow_call:\n    inputs: {run-pytest: {type: boolean}}\njobs:\n  pytest:\n"
+                      "    if: inputs.run-pytest\n    runs-on: ubuntu-latest\n    steps: [{run: pytest}]\n",
+    })
+    assert [e.note for e in DETECTORS["unit-tests"](project)] == ["'tests/pytest' runs tests: pytest"]

@@ -60,8 +60,9 @@ def strip(expr: str) -> str:
     return expr
 
 
-def read(expr: object, needs: tuple[str, ...] = ()) -> Reading:
-    """Interpret a job's ``if:`` value."""
+def read(expr: object, needs: tuple[str, ...] = (), called: bool = False) -> Reading:
+    """Interpret a job's ``if:`` value; ``called`` for a job of a reusable workflow read
+    where it is called, whose ``inputs`` the caller sets on whatever event it runs on."""
     if isinstance(expr, bool):
         return Reading() if expr else Reading(events=frozenset())
     if expr is None:
@@ -72,7 +73,7 @@ def read(expr: object, needs: tuple[str, ...] = ()) -> Reading:
     except (Unreadable, RecursionError):
         return Reading(when=_status_by_text(source))
     when = _status(tree, needs)
-    con = _constraint(tree)
+    con = _constraint(_inputs_set(tree) if called else tree)
     return Reading(
         when=when,
         refs=con.refs,
@@ -243,6 +244,17 @@ def _constraint(node) -> Limits:
 # (workflow_dispatch, workflow_call): on a push or a pull request an input is empty.
 _INPUT_CONTEXTS = ("inputs.", "github.event.inputs.")
 _INPUT_EVENTS = frozenset({"manual", "workflow_call"})
+
+
+def _inputs_set(node):
+    """``node`` with the inputs contexts made opaque: they no longer say who started the run."""
+    if isinstance(node, tuple):
+        if len(node) == 2 and node[0] == "ctx" and isinstance(node[1], str) and node[1].startswith(_INPUT_CONTEXTS):
+            return ("ctx", "caller." + node[1])
+        return tuple(_inputs_set(part) for part in node)
+    if isinstance(node, list):
+        return [_inputs_set(part) for part in node]
+    return node
 
 
 def _truthy(ctx: str) -> Limits:

@@ -367,7 +367,7 @@ class _Workflow:
 
     def job(self, sid: str, job_id: str, job: Map, span: Span, context: _Context) -> Stage:
         needs = tuple(n for n, _ in _needs(job, span))
-        reading = ghexpr.read(job.get("if"), needs)
+        reading = ghexpr.read(job.get("if"), needs, called=len(context.stack) > 1)
         condition = Condition(
             text=text(job.get("if")) if "if" in job else "",
             span=job.key_span("if") if "if" in job else None,
