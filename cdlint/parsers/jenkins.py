@@ -102,18 +102,31 @@ def parse(text: str, path: str, workspace: Workspace | None = None) -> Pipeline:
 
 def is_pipeline(text: str) -> bool:
     """Whether Groovy source is a pipeline: ``pipeline {}``, or ``node``/``stage``/``parallel``
-    in the script body (not only inside methods and classes), or a shared-library step whose
-    ``call`` runs a whole pipeline."""
+    run by the script body (not only written inside methods and classes nobody calls), also
+    through the local methods it calls, or a shared-library step whose ``call`` runs a
+    whole pipeline."""
     if not re.search(r"\b(?:pipeline|node|stage|parallel)\b", text):
         return False
     module = g.parse(text)
-    if _runs_pipeline(module.body):
+    methods = _methods(module.body)
+    if _runs_pipeline(module.body, methods):
         return True
-    return any(isinstance(n, g.MethodDef) and n.name == "call" and _runs_pipeline(n.body) for n in module.body)
+    return "call" in methods and _runs_pipeline(methods["call"].body, methods)
 
 
-def _runs_pipeline(body: list[g.Node]) -> bool:
+def _methods(body: list[g.Node]) -> dict[str, g.MethodDef]:
+    found: dict[str, g.MethodDef] = {}
+    for node in body:
+        if isinstance(node, g.MethodDef):
+            found.setdefault(node.name, node)
+    return found
+
+
+def _runs_pipeline(body: list[g.Node], methods: dict[str, g.MethodDef] | None = None) -> bool:
+    """Whether ``body`` runs a pipeline, by itself or (with ``methods``) through the local
+    methods it calls."""
     stack = list(body)
+    followed: set[str] = set()
     seen = 0
     while stack and seen < 20000:
         node = stack.pop()
@@ -125,6 +138,9 @@ def _runs_pipeline(body: list[g.Node]) -> bool:
                 return True
             if node.name in ("node", "stage", "parallel") and (node.closure is not None or node.args or node.named):
                 return True
+            if methods and node.name in methods and node.name not in followed and len(followed) < MAX_CALL_DEPTH * 4:
+                followed.add(node.name)
+                stack.extend(methods[node.name].body)
         stack.extend(g.child_nodes(node))
     return False
 
@@ -364,13 +380,11 @@ class _Reader:
         for error in self.module.errors:
             self.problem(error.offset, error.message)
         body = self.module.body
-        for node in body:
-            if isinstance(node, g.MethodDef):
-                self.methods.setdefault(node.name, node)
+        self.methods = _methods(body)
         self.libraries(body)
         declarative = self.find_pipeline(body)
         entry = body
-        if declarative is None and not _runs_pipeline(body) and "call" in self.methods:
+        if declarative is None and not _runs_pipeline(body, self.methods) and "call" in self.methods:
             # A shared-library step that runs a whole pipeline: its ``call`` is the script.
             call = self.methods["call"]
             self.expanded.add(id(call))
@@ -385,7 +399,7 @@ class _Reader:
         else:
             # A scripted pipeline is where its first statement that runs one (``node``,
             # ``stage`` …) is written, not the file's first line, which is often a comment.
-            first = next((n for n in entry if _runs_pipeline([n])), None)
+            first = next((n for n in entry if _runs_pipeline([n], self.methods)), None)
             if first is not None:
                 self.top_span = self.span(first.start)
             self.scripted(entry, ctx)
