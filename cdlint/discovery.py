@@ -215,7 +215,7 @@ def _file(root: Path, real_root: Path, rel: str, entry: os.DirEntry, ignored: _I
         if entry.is_symlink():
             target = (root / rel).resolve()
             if target != real_root and real_root not in target.parents:
-                return Skipped(rel, "outside the repository")
+                return Skipped(rel, "outside the repository") if named else None
             mode = os.stat(target).st_mode
         else:
             mode = entry.stat(follow_symlinks=False).st_mode
@@ -232,7 +232,7 @@ def _file(root: Path, real_root: Path, rel: str, entry: os.DirEntry, ignored: _I
     except OSError as e:
         return Skipped(rel, "unreadable", e.strerror or str(e))
     if text is None:
-        return None
+        return Skipped(rel, "not a pipeline") if platform is None and _likely(rel) else None
     chosen = detection.by_content(rel, text, looked)
     if chosen is None and "azure" in looked and detection.azure_template(rel, text):
         return Skipped(rel, "template")

@@ -261,7 +261,7 @@ _NOT_PIPELINE_NAMES = frozenset({
     "readme", "changelog", "changes", "history", "news", "version", "makefile", "gnumakefile", "dockerfile",
     "containerfile", "vagrantfile", "gemfile", "rakefile", "podfile", "brewfile", "procfile", "justfile",
     "pipfile", "cartfile", "berksfile", "guardfile", "capfile", "fastfile", "appfile", "snapfile", "matchfile",
-    "pluginfile", "dangerfile", "tiltfile", "earthfile", "build", "workspace", "module", "todo", "install",
+    "pluginfile", "dangerfile", "tiltfile", "earthfile", "workspace", "module", "todo", "install",
     "manifest", "configure", "gradlew", "mvnw", "head", "config", "description", "packed-refs", "index",
 })
 _GROOVY_SHEBANG = re.compile(r"^#![^\n]*\bgroovy\b")
