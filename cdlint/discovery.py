@@ -189,6 +189,8 @@ def scan(root: Path, exclude: Sequence[str] = (), platform: str | None = None, m
                     continue
                 subdirs.append(rel)
                 continue
+            if not detection.worth_a_look(entry.name):
+                continue
             found = _file(root, real_root, rel, entry, ignored, platform, max_file_size)
             if isinstance(found, Skipped):
                 skipped.append(found)

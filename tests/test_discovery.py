@@ -10,12 +10,14 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
 
 from cdlint import discovery
 from cdlint.cli import main
 from cdlint.discovery import root_of, scan
 from cdlint.engine import Settings, check
-from cdlint.parsers import detect
+from cdlint.parsers import detect, detection
 
 from conftest import FIXTURES
 
@@ -155,6 +157,21 @@ def test_gitlab_includes_are_read_through_the_configuration_not_found_alone(tmp_
     assert found(tmp_path) == {".gitlab-ci.yml": "gitlab"}
     [pipeline] = check([str(tmp_path)]).projects[0].pipelines
     assert "ci/jobs.yml" in pipeline.files and [s.id for s in pipeline.stages] == ["unit"]
+
+
+FOLDERS = st.lists(st.sampled_from([".github", "workflows", ".azure-pipelines", "eng", "pipelines", "ci", "vars", "src", "build", ".gitlab"]), max_size=3)
+NAMES = st.one_of(
+    st.sampled_from(["Jenkinsfile", "Jenkinsfile.release", "jenkinsfile_k8s", "x.jenkinsfile", ".gitlab-ci.yml",
+                     "azure-pipelines.yml", "build.groovy", "release", "README.md", "Makefile", ".travis.yml"]),
+    st.from_regex(r"[A-Za-z0-9_.-]{1,16}", fullmatch=True),
+)
+
+
+@given(FOLDERS, NAMES)
+def test_the_quick_filter_never_hides_a_file_a_detector_would_look_at(folders, name) -> None:
+    path = "/".join([*folders, name])
+    if any(d.named(path) or d.candidate(path) or d.possible(path) for d in detection.DETECTORS.values()):
+        assert detection.worth_a_look(name), path
 
 
 # --- files named on the command line -----------------------------------------------------------

@@ -373,6 +373,16 @@ def looks_for(platform: str | None = None) -> str:
     return ", ".join(d.looks_for for d in DETECTORS.values() if platform in (None, d.platform))
 
 
+_LOOK_EXTENSIONS = (".yml", ".yaml", ".groovy")
+
+
+def worth_a_look(name: str) -> bool:
+    """Whether a file called ``name`` may be a pipeline of any platform at all: the quick
+    filter discovery applies to every file before the detectors (which decide)."""
+    lower = name.lower()
+    return lower.endswith(_LOOK_EXTENSIONS) or "jenkinsfile" in lower or "." not in lower
+
+
 def may_be_pipeline(path: str) -> bool:
     """Whether ``path`` may be a pipeline of some platform, by name or by what its content
     could show (what a git source fetches before anything is read)."""
