@@ -315,7 +315,7 @@ def _jenkins_sniff(path: str, head: str) -> bool:
 
 def _jenkins_content(path: str, text: str) -> bool:
     extension = posixpath.splitext(posixpath.basename(path.replace("\\", "/")).lower())[1]
-    if extension in _NOT_GROOVY or not _JENKINS_MARKER.search(text):
+    if extension in _NOT_GROOVY:
         return False
     from cdlint.parsers.jenkins import is_pipeline
 
