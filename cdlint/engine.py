@@ -65,9 +65,9 @@ def check_targets(selected: Sequence[Target], settings: Settings) -> Report:
     for target in selected:
         for scope in target.scopes:
             run.found.setdefault(scope.argument, 0)
-        run.skipped.extend(replace(s, path=_join(target.prefix, s.path)) for s in target.skipped)
         if not target.files:
             run.projects.append(Project(root="."))
+            run.skip(target, _reported(target, None))
             continue
         own = target.settings or settings
         own_rules = own.rules if own is not settings and own.rules is not None else rules
@@ -118,6 +118,7 @@ class _Run:
             hidden: list[tuple[Finding, Any]], workspace: Workspace) -> None:
         prefix = target.prefix
         reported = _reported(target, project)
+        self.skip(target, reported)
         self.projects.append(project)
         texts = workspace.texts
         self.read += sum(1 for path in texts if reported(path))
@@ -153,14 +154,19 @@ class _Run:
             )
 
 
-def _reported(target: Target, project: Project):
+    def skip(self, target: Target, reported) -> None:
+        """What discovery left out in the part of the repository asked for."""
+        self.skipped.extend(replace(s, path=_join(target.prefix, s.path)) for s in target.skipped if reported(s.path))
+
+
+def _reported(target: Target, project: Project | None):
     """Whether a root-relative path is one the target reports on: under a folder given, or a
     file of the pipeline of a file given (what it includes); everything without scopes."""
     if not target.scopes:
         return lambda path: True
     folders = [s.path for s in target.scopes if not s.file]
     files = {s.path for s in target.scopes if s.file}
-    for pipeline in project.pipelines:
+    for pipeline in project.pipelines if project is not None else ():
         if pipeline.path in files:
             files |= set(pipeline.files)
     return lambda path: path in files or any(within(path, folder) for folder in folders)

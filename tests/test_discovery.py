@@ -411,3 +411,30 @@ def test_fifo_included_by_a_pipeline_is_a_finding_not_a_hang(tmp_path) -> None:
     report = check([str(tmp_path)], Settings())
     assert [(f.rule, f.message) for f in report.findings if f.rule == "parse-error"] == [
         ("parse-error", "included file 'ci/jobs.yml' does not exist")]
+
+
+def test_readme_empty_scan_example_is_what_cdlint_says(tmp_path, monkeypatch) -> None:
+    import re
+
+    from conftest import ROOT
+
+    block = re.search(r"<!-- empty-scan -->\n```text\n(.*?)```", (ROOT / "README.md").read_text(), re.S)[1]
+    repo = write(git_init(tmp_path / "repo"), {
+        "docs/index.md": "# Docs\n",
+        ".github/workflows/ci.yml": WORKFLOW,
+        "azure-pipelines.yml": "trigger: [main]\njobs:\n- template: jobs/build.yml\n",
+        "eng/release.yml": "trigger:\n  tags: {include: [v*]}\njobs:\n- template: jobs/build.yml\n- template: jobs/deploy.yml\n",
+        "eng/nightly.yml": "schedules:\n- cron: '0 3 * * *'\n  branches: {include: [main]}\njobs:\n- template: jobs/deploy.yml\n",
+        "jobs/build.yml": "parameters:\n- name: c\n  default: Release\njobs:\n- job: Build\n  steps:\n  - template: ../steps/test.yml\n",
+        "jobs/deploy.yml": "parameters:\n- name: env\n  default: staging\njobs:\n- job: Deploy\n  steps:\n  - script: ./deploy.sh ${{ parameters.env }}\n",
+        "steps/test.yml": "steps:\n- script: make test\n",
+        "legacy/azure-pipelines.yml": AZURE,
+        ".cdlint.yaml": "exclude: [legacy/]\n",
+    })
+    monkeypatch.chdir(repo)
+    commands = re.findall(r"^\$ cdlint (.*)\n((?:(?!\$ ).*\n)*)", block, re.M)
+    assert len(commands) == 2
+    for command, printed in commands:
+        result = run(*command.split())
+        assert result.stderr + result.stdout == printed
+    assert "$ echo $?\n2\n" in block and run("check", "docs").exit_code == 2
