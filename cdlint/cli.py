@@ -371,18 +371,21 @@ def rule_doc(rule_id: str, debug: bool) -> None:
 @debug_option
 def graph(path: str, format_: str, output: str | None, config_file, platform, production_env, debug: bool) -> None:
     """Print the normalized stage graph of the pipelines under PATH."""
-    from cdlint.engine import analyse
+    from cdlint.engine import analyse, scoped
     from cdlint.formatters.graph import GRAPH_FORMATS
     from cdlint.settings import Options, resolve
 
     options = Options(config_file=config_file, platform=platform, production_env=production_env, debug=debug)
     resolved = resolve([path], options)
-    parts = []
-    for target in resolved.targets:
-        if target.files:
-            project, _, _ = analyse(target, {}, target.settings or resolved.settings)
-            parts.append(GRAPH_FORMATS[format_](project))
-    _write("".join(parts), output)
+    # One graph: that of the repository PATH is in, its pipelines under PATH; the
+    # repositories nested in it have graphs of their own.
+    target, *nested = resolved.targets
+    project, _, _ = analyse(target, {}, resolved.settings)
+    _write(GRAPH_FORMATS[format_](scoped(target, project)), output)
+    if nested:
+        names = ", ".join(t.prefix for t in nested if t.files)
+        if names:
+            click.echo(f"cdlint: {path} also holds the repositories {names}: graph each on its own", err=True)
 
 
 @main.command()

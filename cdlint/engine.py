@@ -159,6 +159,18 @@ class _Run:
         self.skipped.extend(replace(s, path=_join(target.prefix, s.path)) for s in target.skipped if reported(s.path))
 
 
+def scoped(target: Target, project: Project) -> Project:
+    """``project`` with only the pipelines the target reports on (see :func:`_reported`) and
+    the links between them."""
+    reported = _reported(target, project)
+    kept = tuple(p for p in project.pipelines if any(reported(f) for f in p.files))
+    if len(kept) == len(project.pipelines):
+        return project
+    keys = {f"{p.path}#{s.id}" for p in kept for s in p.stages}
+    links = tuple(e for e in project.links if e.source in keys or e.target in keys)
+    return Project(project.root, kept, links)
+
+
 def _reported(target: Target, project: Project | None):
     """Whether a root-relative path is one the target reports on: under a folder given, or a
     file of the pipeline of a file given (what it includes); everything without scopes."""

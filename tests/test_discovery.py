@@ -295,6 +295,17 @@ def test_a_subfolder_is_checked_in_its_repository(tmp_path, monkeypatch) -> None
     assert result.exit_code == 2 and result.stderr.startswith(f"cdlint: no pipeline files found in docs ({LOOKED_FOR}")
 
 
+def test_graph_shows_the_pipelines_under_the_path_in_its_repository(tmp_path, monkeypatch) -> None:
+    repo = write(git_init(tmp_path / "repo"), {".github/workflows/release.yml": UNGATED, "eng/ci.yml": AZURE})
+    monkeypatch.chdir(repo)
+    document = json.loads(run("graph", "--format", "json", "eng").stdout)
+    assert [p["path"] for p in document["pipelines"]] == ["eng/ci.yml"]
+    three_repositories(tmp_path / "org")
+    result = run("graph", "--format", "json", str(tmp_path / "org"))
+    assert json.loads(result.stdout)["pipelines"] == []
+    assert result.stderr == f"cdlint: {tmp_path / 'org'} also holds the repositories a, b, services/c: graph each on its own\n"
+
+
 def test_a_folder_that_looks_like_a_repository_top_is_its_own_root(tmp_path) -> None:
     outer = write(git_init(tmp_path / "outer"), {".github/workflows/ci.yml": WORKFLOW})
     sample = write(outer / "examples" / "shop", {"Jenkinsfile": JENKINS})
