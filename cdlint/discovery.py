@@ -113,14 +113,18 @@ class _Ignored:
         self.prune = not any(p.lstrip().startswith("!") for p in exclude)
         self.specs: dict[str, object] = {}
 
-    def read(self, directory: str, path: Path) -> None:
+    def read(self, directory: str, path: Path, real_root: Path) -> None:
+        """The patterns of an ignore file: a regular file inside the root, or none."""
         import pathspec
 
         try:
-            with open(path, "rb") as handle:
-                lines = handle.read(MAX_IGNORE_FILE).decode("utf-8", "replace").splitlines()
-            self.specs[directory] = pathspec.GitIgnoreSpec.from_lines(lines)
-        except (OSError, ValueError):
+            real = path.resolve()
+            if real_root != real and real_root not in real.parents:
+                return
+            text = read_head(real, MAX_IGNORE_FILE, [lambda name, head: True])
+            if text is not None:
+                self.specs[directory] = pathspec.GitIgnoreSpec.from_lines(text.splitlines())
+        except (OSError, RuntimeError, ValueError):
             pass
 
     def excluded(self, rel: str, is_dir: bool) -> bool:
@@ -142,13 +146,13 @@ def scan(root: Path, exclude: Sequence[str] = (), platform: str | None = None, m
     that platform's, also files that could be one though discovery would not look into them."""
     root = Path(root)
     ignored = _Ignored(exclude)
+    real_root = root.resolve()
     info = root / ".git" / "info" / "exclude"
     if info.is_file():
-        ignored.read("", info)
+        ignored.read("", info, real_root)
     files: list[tuple[str, str]] = []
     repositories: list[str] = []
     skipped: list[Skipped] = []
-    real_root = root.resolve()
     stack = [""]
     visited = 0
     while stack:
@@ -168,7 +172,7 @@ def scan(root: Path, exclude: Sequence[str] = (), platform: str | None = None, m
                 repositories.append(rel_dir)
             continue
         if ".gitignore" in names:
-            ignored.read(rel_dir, directory / ".gitignore")
+            ignored.read(rel_dir, directory / ".gitignore", real_root)
         subdirs = []
         for entry in entries:
             visited += 1

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cdlint.discovery import MAX_REPOSITORIES, Scan, Skipped, read_head, root_of, scan, within
+from cdlint.discovery import MAX_REPOSITORIES, Scan, Skipped, is_top, read_head, root_of, scan, within
 from cdlint.errors import ConfigError
 from cdlint.parsers import PARSERS, detection
 from cdlint.yamlload import MAX_FILE_SIZE
@@ -79,42 +79,53 @@ def targets(
         if not os.path.lexists(p):
             raise ConfigError(f"no such file or directory: {p}")
     single = len(paths) == 1
-    roots: dict[Path, dict] = {}
+    asked: dict[Path, _Asked] = {}
     for given in paths:
         path = Path(given)
         if path.is_dir():
             root = path.resolve() if own_roots else root_of(path)
-            rel = _relative(path.resolve(), root)
-            entry = roots.setdefault(root, {"scopes": [], "files": [], "display": None})
-            entry["scopes"].append(Scope(rel, given))
-            entry["display"] = entry["display"] or _display_of(given, path.resolve(), root, single)
+            entry = asked.setdefault(root, _Asked())
+            entry.folders.append(Scope(_relative(path.resolve(), root), given))
+            if entry.display is None:
+                entry.display = _display_of(given, path.resolve(), root, single)
         else:
             real = path.resolve()
             root = root_of(real.parent, fallback=cwd)
-            entry = roots.setdefault(root, {"scopes": [], "files": [], "display": None})
-            entry["files"].append((_relative(real, root), given))
-            if entry["display"] is None:
-                entry["display"] = _display(os.path.relpath(root, cwd)) if root != cwd else ""
+            entry = asked.setdefault(root, _Asked())
+            entry.files.append(Scope(_relative(real, root), given, file=True))
+            if entry.display is None:
+                entry.display = _display(os.path.relpath(root, cwd)) if root != cwd else ""
     found: list[Target] = []
-    for root, entry in roots.items():
+    for root, entry in asked.items():
         found.extend(_repository(root, entry, platform, exclude_of, max_file_size))
     return found
 
 
-def _repository(root: Path, entry: dict, platform: str | None, exclude_of, max_file_size: int) -> list[Target]:
-    scopes: list[Scope] = entry["scopes"]
-    scanned = scan(root, exclude_of(root), platform, max_file_size)
-    named = [_named(root, rel, given, platform, max_file_size) for rel, given in entry["files"]]
-    explicit = tuple((rel, chosen) for rel, chosen, _ in named if chosen)
-    not_pipelines = tuple(skip for _, _, skip in named if skip is not None)
-    file_scopes = tuple(Scope(rel, given, file=True) for rel, given in entry["files"])
-    prefix = entry["display"] or ""
+@dataclass
+class _Asked:
+    """What the command line asks of one repository: folders, files, and how to show its paths."""
+
+    folders: list[Scope] = field(default_factory=list)
+    files: list[Scope] = field(default_factory=list)
+    display: str | None = None
+
+
+def _repository(root: Path, entry: _Asked, platform: str | None, exclude_of, max_file_size: int) -> list[Target]:
+    scopes = entry.folders
+    named = [_named(root, scope.path, platform, max_file_size) for scope in entry.files]
+    explicit = tuple((scope.path, chosen) for scope, (chosen, _) in zip(entry.files, named) if chosen)
+    not_pipelines = tuple(skip for _, skip in named if skip is not None)
+    prefix = entry.display or ""
     if not scopes:
-        # Files named alone: read them in their repository, the others only as they link to them.
-        context = tuple(f for f in scanned.files if f not in explicit)
-        return [Target(root, explicit, prefix, False, scopes=file_scopes, skipped=not_pipelines, context=context)]
+        # Files named alone are read in their repository, its other pipelines only as the
+        # files link to them; a folder that is no repository is not searched for those.
+        context: tuple[tuple[str, str], ...] = ()
+        if is_top(root):
+            context = tuple(f for f in scan(root, exclude_of(root), None, max_file_size).files if f not in explicit)
+        return [Target(root, explicit, prefix, False, scopes=tuple(entry.files), skipped=not_pipelines, context=context)]
+    scanned = scan(root, exclude_of(root), platform, max_file_size)
     files = tuple(sorted(set(scanned.files) | set(explicit)))
-    own = Target(root, files, prefix, True, scopes=tuple(scopes) + file_scopes, skipped=scanned.skipped + not_pipelines)
+    own = Target(root, files, prefix, True, scopes=tuple(scopes) + tuple(entry.files), skipped=scanned.skipped + not_pipelines)
     found = [own]
     nested = [r for r in scanned.repositories if any(within(r, s.path) for s in scopes)]
     found.extend(_nested(root, nested, prefix, scopes, platform, exclude_of, max_file_size))
@@ -137,22 +148,22 @@ def _nested(root: Path, pending: list[str], prefix: str, scopes: list[Scope], pl
     return found
 
 
-def _named(root: Path, rel: str, given: str, platform: str | None, max_file_size: int) -> tuple[str, str | None, Skipped | None]:
+def _named(root: Path, rel: str, platform: str | None, max_file_size: int) -> tuple[str | None, Skipped | None]:
     """A file named on the command line: its platform (``--platform``, else its name, else its
     content), or why it is skipped."""
     if platform is not None:
-        return rel, platform, None
+        return platform, None
     chosen = detection.by_name(rel)
     if chosen is not None:
-        return rel, chosen, None
+        return chosen, None
     try:
         text = read_head(root / rel, max_file_size, [lambda path, head: True])
     except OSError as e:
-        return rel, None, Skipped(rel, "unreadable", e.strerror or str(e), given=True)
+        return None, Skipped(rel, "unreadable", e.strerror or str(e), given=True)
     if text is None:
-        return rel, None, Skipped(rel, "not a regular file", given=True)
+        return None, Skipped(rel, "not a regular file", given=True)
     chosen = detection.by_content(rel, text)
-    return rel, chosen, None if chosen else Skipped(rel, "not a pipeline", given=True)
+    return chosen, None if chosen else Skipped(rel, "not a pipeline", given=True)
 
 
 def stdin_target(name: str, data: bytes, platform: str | None = None, cwd: Path | None = None,
@@ -170,7 +181,7 @@ def stdin_target(name: str, data: bytes, platform: str | None = None, cwd: Path 
     chosen = platform or detection.by_name(rel) or detection.by_content(rel, text) or "github"
     prefix = "" if root == cwd else _display(os.path.relpath(root, cwd))
     context: tuple[tuple[str, str], ...] = ()
-    if root.is_dir():
+    if root.is_dir() and is_top(root):
         scanned = scan(root, (exclude_of or (lambda r: ()))(root))
         context = tuple(f for f in scanned.files if f[0] != rel)
     return Target(root, ((rel, chosen),), prefix, discovered=False, texts=((rel, data),),

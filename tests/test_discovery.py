@@ -381,6 +381,8 @@ def test_a_fifo_named_like_a_pipeline_is_skipped_without_hanging(tmp_path) -> No
     os.mkfifo(tmp_path / ".github" / "workflows" / "deploy.yml")
     os.mkfifo(tmp_path / "azure-pipelines.yml")
     os.mkfifo(tmp_path / "release.yml")
+    os.mkfifo(tmp_path / ".gitignore")
+    (tmp_path / "Jenkinsfile").symlink_to("/dev/zero")
     # In a process of its own, so that a blocking open fails the test instead of hanging it.
     code = "import sys; from cdlint.cli import main; main(sys.argv[1:])"
     done = subprocess.run([sys.executable, "-c", code, "check", str(tmp_path), str(tmp_path / "release.yml")],
@@ -388,6 +390,7 @@ def test_a_fifo_named_like_a_pipeline_is_skipped_without_hanging(tmp_path) -> No
     assert done.returncode == 0, done.stderr
     assert f"cdlint: {tmp_path}/.github/workflows/deploy.yml: not a regular file; skipped" in done.stderr
     assert f"cdlint: {tmp_path}/release.yml: not a regular file; skipped" in done.stderr
+    assert f"cdlint: {tmp_path}/Jenkinsfile: outside the repository; skipped" in done.stderr
 
 
 def test_unreadable_files_are_said_and_only_fail_when_nothing_else_could_be_read(tmp_path, monkeypatch) -> None:
