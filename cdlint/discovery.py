@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -260,7 +260,7 @@ def _likely(rel: str) -> bool:
     return detection.azure_candidate(rel) or detection.jenkins_candidate(rel)
 
 
-def read_head(path: Path, max_file_size: int, sniffs) -> str | None:
+def read_head(path: Path, max_file_size: int, sniffs: Sequence[Callable[[str, str], bool]]) -> str | None:
     """The text of the file at ``path`` when its first KiB passes one of ``sniffs``
     (``sniff(path, head) -> bool``), else None. Opened without blocking (a FIFO swapped in
     meanwhile never hangs the run) and read up to ``max_file_size`` bytes."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import posixpath
 import traceback
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -154,7 +154,7 @@ class _Run:
             )
 
 
-    def skip(self, target: Target, reported) -> None:
+    def skip(self, target: Target, reported: Callable[[str], bool]) -> None:
         """What discovery left out in the part of the repository asked for."""
         self.skipped.extend(replace(s, path=_join(target.prefix, s.path)) for s in target.skipped if reported(s.path))
 
@@ -171,7 +171,7 @@ def scoped(target: Target, project: Project) -> Project:
     return Project(project.root, kept, links)
 
 
-def _reported(target: Target, project: Project | None):
+def _reported(target: Target, project: Project | None) -> Callable[[str], bool]:
     """Whether a root-relative path is one the target reports on: under a folder given, or a
     file of the pipeline of a file given (what it includes); everything without scopes."""
     if not target.scopes:
