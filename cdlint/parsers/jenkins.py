@@ -6,7 +6,9 @@ maps its tree onto the model:
 - ``stage`` calls are stages, wherever they are written (``pipeline { stages {} }``,
   ``node { }``, inside ``if``, ``try``, wrappers, loops, local methods and closures).
   Sequential stages get order edges; ``parallel`` branches fan out from what came
-  before and join at what comes after; ``matrix`` stages carry their axes.
+  before and join at what comes after; ``matrix`` stages carry their axes. Loops over
+  collections the file writes make their stages once per item; over computed ones,
+  one stage marked as repeated (:mod:`cdlint.parsers.jenkins_loops`).
 - ``when`` (declarative) and ``if (env.BRANCH_NAME == 'main')`` (scripted) become
   branch conditions. A stage skipped by ``when`` does not stop the stages after it.
 - ``input`` makes a stage wait for a person (``when: manual``): an approval gate.
