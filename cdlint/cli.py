@@ -109,6 +109,42 @@ production_option = click.option("--production-env", multiple=True, metavar="REG
                                  help="Environment names matching REGEX are production (repeatable).")
 output_option = click.option("-o", "--output", type=click.Path(dir_okay=False),
                              help="Write the report to a file instead of stdout.")
+allow_empty_option = click.option(
+    "--allow-empty", is_flag=True,
+    help="Exit 0 when a path holds no pipeline file (a pre-commit run on a commit without one), instead of 2.")
+
+
+def _scanned(scan, platform: str | None, allow_empty: bool, analysed: bool, quiet: bool = False) -> bool:
+    """Say on stderr what was left out that the user named or would miss, and whether the run
+    looked at nothing it was asked to: a path without pipeline files (True: exit 2)."""
+    from cdlint.parsers.detection import looks_for
+
+    for skipped in scan.skipped:
+        if skipped.reason == "unreadable":
+            click.echo(f"cdlint: cannot read {skipped.path}: {skipped.detail}; skipped", err=True)
+        elif skipped.given and skipped.reason == "not a pipeline":
+            click.echo(f"cdlint: {skipped.path}: not a pipeline file of any platform; skipped "
+                       "(--platform reads it as one)", err=True)
+        elif skipped.given or skipped.reason in ("not a regular file", "outside the repository"):
+            click.echo(f"cdlint: {skipped.path}: {skipped.reason}; skipped", err=True)
+    if not quiet:
+        for note in scan.notes:
+            click.echo(f"cdlint: {note}", err=True)
+    empty = [path for path in scan.empty if os.path.isdir(path)]
+    if not empty and not analysed:
+        empty = ["the files given"]
+    if empty and not allow_empty:
+        skipped = _skipped_line(scan)
+        click.echo(f"cdlint: no pipeline files found in {', '.join(empty)} "
+                   f"(looked for {looks_for(platform)}{'; ' + skipped if skipped else ''})", err=True)
+        return True
+    return False
+
+
+def _skipped_line(scan) -> str:
+    from cdlint.formatters.text import skipped_summary
+
+    return skipped_summary(scan)
 
 
 def _write(text: str, output: str | None) -> None:
@@ -193,10 +229,11 @@ def main() -> None:
               help="Record the current findings in FILE (a baseline) and exit with 0.")
 @click.option("--sarif-category", default="cdlint", show_default=True, metavar="NAME",
               help="SARIF automationDetails.id: runs with different categories keep their code-scanning alerts apart.")
+@allow_empty_option
 @debug_option
 def check(paths, format_, output, config_file, fail_on, select, ignore, min_severity, quiet, statistics, color,
           stdin_filename, platform, production_env, require_reason, no_ignores, baseline_file, write_baseline,
-          sarif_category, debug) -> None:
+          sarif_category, allow_empty, debug) -> None:
     """Check the pipelines under PATHS (default: the current directory; '-': one pipeline from stdin)."""
     from cdlint.engine import check_targets
     from cdlint.settings import Options, resolve
@@ -222,6 +259,9 @@ def check(paths, format_, output, config_file, fail_on, select, ignore, min_seve
     report = check_targets(resolved.targets, resolved.settings)
     for error in report.errors:
         click.echo(f"cdlint: {error}", err=True)
+    nothing = _scanned(report.scan, platform, allow_empty, bool(report.files), quiet)
+    if nothing and not report.files:
+        sys.exit(2)
     if write_baseline:
         from cdlint.baseline import render
 
@@ -243,6 +283,8 @@ def check(paths, format_, output, config_file, fail_on, select, ignore, min_seve
         click.echo(f"cdlint: {shown}", err=True)
     from cdlint.settings import severity_at_least
 
+    if nothing:
+        sys.exit(2)
     sys.exit(1 if any(severity_at_least(f.severity, fail_on) for f in report.findings) else 0)
 
 
@@ -335,18 +377,21 @@ def rule_doc(rule_id: str, debug: bool) -> None:
 @debug_option
 def graph(path: str, format_: str, output: str | None, config_file, platform, production_env, debug: bool) -> None:
     """Print the normalized stage graph of the pipelines under PATH."""
-    from cdlint.engine import analyse, exclude
+    from cdlint.engine import analyse, scoped
     from cdlint.formatters.graph import GRAPH_FORMATS
     from cdlint.settings import Options, resolve
 
     options = Options(config_file=config_file, platform=platform, production_env=production_env, debug=debug)
     resolved = resolve([path], options)
-    settings = resolved.settings
-    parts = []
-    for target in exclude(resolved.targets, settings.exclude):
-        project, _, _ = analyse(target, {}, settings)
-        parts.append(GRAPH_FORMATS[format_](project))
-    _write("".join(parts), output)
+    # One graph: that of the repository PATH is in, its pipelines under PATH; the
+    # repositories nested in it have graphs of their own.
+    target, *nested = resolved.targets
+    project, _, _ = analyse(target, {}, resolved.settings)
+    _write(GRAPH_FORMATS[format_](scoped(target, project)), output)
+    if nested:
+        names = ", ".join(t.prefix for t in nested if t.files)
+        if names:
+            click.echo(f"cdlint: {path} also holds the repositories {names}: graph each on its own", err=True)
 
 
 @main.command()
@@ -367,14 +412,17 @@ def graph(path: str, format_: str, output: str | None, config_file, platform, pr
               help="Assess this many repositories at once, in parallel processes.")
 @platform_option
 @production_option
+@allow_empty_option
 @debug_option
 def maturity(paths, format_, output, config_file, model_file, fail_under, baseline, jobs, platform, production_env,
-             debug) -> None:
+             allow_empty, debug) -> None:
     """Assess the continuous delivery maturity of the repositories at PATHS (default: the current directory).
 
-    Each PATH is one repository, analysed with its own configuration (.cdlint.yaml or
-    [tool.cdlint]) unless --config names one for all; several give one report with a row
-    per repository and the distribution of levels per category.
+    Each PATH is a repository (a folder of one rates the repository it is in), analysed
+    with its own configuration (.cdlint.yaml or [tool.cdlint]) unless --config names one
+    for all; repositories nested in it (a .git of their own) are rated on their own.
+    Several give one report with a row per repository and the distribution of levels per
+    category. A repository without pipeline files is not rated.
     """
     from cdlint.maturity import below, gate_problem, load_model, regressions, render_report, run
     from cdlint.settings import Options
@@ -396,6 +444,13 @@ def maturity(paths, format_, output, config_file, model_file, fail_under, baseli
     previous = _maturity_baseline(baseline) if baseline else None
     options = Options(config_file=config_file, platform=platform, production_env=production_env, debug=debug)
     report = run(list(paths) or ["."], options, model, jobs)
+    if report.empty and not allow_empty:
+        from cdlint.parsers.detection import looks_for
+
+        click.echo(f"cdlint: no pipeline files found in {', '.join(report.empty)} (looked for {looks_for(platform)}); "
+                   "nothing there to rate", err=True)
+    if not report.repositories:
+        sys.exit(0 if allow_empty else 2)
     pages = render_report(format_, report, output)
     if len(pages) > 1 and not output:
         _fail("an HTML report of several repositories is a page per repository: write it with -o FILE")
@@ -411,6 +466,8 @@ def maturity(paths, format_, output, config_file, model_file, fail_under, baseli
         failures += regressions(report, previous)
     for message in failures:
         click.echo(f"cdlint: maturity gate failed: {message}", err=True)
+    if report.empty and not allow_empty:
+        sys.exit(2)
     sys.exit(1 if failures else 0)
 
 

@@ -5,23 +5,23 @@ Every step is a plain function call; nothing here writes output.
 
 from __future__ import annotations
 
-import os
 import posixpath
 import traceback
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from cdlint.classify import DEFAULT_TIERS, Classifier, Tiers
-from cdlint.errors import ConfigError
+from cdlint.discovery import Skipped, root_of, within
 from cdlint.finding import SEVERITIES, Evidence, Finding
 from cdlint.model import Project, Span
-from cdlint.parsers import PARSERS, detect, discover
+from cdlint.parsers import detect
 from cdlint.project import build_project
-from cdlint.report import Report, Suppressed
+from cdlint.report import Report, ScanSummary, Suppressed
 from cdlint.rule import Rule, load_rules
+from cdlint.targets import Target, targets
 from cdlint.workspace import Workspace
 from cdlint.yamlload import MAX_FILE_SIZE
 
@@ -48,115 +48,36 @@ class Settings:
     min_severity: str | None = None
 
 
-@dataclass(frozen=True)
-class Target:
-    """One project to analyse: its root, its files, how its paths are shown, whether its
-    files were discovered (else named on the command line), and the text of files given
-    other than on disk (``texts``: ``(path, content)``, a pipeline read from stdin)."""
-
-    root: Path
-    files: tuple[tuple[str, str], ...]
-    prefix: str = ""
-    discovered: bool = True
-    texts: tuple[tuple[str, bytes], ...] = ()
-
-
-def targets(paths: Sequence[str], platform: str | None = None, cwd: Path | None = None) -> list[Target]:
-    """Group command-line paths into projects: each directory is one; explicit files
-    share one rooted at the current directory (or at their repository when outside it)."""
-    cwd = (cwd or Path.cwd()).resolve()
-    if platform is not None and platform not in PARSERS:
-        raise ConfigError(f"unknown platform '{platform}' (known: {', '.join(PARSERS)})")
-    dirs = [p for p in paths if Path(p).is_dir()]
-    files = [p for p in paths if not Path(p).is_dir()]
-    for p in files:
-        if not Path(p).exists():
-            raise ConfigError(f"no such file or directory: {p}")
-    found: list[Target] = []
-    for d in dirs:
-        root = Path(d)
-        listed = discover(root)
-        if platform:
-            listed = [(rel, platform) for rel, _ in listed]
-        prefix = "" if len(paths) == 1 else _display(d)
-        found.append(Target(root, tuple(listed), prefix))
-    by_root: dict[Path, list[tuple[str, str]]] = {}
-    for f in files:
-        real = Path(f).resolve()
-        root = cwd if cwd in real.parents else _repository_root(real)
-        rel = real.relative_to(root).as_posix()
-        chosen = platform or detect(rel, _head(real)) or _fallback_platform(rel)
-        by_root.setdefault(root, []).append((rel, chosen))
-    for root, listed in sorted(by_root.items()):
-        prefix = "" if root == cwd else _display(os.path.relpath(root, cwd))
-        found.append(Target(root, tuple(sorted(set(listed))), prefix, discovered=False))
-    return found
-
-
-def stdin_target(name: str, data: bytes, platform: str | None = None, cwd: Path | None = None) -> Target:
-    """A project of one pipeline read from stdin, analysed as if it were the file ``name``
-    (for editors): its root and platform are found as for a file named on the command line,
-    and its includes are read from that root."""
-    cwd = (cwd or Path.cwd()).resolve()
-    if platform is not None and platform not in PARSERS:
-        raise ConfigError(f"unknown platform '{platform}' (known: {', '.join(PARSERS)})")
-    real = (cwd / name).resolve()
-    root = cwd if cwd in real.parents else _repository_root(real)
-    rel = real.relative_to(root).as_posix()
-    chosen = platform or detect(rel, data[:65536].decode("utf-8", "replace")) or _fallback_platform(rel)
-    prefix = "" if root == cwd else _display(os.path.relpath(root, cwd))
-    return Target(root, ((rel, chosen),), prefix, discovered=False, texts=((rel, data),))
-
-
-def _display(path: str) -> str:
-    normal = posixpath.normpath(path.replace(os.sep, "/"))
-    return "" if normal == "." else normal
-
-
-def _repository_root(path: Path) -> Path:
-    parts = path.parts
-    if ".github" in parts:
-        index = len(parts) - 1 - parts[::-1].index(".github")
-        return Path(*parts[:index])
-    return path.parent
-
-
-def _head(path: Path) -> str | None:
-    try:
-        with open(path, "rb") as handle:
-            return handle.read(65536).decode("utf-8", "replace")
-    except OSError:
-        return None
-
-
-def _fallback_platform(rel: str) -> str:
-    """A file given explicitly that no parser claims is read as a GitHub workflow."""
-    return "github"
-
-
 def check(paths: Sequence[str], settings: Settings | None = None) -> Report:
     """Analyse the pipelines under ``paths`` and return the Report."""
     settings = settings or Settings()
-    return check_targets(targets(paths, settings.platform), settings)
+    found = targets(paths, settings.platform, exclude_of=lambda root: settings.exclude, max_file_size=settings.max_file_size)
+    return check_targets(found, settings)
 
 
 def check_targets(selected: Sequence[Target], settings: Settings) -> Report:
-    """Analyse the projects ``selected`` (see :func:`targets`) and return the Report."""
+    """Analyse the repositories ``selected`` (see :func:`cdlint.targets.targets`), each with its
+    own settings when it has them, and return the Report: the findings, files and what was
+    left out, of the parts of each repository that were asked for."""
     rules = settings.rules if settings.rules is not None else load_rules()
-    projects, findings, files, errors, sources, suppressed = [], [], [], [], {}, []
-    classifier = classifier_for(settings)
-    for target in exclude(selected, settings.exclude):
-        workspace = Workspace(target.root, classifier, settings.max_file_size)
+    run = _Run()
+    classifiers: dict[int, Classifier] = {}
+    for target in selected:
+        for scope in target.scopes:
+            run.found.setdefault(scope.argument, 0)
+        if not target.files:
+            run.projects.append(Project(root="."))
+            run.skip(target, _reported(target, None))
+            continue
+        own = target.settings or settings
+        own_rules = own.rules if own is not settings and own.rules is not None else rules
+        classifier = classifiers.setdefault(id(own), classifier_for(own))
+        workspace = Workspace(target.root, classifier, own.max_file_size)
         for path, data in target.texts:
             workspace.provide(path, data)
-        project, found, problems, hidden = _analyse(target, rules, settings, workspace)
-        projects.append(project)
-        sources.update({_join(target.prefix, path): text for path, text in workspace.texts.items()})
-        findings.extend(_rebase(f, target.prefix) for f in found)
-        suppressed.extend(Suppressed(_rebase(f, target.prefix), i.reason, _rebase_span(i.span, target.prefix)) for f, i in hidden)
-        errors.extend(problems)
-        for pipeline in project.pipelines:
-            files.append((_join(target.prefix, pipeline.path), pipeline.platform))
+        project, found, problems, hidden = _analyse(target, own_rules, own, workspace)
+        run.add(target, project, found, problems, hidden, workspace)
+    findings, suppressed = run.findings, run.suppressed
     if settings.min_severity is not None:
         floor = SEVERITIES.index(settings.min_severity)
         findings = [f for f in findings if SEVERITIES.index(f.severity) <= floor]
@@ -168,9 +89,99 @@ def check_targets(selected: Sequence[Target], settings: Settings) -> Report:
 
         findings, baselined = subtract(findings, settings.baseline)
     return Report(
-        tuple(findings), tuple(rules.values()), tuple(sorted(set(files))), tuple(projects), tuple(errors), sources,
-        baselined=baselined, suppressed=tuple(sorted(suppressed, key=lambda s: s.finding.sort_key)),
+        tuple(findings), tuple(rules.values()), tuple(sorted(set(run.files))), tuple(run.projects), tuple(run.errors),
+        run.sources, baselined=baselined, suppressed=tuple(sorted(suppressed, key=lambda s: s.finding.sort_key)),
+        scan=ScanSummary(
+            read=run.read, skipped=tuple(run.skipped), templates=tuple(sorted(run.templates.items())),
+            empty=tuple(a for a, n in run.found.items() if not n), notes=tuple(run.notes),
+        ),
     )
+
+
+@dataclass
+class _Run:
+    """What the repositories of a run add up to."""
+
+    projects: list[Project] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    files: list[tuple[str, str]] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    sources: dict[str, str] = field(default_factory=dict)
+    suppressed: list[Suppressed] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    templates: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    found: dict[str, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    read: int = 0
+
+    def add(self, target: Target, project: Project, found: list[Finding], problems: list[str],
+            hidden: list[tuple[Finding, Any]], workspace: Workspace) -> None:
+        prefix = target.prefix
+        reported = _reported(target, project)
+        self.skip(target, reported)
+        self.projects.append(project)
+        texts = workspace.texts
+        self.read += sum(1 for path in texts if reported(path))
+        self.sources.update({_join(prefix, path): text for path, text in texts.items() if reported(path)})
+        self.findings.extend(_rebase(f, prefix) for f in found if reported(f.span.path))
+        self.suppressed.extend(
+            Suppressed(_rebase(f, prefix), i.reason, _rebase_span(i.span, prefix))
+            for f, i in hidden if reported(f.span.path)
+        )
+        self.errors.extend(problems)
+        for pipeline in project.pipelines:
+            # A pipeline is reported when it is a file given, or reads a file of a folder
+            # given (a GitLab configuration whose include lies in that folder).
+            scopes = [s for s in target.scopes if (pipeline.path == s.path if s.file else
+                                                   any(within(f, s.path) for f in pipeline.files))]
+            for scope in scopes:
+                self.found[scope.argument] += 1
+            if scopes or not target.scopes:
+                self.files.append((_join(prefix, pipeline.path), pipeline.platform))
+        analysed = {p.path for p in project.pipelines}
+        dropped = [path for path, _ in target.files if path not in analysed]
+        dropped += [s.path for s in target.skipped if s.reason == "template"]
+        for path in dropped:
+            if reported(path):
+                users = tuple(_join(prefix, p.path) for p in project.pipelines if path in p.files and p.path != path)
+                self.templates[_join(prefix, path)] = users
+        others = len({path for path, _ in target.context} - analysed)
+        if not target.discovered and others:
+            named = ", ".join(_join(prefix, path) for path, _ in target.files)
+            self.notes.append(
+                f"{named} checked without the {others} other pipeline file{'s' * (others != 1)} of its repository: "
+                "rules that look across pipelines saw only what it links to; check the repository for those"
+            )
+
+
+    def skip(self, target: Target, reported: Callable[[str], bool]) -> None:
+        """What discovery left out in the part of the repository asked for."""
+        self.skipped.extend(replace(s, path=_join(target.prefix, s.path)) for s in target.skipped if reported(s.path))
+
+
+def scoped(target: Target, project: Project) -> Project:
+    """``project`` with only the pipelines the target reports on (see :func:`_reported`) and
+    the links between them."""
+    reported = _reported(target, project)
+    kept = tuple(p for p in project.pipelines if any(reported(f) for f in p.files))
+    if len(kept) == len(project.pipelines):
+        return project
+    keys = {f"{p.path}#{s.id}" for p in kept for s in p.stages}
+    links = tuple(e for e in project.links if e.source in keys or e.target in keys)
+    return Project(project.root, kept, links)
+
+
+def _reported(target: Target, project: Project | None) -> Callable[[str], bool]:
+    """Whether a root-relative path is one the target reports on: under a folder given, or a
+    file of the pipeline of a file given (what it includes); everything without scopes."""
+    if not target.scopes:
+        return lambda path: True
+    folders = [s.path for s in target.scopes if not s.file]
+    files = {s.path for s in target.scopes if s.file}
+    for pipeline in project.pipelines if project is not None else ():
+        if pipeline.path in files:
+            files |= set(pipeline.files)
+    return lambda path: path in files or any(within(path, folder) for folder in folders)
 
 
 def classifier_for(settings: Settings) -> Classifier:
@@ -180,20 +191,6 @@ def classifier_for(settings: Settings) -> Classifier:
     if settings.tiers == DEFAULT_TIERS and not settings.signals:
         return classify.default()
     return Classifier(settings.tiers, settings.signals)
-
-
-def exclude(found: Sequence[Target], patterns: Sequence[str]) -> list[Target]:
-    """``found`` without the discovered files matching the gitignore-style ``patterns``
-    (relative to each root). Files named on the command line are checked all the same."""
-    if not patterns or all(not t.discovered for t in found):
-        return list(found)
-    import pathspec
-
-    try:
-        spec = pathspec.GitIgnoreSpec.from_lines(patterns)
-    except ValueError as e:  # pathspec's error for a pattern it cannot compile
-        raise ConfigError(f"exclude: {e}") from None
-    return [replace(t, files=tuple(f for f in t.files if not spec.match_file(f[0]))) if t.discovered else t for t in found]
 
 
 def analyse(
@@ -208,7 +205,7 @@ def _analyse(
     target: Target, rules: dict[str, Rule], settings: Settings, workspace: Workspace | None = None
 ) -> tuple[Project, list[Finding], list[str], list[tuple[Finding, Any]]]:
     workspace = workspace or Workspace(target.root, classifier_for(settings), settings.max_file_size)
-    project = build_project(".", target.files, workspace, settings.debug)
+    project = build_project(".", target.files, workspace, settings.debug, target.context)
     findings, errors = run_rules(project, rules, settings)
     kept, suppressed = suppress(findings, workspace.texts, rules, settings)
     return project, kept, errors, suppressed
@@ -295,12 +292,11 @@ def lint_file(
     """Findings for one pipeline file (the tests' entry point). ``root`` is the directory
     its includes resolve in (default: the file's repository root)."""
     path = Path(path).resolve()
-    base = Path(root).resolve() if root else _repository_root(path)
+    base = Path(root).resolve() if root else root_of(path.parent)
     rel = path.relative_to(base).as_posix()
-    chosen = platform or detect(rel, _head(path)) or _fallback_platform(rel)
+    chosen = platform or detect(rel, path.read_text(encoding="utf-8", errors="replace")) or "github"
     selected = {r.id: r for r in rules} if rules is not None else load_rules()
     _, findings, errors = analyse(Target(base, ((rel, chosen),)), selected, Settings(rules=selected))
     if errors:
         raise RuntimeError("; ".join(errors))
     return sorted(findings, key=lambda f: f.sort_key)
-

@@ -44,9 +44,15 @@ def read_pipeline(path: str, platform: str, workspace: Workspace, debug: bool = 
         return Pipeline(path, platform, problems=(Problem("parse-error", Span(path, 1, 1), message),), files=(path,))
 
 
-def build_project(root: str, files: Iterable[tuple[str, str]], workspace: Workspace, debug: bool = False) -> Project:
-    """Parse ``files`` (``(path, platform)``) and link the pipelines into one Project."""
+def build_project(
+    root: str, files: Iterable[tuple[str, str]], workspace: Workspace, debug: bool = False,
+    context: Iterable[tuple[str, str]] = (),
+) -> Project:
+    """Parse ``files`` (``(path, platform)``) and link the pipelines into one Project. Of the
+    other pipeline files of the repository (``context``), those the pipelines name as their
+    upstream (a ``workflow_run`` source) are read and linked too."""
     pipelines = _without_templates({path: read_pipeline(path, platform, workspace, debug) for path, platform in files})
+    pipelines.update(_upstream_sources(pipelines, list(context), workspace, debug))
     links: list[Edge] = []
     pending = [s for p in list(pipelines.values()) for s in p.stages if s.calls]
     while pending:
@@ -84,6 +90,29 @@ def _without_templates(pipelines: dict[str, Pipeline]) -> dict[str, Pipeline]:
         return any(u.platform == p.platform and u.path not in p.files for u in users.get(p.path, ()))
 
     return {path: p for path, p in pipelines.items() if not template(p)}
+
+
+def _upstream_sources(pipelines: dict[str, Pipeline], context: list[tuple[str, str]], workspace: Workspace,
+                      debug: bool) -> dict[str, Pipeline]:
+    """The pipelines of ``context`` that ``pipelines`` (and, in turn, those) name as upstream."""
+    found: dict[str, Pipeline] = {}
+    read: dict[str, Pipeline] = {}
+    pending = list(pipelines.values())
+    while pending:
+        pipeline = pending.pop()
+        for trigger in pipeline.triggers:
+            if trigger.kind != "upstream" or not trigger.source:
+                continue
+            for path, platform in context:
+                if platform != pipeline.platform or path in pipelines or path in found:
+                    continue
+                if path not in read:
+                    read[path] = read_pipeline(path, platform, workspace, debug)
+                source = read[path]
+                if trigger.source in _names(source) and _same_repository(source, pipeline):
+                    found[path] = source
+                    pending.append(source)
+    return found
 
 
 def _local_call(stage: Stage, pipelines: dict[str, Pipeline], workspace: Workspace) -> str | None:

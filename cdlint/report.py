@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from cdlint.discovery import Skipped
 from cdlint.finding import Finding
 from cdlint.model import Project, Span
 from cdlint.rule import Rule
@@ -20,11 +21,26 @@ class Suppressed:
 
 
 @dataclass(frozen=True)
+class ScanSummary:
+    """What a run looked at besides the pipelines it analysed: how many files it read (the
+    pipelines and what they include), what discovery left out and why, the templates read
+    through the pipelines that use them (path → those pipelines), the paths given that hold
+    no pipeline file, and notes on what a check of single files could not see."""
+
+    read: int = 0
+    skipped: tuple[Skipped, ...] = ()
+    templates: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    empty: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Report:
     """The result of a check: sorted findings, the rules that ran, the files read
     (``(path, platform)``), the projects analysed, the text of the files (for
     showing source lines), how many findings the baseline hid, and the findings
-    ignore comments cover (reported only where a format can mark them suppressed)."""
+    ignore comments cover (reported only where a format can mark them suppressed), and what
+    the scan read and left out."""
 
     findings: tuple[Finding, ...]
     rules: tuple[Rule, ...]
@@ -34,6 +50,7 @@ class Report:
     sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
     baselined: int = 0
     suppressed: tuple[Suppressed, ...] = ()
+    scan: ScanSummary = field(default_factory=ScanSummary)
 
     def source_line(self, path: str, line: int) -> str | None:
         text = self.sources.get(path)

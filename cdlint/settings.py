@@ -2,20 +2,21 @@
 from one configuration and the command line.
 
 The command line says what it was asked (:class:`Options`); :func:`resolve` finds the
-targets and the configuration (``--config FILE``, else the one at the scanned roots,
-else the defaults) and merges the two, the command line winning, into the engine's
-:class:`~cdlint.engine.Settings`.
+targets and each repository's configuration (``--config FILE``, else the one at the
+repository's root, else the defaults) and merges them with the command line, which wins,
+into the engine's :class:`~cdlint.engine.Settings`.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from cdlint.config import Config
-from cdlint.engine import Settings, Target, stdin_target, targets
+from cdlint.engine import Settings
+from cdlint.targets import Target, stdin_target, targets
 from cdlint.errors import ConfigError
 from cdlint.finding import SEVERITIES
 from cdlint.rule import Rule, load_rules
@@ -50,23 +51,53 @@ class Resolved:
 
 
 def resolve(
-    paths: Sequence[str], options: Options, registry: Mapping[str, Rule] | None = None, stdin: bytes | None = None
+    paths: Sequence[str], options: Options, registry: Mapping[str, Rule] | None = None, stdin: bytes | None = None,
+    own_roots: bool = False,
 ) -> Resolved:
     """The targets under ``paths`` (or the pipeline ``stdin``, named ``options.stdin_filename``)
-    and the settings to analyse them with."""
-    if stdin is not None:
-        found = [stdin_target(options.stdin_filename, stdin, options.platform)]
-    else:
-        found = targets(list(paths) or ["."], options.platform)
+    and the settings to analyse them with. Each repository is analysed with its own
+    configuration (``--config`` for all of them); the run's (its format, fail-on and
+    baseline) is the first path's."""
     registry = load_rules() if registry is None else registry
-    config = load_config(options.config_file, [t.root for t in found], registry)
+    loaded: dict[Path | None, Config] = {}
+
+    def config_at(root: Path) -> Config:
+        from cdlint import config
+
+        path = options.config_file or config.find([root])
+        key = Path(path).resolve() if path else None
+        if key not in loaded:
+            loaded[key] = config.load(path, registry) if path else config.Config()
+        return loaded[key]
+
+    def exclude_of(root: Path) -> tuple[str, ...]:
+        return config_at(root).exclude
+
+    if stdin is not None:
+        found = [stdin_target(options.stdin_filename, stdin, options.platform, exclude_of=exclude_of)]
+    else:
+        found = targets(list(paths) or ["."], options.platform, exclude_of=exclude_of, own_roots=own_roots)
+    config = config_at(found[0].root)
     baseline = None
     baseline_file = options.baseline_file or config.baseline
     if options.use_baseline and baseline_file:
         from cdlint.baseline import load
 
         baseline = load(baseline_file)
-    settings = Settings(
+    settings = configured(config, options, registry, baseline)
+    per_config: dict[int, Settings] = {id(config): settings}
+    for index, target in enumerate(found):
+        own = config_at(target.root)
+        if id(own) not in per_config:
+            per_config[id(own)] = configured(own, options, registry, baseline)
+        if own is not config:
+            found[index] = replace(target, settings=per_config[id(own)])
+    return Resolved(found, config, settings)
+
+
+def configured(config: Config, options: Options, registry: Mapping[str, Rule], baseline: Mapping[str, int] | None) -> Settings:
+    """The engine's settings from one configuration and the command line (which wins)."""
+    return Settings(
         rules=select_rules(registry, config, options.select, options.ignore),
         severities=config.severities(),
         options=config.options(),
@@ -80,7 +111,6 @@ def resolve(
         baseline=baseline,
         min_severity=options.min_severity,
     )
-    return Resolved(found, config, settings)
 
 
 def load_config(config_file: str | None, roots: Sequence[Path], registry: Mapping[str, Rule]) -> Config:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import fnmatch
 import os
 import posixpath
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -91,7 +92,13 @@ class Workspace:
         if real is None:
             raise ParseError(f"'{path}' is outside the scanned directory", where)
         try:
-            if real.stat().st_size > self.max_file_size:
+            info = real.stat()
+            if stat.S_ISDIR(info.st_mode):
+                raise IsADirectoryError(path)
+            if not stat.S_ISREG(info.st_mode):
+                # A FIFO or device would block the read or never end.
+                raise ParseError(f"'{path}' is not a regular file", where)
+            if info.st_size > self.max_file_size:
                 raise ParseError(f"'{path}' is larger than the {self.max_file_size} byte limit", where)
             data = real.read_bytes()
         except (FileNotFoundError, NotADirectoryError):

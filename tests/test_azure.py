@@ -135,7 +135,7 @@ def test_templates_found_by_discovery_are_dropped_where_a_pipeline_includes_them
     (tmp_path / ".azure-pipelines").mkdir()
     (tmp_path / "azure-pipelines.yml").write_text("trigger: [main]\npr: none\nsteps:\n- template: .azure-pipelines/steps.yml\n")
     (tmp_path / ".azure-pipelines" / "steps.yml").write_text("steps:\n- script: make test\n")
-    assert [p for p, _ in discover(tmp_path)] == ["azure-pipelines.yml", ".azure-pipelines/steps.yml"]
+    assert [p for p, _ in discover(tmp_path)] == [".azure-pipelines/steps.yml", "azure-pipelines.yml"]
     report = check([str(tmp_path)], Settings())
     assert report.files == (("azure-pipelines.yml", "azure"),)
 

@@ -73,10 +73,17 @@ def test_maturity_honours_rule_settings_and_config_option(tmp_path) -> None:
 def test_each_repository_of_maturity_has_its_own_configuration(tmp_path) -> None:
     repository(tmp_path / "a")
     repository(tmp_path / "b")
+    repository(tmp_path / "c")
     (tmp_path / "b" / ".cdlint.yaml").write_text("exclude: [.github/]\n")
-    document = json.loads(run("maturity", "--format", "json", "a", "b").stdout)
-    counted = {r["path"]: sum(len(p["evidence"]) for c in r["categories"] for p in c["practices"]) for r in document["repositories"]}
-    assert counted["a"] > 0 and counted["b"] == 0
+    (tmp_path / "c" / ".cdlint.yaml").write_text("rules:\n  ungated-production-deploy: disable\n")
+    result = run("maturity", "--format", "json", "a", "b", "c")
+    # b's configuration leaves out all its pipelines: a repository without any is not rated.
+    assert result.exit_code == 2 and "no pipeline files found in b " in result.stderr
+    document = json.loads(run("maturity", "--format", "json", "--allow-empty", "a", "b", "c").stdout)
+    findings = {r["path"]: {f["rule"] for c in r["categories"] for p in c["practices"] for f in p["findings"]}
+                for r in document["repositories"]}
+    assert set(findings) == {"a", "c"}
+    assert "ungated-production-deploy" in findings["a"] and "ungated-production-deploy" not in findings["c"]
 
 
 def test_graph_reads_the_configuration(tmp_path) -> None:

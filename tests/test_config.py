@@ -378,5 +378,7 @@ def test_an_unwritable_cache_only_means_validating_again(tmp_path, monkeypatch) 
 def test_files_named_on_the_command_line_are_checked_even_when_excluded(tmp_path) -> None:
     repository(tmp_path / "legacy")
     (tmp_path / ".cdlint.yaml").write_text("exclude: [legacy/]\n")
-    assert "no findings in 0 pipeline files" in run("check", str(tmp_path)).output
+    excluded = run("check", str(tmp_path))
+    assert excluded.exit_code == 2 and "no pipeline files found in" in excluded.stderr
+    assert "no pipeline files found (skipped 1 excluded)" in run("check", "--allow-empty", str(tmp_path)).stdout
     assert run("check", "legacy/.github/workflows/release.yml").exit_code == 1

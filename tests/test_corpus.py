@@ -170,3 +170,32 @@ def main_pipelines_of_kind(corpus: Path, platform: str, kind: str) -> list[tuple
         (r[5][len(prefix):].partition("/")[0], r[5][len(prefix):].partition("/")[2])
         for r in rows if len(r) > 7 and r[0] == platform and r[7] == kind
     )
+
+
+PIPELINES = Path(__file__).with_name("corpus_pipelines.yaml")
+
+
+def test_every_group_has_all_its_pipelines_found(corpus: Path) -> None:
+    """Each group of the corpus, checked as a repository, reports the pipeline files listed
+    for it (tests/corpus_pipelines.yaml says how the list was made), and the labels name no
+    file that is not one of them."""
+    from cdlint.yamlload import load
+
+    listed = {group: set(paths or ()) for group, paths in load(PIPELINES.read_text(), PIPELINES.name).value.items()}
+    groups = {f"{platform}/{g.name}" for platform in ("azure", "github", "gitlab", "jenkins")
+              for g in (corpus / platform).iterdir() if g.is_dir()}
+    assert set(listed) == groups
+    missing = {}
+    for group, paths in sorted(listed.items()):
+        found = {path for path, _ in check([str(corpus / group)], Settings(rules={})).files}
+        if paths - found:
+            missing[group] = sorted(paths - found)
+    assert not missing
+    labels = corpus.parent / "corpus-labels"
+    if not labels.is_dir():
+        return
+    for label in sorted(labels.glob("*/*.yaml")):
+        document = load(label.read_text(), label.name).value or {}
+        named = {entry["file"] for part in ("deliveries", "look_alikes", "test_environments")
+                 for entry in document.get(part) or ()}
+        assert named <= listed[f"{label.parent.name}/{label.stem}"], label.name

@@ -85,6 +85,22 @@ def test_a_bare_repository_directory_is_a_git_source(tmp_path) -> None:
     assert source.kind == "git" and source.location.startswith("file://") and source.name.endswith("/shop")
 
 
+def test_a_folder_of_repositories_gives_each_repository_as_a_source(tmp_path) -> None:
+    org = tmp_path / "org"
+    for name in ("api", "web"):
+        make_repo(org / name, [("2024-01-01T00:00:00Z", {".github/workflows/ci.yml": TESTED})])
+    make_repo(org / "libs" / "core", [("2024-01-01T00:00:00Z", {"Jenkinsfile": "node { stage('Build') { sh 'make' } }\n"})])
+    (org / "notes").mkdir()
+    found = inputs.from_argument(str(org))
+    assert sorted(s.name for s in found) == sorted(f"{org}/{name}" for name in ("api", "libs/core", "web"))
+    assert {s.kind for s in found} == {"directory"}
+    # A repository is one source, whatever it holds.
+    assert [s.name for s in inputs.from_argument(str(org / "api"))] == [f"{org}/api"]
+    path = tmp_path / "s.jsonl"
+    assert scan(tmp_path, "-s", str(path), str(org)).exit_code == 0
+    assert sorted(r["repository"] for r in stored(path)) == sorted(s.name for s in found)
+
+
 def test_missing_source_on_the_command_line_exits_2(tmp_path) -> None:
     result = scan(tmp_path, "-s", str(tmp_path / "s.jsonl"), "no/such/repository")
     assert result.exit_code == 2

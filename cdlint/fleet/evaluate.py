@@ -28,7 +28,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from cdlint import __version__
-from cdlint.engine import Settings, check_targets, targets
+from cdlint.engine import Settings, check_targets
+from cdlint.targets import targets
 from cdlint.fleet import git
 from cdlint.fleet.history import History, select
 from cdlint.fleet.inputs import Source, redact
@@ -177,7 +178,9 @@ def evaluate(root: Path, source: Source, commit: str | None, when: int | None, o
         from dataclasses import replace
 
         settings = replace(settings, rules=_rules())
-    report = check_targets(targets([str(root)], settings.platform), settings)
+    # The source is the repository: its directory is the root, whatever lies above it; the
+    # repositories nested in it are sources of their own (see inputs.from_argument).
+    report = check_targets(targets([str(root)], settings.platform, own_roots=True)[:1], settings)
     project = report.projects[0] if report.projects else Project(root=source.name)
     repository = Repository(
         path=source.name,

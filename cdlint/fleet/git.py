@@ -29,8 +29,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from cdlint.parsers import SKIP_DIRS
-from cdlint.parsers.detection import jenkins, jenkins_candidate
+from cdlint.discovery import SKIP_DIRS
+from cdlint.parsers.detection import may_be_pipeline
 from cdlint.yamlload import MAX_FILE_SIZE
 
 MAX_FILES = 5000
@@ -58,12 +58,13 @@ class Entry:
 
 
 def wanted(path: str) -> bool:
-    """Whether a repository path may be read by cdlint: GitHub's ``.github`` folder, YAML
-    (GitLab files and their includes, Azure pipelines and templates) and Jenkins files."""
+    """Whether a repository path may be read by cdlint: GitHub's ``.github`` folder, and any
+    file that may be a pipeline or what one includes by its name or content (YAML, Groovy,
+    Jenkinsfiles, scripts without an extension)."""
     parts = path.split("/")
     if any(p in SKIP_DIRS for p in parts[:-1]):
         return False
-    return parts[0] == ".github" or path.lower().endswith((".yml", ".yaml")) or jenkins(path) or jenkins_candidate(path)
+    return parts[0] == ".github" or may_be_pipeline(path)
 
 
 class Deadline:

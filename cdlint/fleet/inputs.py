@@ -5,7 +5,8 @@ A list file holds one repository a line, ``LOCATION [REF]``; blank lines and
 current directory for standard input). A location is a git URL when it has a
 scheme (``https://``, ``ssh://``, ``git://``, ``file://``) or is written
 ``user@host:path``; a directory holding a bare repository is read as the
-``file://`` URL of it; any other directory is scanned as it is on disk.
+``file://`` URL of it; any other directory is scanned as it is on disk, and a directory
+given on the command line that holds repositories (``.git``) gives each of them as a source.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ def from_argument(argument: str) -> list[Source]:
         return [_source(argument, None, Path.cwd(), argument)]
     path = Path(argument)
     if path.is_dir():
-        return [_source(argument, None, Path.cwd(), argument)]
+        return _directories(argument)
     if path.is_file():
         try:
             text = path.read_text(encoding="utf-8")
@@ -52,6 +53,22 @@ def from_argument(argument: str) -> list[Source]:
             raise ConfigError(f"cannot read the list {argument}: {e}") from None
         return list(parse_list(text.splitlines(), path.parent, argument))
     raise ConfigError(f"no such directory, list file or git URL: {argument}")
+
+
+def _directories(argument: str) -> list[Source]:
+    """The sources a directory on the command line names: itself, and each repository nested
+    in it (a checkout of an organisation, a folder of clones), which is scanned on its own.
+    A folder that only holds repositories is no source itself."""
+    from cdlint.discovery import scan
+
+    path = Path(argument)
+    if is_bare_repository(path) or (path / ".git").exists():
+        return [_source(argument, None, Path.cwd(), argument)]
+    found = scan(path)
+    if not found.repositories:
+        return [_source(argument, None, Path.cwd(), argument)]
+    own = [_source(argument, None, Path.cwd(), argument)] if found.files else []
+    return own + [s for rel in found.repositories for s in _directories(posixpath.join(argument, rel))]
 
 
 def parse_list(lines: Iterable[str], base: Path, label: str) -> Iterator[Source]:

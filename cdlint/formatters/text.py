@@ -8,7 +8,7 @@ from collections import Counter
 
 from cdlint.finding import Finding
 from cdlint.formatters import DEFAULT, RenderOptions
-from cdlint.report import Report
+from cdlint.report import Report, ScanSummary
 
 _RESET = "\x1b[0m"
 _STYLES = {"path": "1", "position": "2", "rule": "1", "error": "1;31", "warning": "1;33", "note": "1;36", "evidence": "2"}
@@ -49,13 +49,49 @@ def _end(lines: list[str], report: Report, options: RenderOptions) -> str:
 
 
 def summary(report: Report) -> str:
-    counts = {level: sum(1 for f in report.findings if f.severity == level) for level in ("error", "warning", "note")}
+    """The last line: the findings by severity, the pipeline files they are in, and what else
+    was read and left out (``no findings in 6 pipeline files (9 files read; skipped 2
+    excluded, 3 templates read through 4 pipelines)``)."""
     files = len(report.files)
+    if not files:
+        return "no pipeline files found" + (f" ({scanned})" if (scanned := _scanned(report)) else "")
+    counts = {level: sum(1 for f in report.findings if f.severity == level) for level in ("error", "warning", "note")}
+    where = f"in {files} pipeline file{'s' * (files != 1)}" + (f" ({scanned})" if (scanned := _scanned(report)) else "")
     if not report.findings:
-        return f"no findings in {files} pipeline file{'s' * (files != 1)}"
+        return f"no findings {where}"
     parts = ", ".join(f"{n} {level}{'s' * (n != 1)}" for level, n in counts.items() if n)
     total = len(report.findings)
-    return f"{total} finding{'s' * (total != 1)} ({parts}) in {files} pipeline file{'s' * (files != 1)}"
+    return f"{total} finding{'s' * (total != 1)} ({parts}) {where}"
+
+
+# What a reason to skip files reads as after a count.
+_SKIPPED = {"excluded": ("excluded", "excluded"), "not a pipeline": ("non-pipeline", "non-pipelines"),
+            "not a regular file": ("special file", "special files"), "outside the repository":
+            ("symlink out of the repository", "symlinks out of the repository"), "unreadable": ("unreadable", "unreadable")}
+
+
+def _scanned(report: Report) -> str:
+    parts = []
+    if report.scan.read > len(report.files):
+        parts.append(f"{report.scan.read} files read")
+    skipped = skipped_summary(report.scan)
+    if skipped:
+        parts.append(skipped)
+    return "; ".join(parts)
+
+
+def skipped_summary(scan: ScanSummary) -> str:
+    """What discovery left out, counted by why: ``skipped 2 excluded, 3 templates read through 4 pipelines``."""
+    reasons = Counter(s.reason for s in scan.skipped)
+    skipped = [f"{reasons[r]} {_SKIPPED[r][reasons[r] != 1]}" for r in _SKIPPED if reasons[r]]
+    used = [users for _, users in scan.templates if users]
+    if used:
+        through = len({u for users in used for u in users})
+        skipped.append(f"{len(used)} template{'s' * (len(used) != 1)} read through {through} pipeline{'s' * (through != 1)}")
+    unused = len(scan.templates) - len(used)
+    if unused:
+        skipped.append(f"{unused} template{'s' * (unused != 1)} no pipeline here uses")
+    return "skipped " + ", ".join(skipped) if skipped else ""
 
 
 def statistics(report: Report, options: RenderOptions = DEFAULT) -> str:

@@ -9,12 +9,13 @@ imported by ``cdlint check``.
 
 from __future__ import annotations
 
+import os
 import posixpath
 import re
 from pathlib import Path
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import repeat
 
 from cdlint.finding import Finding
@@ -60,11 +61,14 @@ class Repository:
 
 @dataclass(frozen=True)
 class MaturityReport:
-    """Every repository assessed in one run, with the rules' advice by rule id."""
+    """Every repository assessed in one run, with the rules' advice by rule id, and the paths
+    given where no repository with pipelines was found."""
 
     model: Model
     repositories: tuple[Repository, ...]
     advice: Mapping[str, str] = field(default_factory=dict, compare=False)
+    # The paths given that hold no pipeline file: no repository there is rated.
+    empty: tuple[str, ...] = ()
 
     def distribution(self) -> dict[str, dict[str | None, int]]:
         """How many repositories reach each level, per category (``None``: below the lowest)."""
@@ -77,40 +81,54 @@ class MaturityReport:
         return counts
 
 
-def assess_path(path: str, options, model: Model) -> Repository:
-    """Check one repository with the engine, with its own configuration unless ``options``
-    name one, and assess it (runs in a worker process with ``--jobs``)."""
+def assess_path(path: str, options, model: Model) -> list[Repository]:
+    """Check the repository at ``path`` (the one it is in, see :func:`cdlint.discovery.root_of`)
+    and each repository nested in it with the engine, each with its own configuration unless
+    ``options`` name one, and assess those that hold pipelines (runs in a worker process with
+    ``--jobs``). A repository is rated as a whole, whatever folder of it ``path`` names."""
     from cdlint.engine import check_targets
     from cdlint.settings import resolve
 
     resolved = resolve([path], options)
-    report = check_targets(resolved.targets, resolved.settings)
-    project = report.projects[0] if report.projects else Project(root=path)
-    return Repository(
-        path=_display(path),
-        assessment=assess(project, report.findings, model),
-        project=project,
-        findings=report.findings,
-        files=report.files,
-        errors=report.errors,
-        sources=dict(report.sources),
-        name=Path(path).resolve().name or _display(path),
-    )
+    found = []
+    base = Path(path).resolve()
+    for target in resolved.targets:
+        if not target.files:
+            continue
+        report = check_targets([replace(target, prefix="", scopes=())], resolved.settings)
+        if not report.files:
+            continue
+        project = report.projects[0]
+        where = _display(posixpath.join(path.replace("\\", "/"), os.path.relpath(target.root, base).replace(os.sep, "/")))
+        found.append(Repository(
+            path=where,
+            assessment=assess(project, report.findings, model),
+            project=project,
+            findings=report.findings,
+            files=report.files,
+            errors=report.errors,
+            sources=dict(report.sources),
+            name=target.root.name or where,
+        ))
+    return found
 
 
 def run(paths: Sequence[str], options=None, model: Model | None = None, jobs: int = 1) -> MaturityReport:
-    """Assess each path as a repository (``options``: :class:`cdlint.settings.Options`, what the
-    command line asked); with ``jobs`` > 1 in parallel processes, in the order given."""
+    """Assess the repositories at each path (``options``: :class:`cdlint.settings.Options`, what
+    the command line asked); with ``jobs`` > 1 in parallel processes, in the order given. A
+    path that holds no pipeline file has no repository in the report (see :func:`unrated`)."""
     from cdlint.settings import Options
 
     options = options or Options()
     model = model or default_model()
     if jobs > 1 and len(paths) > 1:
         with ProcessPoolExecutor(max_workers=min(jobs, len(paths))) as pool:
-            repositories = list(pool.map(assess_path, paths, repeat(options), repeat(model)))
+            found = list(pool.map(assess_path, paths, repeat(options), repeat(model)))
     else:
-        repositories = [assess_path(p, options, model) for p in paths]
-    return MaturityReport(model, tuple(repositories), rule_advice())
+        found = [assess_path(p, options, model) for p in paths]
+    repositories = tuple(repo for repos in found for repo in repos)
+    empty = tuple(path for path, repos in zip(paths, found) if not repos)
+    return MaturityReport(model, repositories, rule_advice(), empty)
 
 
 def render_report(format_: str, report: MaturityReport, output: str | None = None) -> dict[str | None, str]:

@@ -6,7 +6,9 @@ maps its tree onto the model:
 - ``stage`` calls are stages, wherever they are written (``pipeline { stages {} }``,
   ``node { }``, inside ``if``, ``try``, wrappers, loops, local methods and closures).
   Sequential stages get order edges; ``parallel`` branches fan out from what came
-  before and join at what comes after; ``matrix`` stages carry their axes.
+  before and join at what comes after; ``matrix`` stages carry their axes. Loops over
+  collections the file writes make their stages once per item; over computed ones,
+  one stage marked as repeated (:mod:`cdlint.parsers.jenkins_loops`).
 - ``when`` (declarative) and ``if (env.BRANCH_NAME == 'main')`` (scripted) become
   branch conditions. A stage skipped by ``when`` does not stop the stages after it.
 - ``input`` makes a stage wait for a person (``when: manual``): an approval gate.
@@ -34,6 +36,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+from collections import Counter
 from dataclasses import dataclass, field, replace
 
 from cdlint.classify.steps import kinds
@@ -55,6 +58,8 @@ from cdlint.model import (
 )
 from cdlint.parsers import groovy as g
 from cdlint.parsers.common import link_artifacts, make_step
+from cdlint.parsers.groovy_values import text as value_text
+from cdlint.parsers.jenkins_loops import ITERATING, LOOPS, LoopReader, Stored
 from cdlint.workspace import Workspace
 
 PLATFORM = "jenkins"
@@ -102,18 +107,31 @@ def parse(text: str, path: str, workspace: Workspace | None = None) -> Pipeline:
 
 def is_pipeline(text: str) -> bool:
     """Whether Groovy source is a pipeline: ``pipeline {}``, or ``node``/``stage``/``parallel``
-    in the script body (not only inside methods and classes), or a shared-library step whose
-    ``call`` runs a whole pipeline."""
+    run by the script body (not only written inside methods and classes nobody calls), also
+    through the local methods it calls, or a shared-library step whose ``call`` runs a
+    whole pipeline."""
     if not re.search(r"\b(?:pipeline|node|stage|parallel)\b", text):
         return False
     module = g.parse(text)
-    if _runs_pipeline(module.body):
+    methods = _methods(module.body)
+    if _runs_pipeline(module.body, methods):
         return True
-    return any(isinstance(n, g.MethodDef) and n.name == "call" and _runs_pipeline(n.body) for n in module.body)
+    return "call" in methods and _runs_pipeline(methods["call"].body, methods)
 
 
-def _runs_pipeline(body: list[g.Node]) -> bool:
+def _methods(body: list[g.Node]) -> dict[str, g.MethodDef]:
+    found: dict[str, g.MethodDef] = {}
+    for node in body:
+        if isinstance(node, g.MethodDef):
+            found.setdefault(node.name, node)
+    return found
+
+
+def _runs_pipeline(body: list[g.Node], methods: dict[str, g.MethodDef] | None = None) -> bool:
+    """Whether ``body`` runs a pipeline, by itself or (with ``methods``) through the local
+    methods it calls."""
     stack = list(body)
+    followed: set[str] = set()
     seen = 0
     while stack and seen < 20000:
         node = stack.pop()
@@ -125,6 +143,9 @@ def _runs_pipeline(body: list[g.Node]) -> bool:
                 return True
             if node.name in ("node", "stage", "parallel") and (node.closure is not None or node.args or node.named):
                 return True
+            if methods and node.name in methods and node.name not in followed and len(followed) < MAX_CALL_DEPTH * 4:
+                followed.add(node.name)
+                stack.extend(methods[node.name].body)
         stack.extend(g.child_nodes(node))
     return False
 
@@ -236,9 +257,11 @@ class _Draft:
     # A declarative stage that only holds other stages (``stages``, ``parallel``,
     # ``matrix``): a node of the graph that does no work of its own.
     container: bool = False
+    # The loops it was made in (see jenkins_loops).
+    loops: tuple = ()
 
 
-class _Reader:
+class _Reader(LoopReader):
     def __init__(self, text: str, path: str, workspace: Workspace, module: g.Module) -> None:
         self.text = text
         self.path = path
@@ -254,8 +277,11 @@ class _Reader:
         self.ids: set[str] = set()
         self.methods: dict[str, g.MethodDef] = {}
         self.expanded: set[int] = set()
-        self.closures: dict[str, list[tuple[str, g.Closure]]] = {}
-        self.visited_closures: set[int] = set()
+        self.closures: dict[str, list[Stored]] = {}
+        # How many times each closure was read (a loop reads the same one once per item).
+        self.visited_closures: Counter[int] = Counter()
+        # Names bound to what the file writes (variables, loop items, method parameters).
+        self.scope: dict = {}
         # Variables holding a Docker Pipeline image, and the image named where it was made.
         self.images: dict[str, str] = {}
         # The stages the next stage follows, and the stage steps go to.
@@ -296,7 +322,15 @@ class _Reader:
         if node is None:
             return ""
         if isinstance(node, g.Str):
+            if node.interpolated and self.scope and any(
+                not isinstance(p, str) and value_text(self.value(p)) is not None for p in node.parts
+            ):
+                return self.substituted(node)
             return node.value
+        if isinstance(node, (g.Name, g.Index, g.Property)) and self.scope:
+            known = value_text(self.value(node))
+            if known is not None:
+                return known
         if isinstance(node, (g.Number, g.Bool)):
             return str(node.value).lower() if isinstance(node, g.Bool) else str(node.value)
         if isinstance(node, g.Binary) and node.op == "+":
@@ -309,6 +343,9 @@ class _Reader:
         """A name as a glob: computed parts become ``*`` (``'cov-' + n`` is ``cov-*``)."""
         if node is None:
             return "*"
+        known = value_text(self.value(node)) if self.scope else None
+        if known is not None:
+            return known
         if isinstance(node, g.Str):
             parts = [p if isinstance(p, str) else "*" for p in node.parts] or [node.value]
             return "".join(parts) or "*"
@@ -324,7 +361,8 @@ class _Reader:
             return "stage"
         if isinstance(node, (g.Str, g.Binary)):
             return self.literal(node)
-        return "${" + self.text[node.start:node.end] + "}"
+        known = value_text(self.value(node)) if self.scope else None
+        return known if known is not None else "${" + self.text[node.start:node.end] + "}"
 
     def unique_id(self, name: str) -> str:
         base = name.strip() or "stage"
@@ -364,13 +402,11 @@ class _Reader:
         for error in self.module.errors:
             self.problem(error.offset, error.message)
         body = self.module.body
-        for node in body:
-            if isinstance(node, g.MethodDef):
-                self.methods.setdefault(node.name, node)
+        self.methods = _methods(body)
         self.libraries(body)
         declarative = self.find_pipeline(body)
         entry = body
-        if declarative is None and not _runs_pipeline(body) and "call" in self.methods:
+        if declarative is None and not _runs_pipeline(body, self.methods) and "call" in self.methods:
             # A shared-library step that runs a whole pipeline: its ``call`` is the script.
             call = self.methods["call"]
             self.expanded.add(id(call))
@@ -385,7 +421,7 @@ class _Reader:
         else:
             # A scripted pipeline is where its first statement that runs one (``node``,
             # ``stage`` …) is written, not the file's first line, which is often a comment.
-            first = next((n for n in entry if _runs_pipeline([n])), None)
+            first = next((n for n in entry if _runs_pipeline([n], self.methods)), None)
             if first is not None:
                 self.top_span = self.span(first.start)
             self.scripted(entry, ctx)
@@ -401,12 +437,13 @@ class _Reader:
                 self.prev = []
                 self.scripted(method.body, ctx)
         for _, items in sorted(self.closures.items()):
-            for _, closure in items:
-                if id(closure) not in self.visited_closures and _has_stage(closure.body):
-                    self.visited_closures.add(id(closure))
+            for stored in items:
+                if id(stored.closure) not in self.visited_closures and _has_stage(stored.closure.body):
+                    self.visited_closures[id(stored.closure)] += 1
                     self.flush_loose(final=False)
                     self.prev = []
-                    self.scripted(closure.body, ctx)
+                    with self.bound(stored.scope):
+                        self.scripted(stored.closure.body, ctx)
         self.flush_loose(final=True)
         return self.finish()
 
@@ -829,7 +866,10 @@ class _Reader:
         if isinstance(node, g.Call):
             self.call(node, ctx, body, index)
             return
-        if isinstance(node, (g.For, g.While)):
+        if isinstance(node, g.For):
+            self.for_loop(node, ctx)
+            return
+        if isinstance(node, g.While):
             self.statements(node.body, ctx)
             return
         if isinstance(node, g.Switch):
@@ -865,6 +905,7 @@ class _Reader:
         )
 
     def assignment(self, node: g.VarDecl | g.Assign, ctx: _Ctx, body: list[g.Node], index: int) -> None:
+        self.bind(node)
         value = node.value
         if value is None:
             return
@@ -873,18 +914,15 @@ class _Reader:
         # Closures kept for later (``branches['x'] = { … }``, ``def steps = [a: { … }]``).
         base = re.sub(r"\[.*\]$", "", target)
         if isinstance(value, g.Closure):
-            index = target[len(base):].strip("[]")
-            label = index.strip("'\"") if index[:1] in ("'", '"') else (f"${{{index}}}" if index else target)
-            self.closures.setdefault(base, []).append((label, value))
+            self.closures.setdefault(base, []).append(self.stored(self.key_label(node, target, base) or target, value))
             return
         if isinstance(value, g.MapLit) and any(isinstance(v, g.Closure) for _, v in value.entries):
-            self.closures[base] = [(self.literal(k), v) for k, v in value.entries if isinstance(v, g.Closure)]
+            self.closures[base] = [self.stored(self.literal(k), v) for k, v in value.entries if isinstance(v, g.Closure)]
             return
         returned = self.returned_closures(value)
         if returned:
-            index = target[len(base):].strip("[]")
-            label = index.strip("'\"") if index[:1] in ("'", '"') else (f"${{{index}}}" if index else "")
-            self.closures.setdefault(base, []).extend((label or key, c) for key, c in returned)
+            label = self.key_label(node, target, base)
+            self.closures.setdefault(base, []).extend(Stored(label or s.label, s.closure, s.scope) for s in returned)
             return
         if isinstance(node, g.Assign) and isinstance(node.target, g.Property) and self.text[node.target.obj.start:node.target.obj.end] == "env":
             ctx_value = self.literal(value)
@@ -895,27 +933,31 @@ class _Reader:
         checked = target and self.status_checked(target, body, index)
         self.expression(value, ctx, status_checked=bool(checked))
 
-    def returned_closures(self, value: g.Node) -> list[tuple[str, g.Closure]]:
-        """Closures a local method returns (``branches[x] = makeBranch(x)``), also through
-        ``list.collectEntries { [(key): makeBranch(it)] }``."""
+    def key_label(self, node: g.VarDecl | g.Assign, target: str, base: str) -> str:
+        """The key a closure is stored under: ``branches['linux'] = …`` → ``linux``, and a
+        key computed from names the file binds (``branches[os]`` in a loop over literals)."""
+        if isinstance(node, g.Assign) and isinstance(node.target, g.Index):
+            index = node.target.index
+            known = value_text(self.value(index))
+            if known is not None:
+                return known
+            if isinstance(index, g.Binary) and index.op == "+":
+                # "node_" + nodeName: the computed parts as ${…}
+                return "".join(self.literal(part) if isinstance(part, g.Str) else "${" + self.text[part.start:part.end] + "}"
+                               for part in (index.left, index.right))
+        index = target[len(base):].strip("[]")
+        return index.strip("'\"") if index[:1] in ("'", '"') else (f"${{{index}}}" if index else "")
+
+    def returned_closures(self, value: g.Node) -> list[Stored]:
+        """Closures a local method returns (``branches[x] = makeBranch(x)``), and those
+        ``list.collectEntries { [(key): …] }`` makes, one per item of a literal list."""
         if isinstance(value, g.Call) and value.callee is None and value.name in self.methods:
-            method = self.methods[value.name]
-            found = []
-            for node in method.body:
-                if isinstance(node, g.Return) and isinstance(node.value, g.Closure):
-                    found.append((value.name, node.value))
-                elif isinstance(node, g.Closure):
-                    found.append((value.name, node))
+            found = self.method_closures(value)
             if found:
-                self.expanded.add(id(method))
+                self.expanded.add(id(self.methods[value.name]))
             return found
         if isinstance(value, g.Call) and value.name in ("collectEntries", "collect") and value.closure is not None:
-            found = []
-            for node in value.closure.body[-1:]:
-                entries = node.entries if isinstance(node, g.MapLit) else []
-                for key, item in entries:
-                    found.extend((self.literal(key), c) for _, c in self.returned_closures(item))
-            return found
+            return self.collected(value)
         return []
 
     def status_checked(self, name: str, body: list[g.Node], index: int) -> bool:
@@ -1007,9 +1049,10 @@ class _Reader:
             self.expand(self.methods[name], node, ctx)
             return
         if name in self.closures and not node.args and node.closure is None:
-            for _, closure in self.closures[name]:
-                self.visited_closures.add(id(closure))
-                self.statements(closure.body, ctx)
+            for stored in self.closures[name]:
+                self.visited_closures[id(stored.closure)] += 1
+                with self.bound(stored.scope):
+                    self.statements(stored.closure.body, ctx)
             return
         if node.closure is not None:
             self.wrapper(node, ctx)
@@ -1022,20 +1065,23 @@ class _Reader:
         self.expanded.add(id(method))
         self.expression_args(node, ctx)
         values = [a for a in node.args] + ([node.closure] if node.closure is not None else [])
-        bound: dict[str, list[tuple[str, g.Closure]] | None] = {}
+        bound: dict[str, list[Stored] | None] = {}
+        reads = {id(v): self.visited_closures[id(v)] for v in values if isinstance(v, g.Closure)}
         for param, value in zip(method.params, values):
             if isinstance(value, g.Closure):
                 bound[param.name] = self.closures.get(param.name)
-                self.closures[param.name] = [(param.name, value)]
-        self.statements(method.body, replace(ctx, calls=ctx.calls + (method.name,)))
+                self.closures[param.name] = [self.stored(param.name, value)]
+        with self.bound(self.arguments_of(method, node)):
+            self.statements(method.body, replace(ctx, calls=ctx.calls + (method.name,)))
         for param, previous in bound.items():
             if previous is None:
                 self.closures.pop(param, None)
             else:
                 self.closures[param] = previous
         for value in values:
-            if isinstance(value, g.Closure) and id(value) not in self.visited_closures:
-                self.visited_closures.add(id(value))
+            # A block the method did not run as far as cdlint can tell (``body.call()``) runs there.
+            if isinstance(value, g.Closure) and self.visited_closures[id(value)] == reads[id(value)]:
+                self.visited_closures[id(value)] += 1
                 self.statements(value.body, ctx)
 
     def expression_args(self, node: g.Call, ctx: _Ctx) -> None:
@@ -1050,7 +1096,10 @@ class _Reader:
         chain = self.text[node.start:node.end].split("(", 1)[0].replace(" ", "")
         callee_text = self.text[node.callee.start:node.callee.end].replace(" ", "")
         if node.name == "put" and len(node.args) == 2 and isinstance(node.args[1], g.Closure):
-            self.closures.setdefault(callee_text, []).append((self.literal(node.args[0]), node.args[1]))
+            self.closures.setdefault(callee_text, []).append(self.stored(self.literal(node.args[0]), node.args[1]))
+            return
+        if node.closure is not None and node.name in ITERATING and not node.args:
+            self.iterate(node, ctx)
             return
         if node.closure is not None:
             inner = ctx
@@ -1066,7 +1115,7 @@ class _Reader:
                     self.current.services.append(image)
             self.expression(node.callee, ctx)
             self.expression_args(node, ctx)
-            self.visited_closures.add(id(node.closure))
+            self.visited_closures[id(node.closure)] += 1
             self.statements(node.closure.body, inner)
             return
         if (chain.startswith("docker.build") and node.name != "push") or (node.name == "build" and callee_text == "docker"):
@@ -1135,7 +1184,7 @@ class _Reader:
             self.expression_args(node, ctx)
         else:
             self.step(node, ctx, False)
-        self.visited_closures.add(id(node.closure))
+        self.visited_closures[id(node.closure)] += 1
         self.statements(node.closure.body, inner)
 
     def parallel(self, node: g.Call, ctx: _Ctx) -> None:
@@ -1152,40 +1201,47 @@ class _Reader:
                 branches.extend(self.branches("", arg, arg.start))
         if node.closure is not None and not node.named and not node.args:
             # Declarative ``parallel { stage(…) {…} }`` inside steps.
-            branches.extend(("", [s], s.start) for s in node.closure.body)
+            branches.extend(("", [s], s.start, None) for s in node.closure.body)
         branches = [b for b in branches if b[1]]
         if branches:
             self.fan_out(branches, self.branch, ctx)
 
-    def branch(self, branch: tuple[str, list[g.Node], int], ctx: _Ctx) -> None:
-        """One parallel branch. Outside any stage, a branch that holds no stage of its own is
-        one (Jenkins shows each branch as a stage)."""
-        label, body, offset = branch
-        if self.current is None and label and not _has_stage(body):
-            draft = self.open_stage(label, offset, ctx)
+    def branch(self, branch: tuple[str, list[g.Node], int, dict | None], ctx: _Ctx) -> None:
+        """One parallel branch, with the names bound where its closure was written. Outside
+        any stage, a branch that holds no stage of its own is one (Jenkins shows each
+        branch as a stage)."""
+        label, body, offset, scope = branch
+        with self.bound(scope or {}):
+            if self.current is None and label and not _has_stage(body):
+                draft = self.open_stage(label, offset, ctx)
+                self.statements(body, ctx)
+                self.close_stage(draft)
+                return
             self.statements(body, ctx)
-            self.close_stage(draft)
-            return
-        self.statements(body, ctx)
 
-    def branches(self, label: str, value: g.Node, offset: int) -> list[tuple[str, list[g.Node], int]]:
+    def branches(self, label: str, value: g.Node, offset: int) -> list[tuple[str, list[g.Node], int, dict | None]]:
         """The branches a value handed to ``parallel`` holds: a closure, a map of closures
-        built earlier (``branches[name] = { … }``), a local method."""
+        built earlier (``branches[name] = { … }``) or by ``collectEntries``, a local method."""
         if isinstance(value, g.Closure):
-            self.visited_closures.add(id(value))
-            return [(label, value.body, offset)]
+            self.visited_closures[id(value)] += 1
+            return [(label, value.body, offset, None)]
         if isinstance(value, (g.Name, g.Property, g.Index)):
             name = re.sub(r"\[.*\]$", "", self.text[value.start:value.end].replace(" ", ""))
             if name in self.closures:
                 found = []
-                for key, closure in self.closures[name]:
-                    self.visited_closures.add(id(closure))
-                    found.append((label or key, closure.body, closure.start))
+                for stored in self.closures[name]:
+                    self.visited_closures[id(stored.closure)] += 1
+                    found.append((label or stored.label, stored.closure.body, stored.closure.start, stored.scope))
                 return found
             if name in self.methods:
-                return [(label, [g.Call(value.start, value.end, None, name)], offset)]
+                return [(label, [g.Call(value.start, value.end, None, name)], offset, None)]
+        if isinstance(value, g.Call) and value.name in ("collectEntries", "collect") and value.closure is not None:
+            made = self.collected(value)
+            for stored in made:
+                self.visited_closures[id(stored.closure)] += 1
+            return [(stored.label, stored.closure.body, stored.closure.start, stored.scope) for stored in made]
         if isinstance(value, g.Call):
-            return [(label, [value], offset)]
+            return [(label, [value], offset, None)]
         return []
 
     def fan_out(self, branches, read, ctx: _Ctx) -> None:
@@ -1209,7 +1265,7 @@ class _Reader:
         name = self.name_of(first)
         draft = self.open_stage(name, node.start, ctx)
         if node.closure is not None:
-            self.visited_closures.add(id(node.closure))
+            self.visited_closures[id(node.closure)] += 1
             self.statements(node.closure.body, replace(ctx, group=ctx.group))
         self.close_stage(draft)
 
@@ -1338,6 +1394,7 @@ class _Reader:
             group = self.current.name
         draft = _Draft(self.unique_id(name), name, self.span(offset), ctx, when=when)
         draft.ctx = replace(ctx, group=group)
+        draft.loops = tuple(self.scope.get(LOOPS, ()))
         draft.allow_failure = ctx.allow_failure
         draft.concurrency = ctx.concurrency
         sources = self.prev if after is None else after
@@ -1411,6 +1468,10 @@ class _Reader:
         if draft.container:
             # Its name describes the stages inside it, which say what they do themselves.
             facts.add("nested")
+        unknown = [loop for loop in draft.loops if not loop.known]
+        if unknown:
+            # One stage stands for as many as the computed collection holds.
+            facts.add("repeated")
         return Stage(
             id=draft.id,
             name=draft.name,
@@ -1425,9 +1486,9 @@ class _Reader:
             image=draft.image or ctx.image,
             produces=tuple(draft.produces),
             consumes=tuple(draft.consumes),
-            matrix=ctx.matrix,
+            matrix=ctx.matrix + tuple((loop.var, ("${" + loop.source + "}",)) for loop in unknown),
             concurrency=draft.concurrency or self.pipeline_concurrency,
-            template=ctx.template,
+            template=ctx.template or (f"{self.path}#loop:{self.span(draft.loops[-1].offset).line}" if draft.loops else None),
             calls=draft.calls,
             facts=frozenset(facts),
             variables=tuple(ctx.env) + tuple(draft.env),
