@@ -57,6 +57,9 @@ def stage_dict(s: Stage, detail: bool = False) -> dict:
         "allow_failure": s.allow_failure,
         "line": s.span.line,
     }
+    if s.span.path != s.pipeline:
+        # A job of an included file or template: the file its line is in.
+        data["path"] = s.span.path
     if s.environment is not None and env is None:
         data["uses_environment"] = {"name": s.environment.name, "tier": s.environment.tier, "action": s.environment.action}
     if s.deliveries:
