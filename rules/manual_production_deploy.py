@@ -36,7 +36,8 @@ def check(project: Project, options: dict) -> Iterator[Finding]:
 
     Continuous delivery makes every production change travel the same
     automated path: commit, build, test, deploy. A pipeline that a person can
-    start (workflow_dispatch, `when: manual`, parameterized Jenkins jobs,
+    start (workflow_dispatch, `when: manual`, also a GitLab rule that makes a
+    job manual only in merge request pipelines, parameterized Jenkins jobs,
     Azure pipelines with `trigger: none`) and that deploys to production
     without building and testing in that run bypasses the path; one that lets
     the person type the version, tag or ref to ship deploys something nobody
@@ -79,16 +80,20 @@ def check(project: Project, options: dict) -> Iterator[Finding]:
         tested = bool(analysis.passing_tests(project, stage) or analysis.tests_in_stage_before_deploy(stage))
         built = tested and any(up.has("build") or up.steps_tagged("build") for up in project.upstream(stage))
         built = built or bool(stage.steps_tagged("build") and tested)
-        if stage.when == "manual":
+        triggers = project.triggers_of(stage)
+        manual_on = {f.partition(":")[2] for f in stage.facts if f.startswith("manual-on:")}
+        played = [t for t in triggers if t.kind in manual_on]
+        if stage.when == "manual" or played:
             if not tested:
+                where = f" in '{played[0].event}' pipelines" if stage.when != "manual" else ""
                 yield Finding(
                     stage.span,
-                    f"'{stage.name}' is started by hand and {what} with no passing test stage before it",
-                    (Evidence(stage.span, "manual job: a person starts it"),),
+                    f"'{stage.name}' is started by hand{where} and {what} with no passing test stage before it",
+                    (Evidence(stage.span, f"manual job{where}: a person starts it"),),
                     key=stage.key + "#manual-job",
                 )
-            continue
-        triggers = project.triggers_of(stage)
+            if stage.when == "manual":
+                continue
         automatic = [t for t in triggers if t.kind not in ("manual", "workflow_call")]
         for trigger in triggers:
             if trigger.kind != "manual":
@@ -112,7 +117,7 @@ def check(project: Project, options: dict) -> Iterator[Finding]:
                 evidence.append(note)
             chosen = f"a hand-typed {'/'.join(i.name for i in used)}" if used else "whatever revision is chosen"
             missing = "build and test" if not tested else ("build" if not built else "build and test of that version")
-            targets = what.partition(" to ")[2] or f"'{stage.environment.name}'"
+            targets = analysis.shipped_to(stage)
             yield Finding(
                 stage.span,
                 f"'{stage.name}' can be started by hand to ship {chosen} to {targets} without the {missing} of that revision",

@@ -138,6 +138,9 @@ class _Job:
     needs: list[tuple[str, Span, bool, bool]] | None = None
     stage: Stage | None = None
     rule_values: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # Pipeline kinds in which a rule makes the job manual while another runs it by itself
+    # (a play button in merge request pipelines, automatic on schedules).
+    manual_on: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -147,6 +150,7 @@ class _Outcome:
     span: Span
     text: str
     variables: dict[str, str]
+    kinds: frozenset[str] = frozenset()  # the pipeline kinds that reach the rule
 
 
 class _Reader:
@@ -234,6 +238,7 @@ class _Reader:
             job_when = None
         job_allow = _allow_failure(job.get("allow_failure"))
         outcomes: list[_Outcome] = []
+        manual_on: frozenset[str] = frozenset()
         if "rules" in job:
             if "only" in job or "except" in job:
                 self.problem(job.key_span("rules"), f"job '{name}' uses 'rules' together with 'only'/'except'")
@@ -246,6 +251,8 @@ class _Reader:
             allow = chosen.allow_failure if chosen else False
             text_ = chosen.text if chosen else "rules: no rule adds the job"
             cond_span = chosen.span if chosen else job.key_span("rules")
+            if when != "manual":
+                manual_on = frozenset(k for o in outcomes if o.when == "manual" for k in o.kinds)
         else:
             regions, text_, cond_span = self.only_except(job)
             when = job_when or "on_success"
@@ -254,7 +261,7 @@ class _Reader:
             when = "never"
         condition = _condition(regions, text_, cond_span)
         needs = self.needs(name, job) if "needs" in job else None
-        return _Job(name, job, span, group, index, regions, when, allow, condition, needs, rule_values=_rule_values(outcomes))
+        return _Job(name, job, span, group, index, regions, when, allow, condition, needs, rule_values=_rule_values(outcomes), manual_on=manual_on)
 
     def rules(
         self, job: Map, job_when: str | None, job_allow: bool | None, known: dict[str, str | None]
@@ -289,7 +296,8 @@ class _Reader:
                     # GitLab: a job-level `when: manual` does not block the pipeline; a
                     # `when: manual` written in a rule does, unless it says otherwise.
                     allow = when == "manual" and rule.get("when") is None
-                outcomes.append(_Outcome(when, allow, span, _rule_text(rule, when), _variables(rule.get("variables"))))
+                kinds = frozenset(k for k in KINDS if reach[k])
+                outcomes.append(_Outcome(when, allow, span, _rule_text(rule, when), _variables(rule.get("variables")), kinds))
             remaining = {k: minus(remaining[k], reading.must[k]) for k in KINDS}
         return regions, outcomes
 
@@ -472,6 +480,7 @@ class _Reader:
         facts = set()
         if job.when == "manual":
             facts.add("when:manual")
+        facts |= {f"manual-on:{kind}" for kind in job.manual_on}
         for keyword in ("release", "interruptible", "coverage"):
             if data.get(keyword) not in (None, False):
                 facts.add(keyword)
