@@ -82,7 +82,9 @@ def check(project: Project, options: dict) -> Iterator[Finding]:
         built = built or bool(stage.steps_tagged("build") and tested)
         triggers = project.triggers_of(stage)
         manual_on = {f.partition(":")[2] for f in stage.facts if f.startswith("manual-on:")}
-        played = [t for t in triggers if t.kind in manual_on]
+        # A script that delivers only on protected refs makes no release from a play button
+        # on another branch.
+        played = [t for t in triggers if t.kind in manual_on] if not stage.tagged("guard:protected-ref") else []
         if stage.when == "manual" or played:
             if not tested:
                 where = f" in '{played[0].event}' pipelines" if stage.when != "manual" else ""

@@ -33,8 +33,9 @@ def check(project: Project, options: dict) -> Iterator[Finding]:
     them (they run side by side); the finding names them. Production
     deliveries that run the code of a pull request are flagged too, unless
     the delivering script asks whether it runs for one (`BUILD_REASON`,
-    `CI_PIPELINE_SOURCE == "merge_request_event"`, `GITHUB_EVENT_NAME`) and
-    so may do something else there.
+    `CI_PIPELINE_SOURCE == "merge_request_event"`, `GITHUB_EVENT_NAME`) or
+    on a protected ref (`CI_COMMIT_REF_PROTECTED`), and so may do something
+    else there.
 
     Approvals and checks kept in platform settings (GitHub environment
     protection rules, GitLab protected environments, Azure environment
@@ -84,7 +85,7 @@ def check(project: Project, options: dict) -> Iterator[Finding]:
             continue
         automatic = [t for t in project.triggers_of(stage) if t.kind not in ("manual", "workflow_call")]
         pull_requests = [t for t in automatic if analysis.runs_on_pull_requests(t)]
-        if pull_requests and not stage.tagged("guard:pull-request"):
+        if pull_requests and not stage.tagged("guard"):
             t = pull_requests[0]
             yield Finding(
                 stage.span,
