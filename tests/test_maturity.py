@@ -451,3 +451,11 @@ def test_a_called_workflow_guarded_by_its_inputs_runs_on_its_callers_events(tmp_
                       "    if: inputs.run-pytest\n    runs-on: ubuntu-latest\n    steps: [{run: pytest}]\n",
     })
     assert [e.note for e in DETECTORS["unit-tests"](project)] == ["'tests/pytest' runs tests: pytest"]
+
+
+def test_tests_before_a_publish_in_the_same_job_run_on_the_ci_runner(tmp_path: Path) -> None:
+    project = project_of(tmp_path, {
+        "release.yml": "on: {push: {tags: ['v*']}}\njobs:\n  release:\n    runs-on: ubuntu-latest\n"
+                       "    steps: [{run: pytest}, {run: python -m build}, {run: twine upload dist/*}]\n",
+    })
+    assert [e.note for e in DETECTORS["test-environments"](project)] == ["'release' tests on a CI runner, apart from production"]

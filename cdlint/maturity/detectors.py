@@ -526,9 +526,16 @@ def test_environments(project: Project) -> list[Evidence]:
         if "env:ephemeral" in stage.tags:
             what = ", ".join(stage.services) if stage.services else "a throw-away environment"
             found.append(Evidence(stage.span, f"'{_label(stage)}' tests against {what}"))
-        elif _automatic(project, stage) and not stage.environment:
+        elif _automatic(project, stage) and not _against_environment(stage):
             found.append(Evidence(stage.span, f"'{_label(stage)}' tests on a CI runner, apart from production"))
     return found
+
+
+def _against_environment(stage: Stage) -> bool:
+    """Whether a stage's tests may run against the environment it names: one it declares or
+    deploys to, not a registry it publishes the tested build to afterwards."""
+    env = stage.environment
+    return env is not None and (env.declared or any(d.kind == "deploy" for d in stage.deliveries))
 
 
 @detector("integration-tests")
