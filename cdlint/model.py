@@ -652,7 +652,8 @@ class Project:
         hops = [Hop(s.name or s.id, s.span, s) for s in stages]
         triggers = self.triggers_of(stages[0])
         if triggers:
-            t = triggers[0]
+            # A call by another workflow is the caller's way in; a trigger of its own is this one's.
+            t = next((t for t in triggers if t.kind != "workflow_call"), triggers[0])
             hops.insert(0, Hop(trigger_label(t), t.span))
         return hops
 
