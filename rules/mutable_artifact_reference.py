@@ -1,8 +1,8 @@
-import re
 from collections.abc import Iterator
 
 from cdlint import analysis
 from cdlint.classify import images
+from cdlint.classify import text as texts
 from cdlint.classify.images import ImageRef
 from cdlint.finding import Evidence, Finding
 from cdlint.model import Project, Stage
@@ -22,7 +22,6 @@ def _own_images(project: Project) -> set[str]:
     }
 
 
-_VARIABLE = re.compile(r"^(?:\$\{\{[^}]*\}\}|\$\{?\w+\}?|\$\(\w[\w.]*\))$")
 
 
 def _job_images(project: Project) -> list[str]:
@@ -38,7 +37,7 @@ def _runs_jobs(ref: ImageRef, job_images: list[str]) -> bool:
     for name in job_images:
         parts = name.split("/")
         if len(parts) == len(pushed) and any(a == b for a, b in zip(pushed, parts)) and all(
-            a == b or _VARIABLE.match(a) for a, b in zip(pushed, parts)
+            a == b or texts.is_variable(a) for a, b in zip(pushed, parts)
         ):
             return True
     return False

@@ -10,6 +10,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from cdlint.classify import text as texts
 from cdlint.model import Stage, Step
 
 # Steps that push images whose tags are an input rather than part of a command:
@@ -34,7 +35,7 @@ _TOKEN_SPLIT = re.compile(r"[\s'\",;=]+")
 # name[:tag]: a registry host with an optional port, a path, no URL scheme.
 # One piece of a name or tag: plain characters, or a variable of any platform
 # (``${{ env.TAG }}``, ``${VERSION}``, ``${p['java.main.tag']}``, ``$(Build.BuildId)``, ``$TAG``).
-_PIECE = r"(?:[\w.-]|\$\{\{[^}]*\}\}|\$\{[^}\s]*\}|\$\([\w.]+\)|\$\w+|[()])+"
+_PIECE = rf"(?:[\w.-]|{texts.VARIABLE}|[()])+"
 _IMAGE = re.compile(rf"^(?P<name>{_PIECE}(?::\d+)?(?:/{_PIECE})*)(?::(?P<tag>{_PIECE}))?(?:@sha256:[0-9a-f]+)?$")
 _PUSHED = re.compile(
     r"(?:(?:docker|podman|buildah)\s+(?:image\s+|manifest\s+)?push(?:\s+-\S+)*|docker\s+tag\s+\S+|(?:\s|^)(?:-t|--tag|--destination)[= ])\s*['\"]?(\S+)"
@@ -97,7 +98,7 @@ _REFERENCE = re.compile(r"\$\{\{(?:env|variables)\.([\w.-]+)\}\}|\$\{(\w+)\}|\$\
 _MAX_EXPANDED = 512
 # A value that can stand in an image reference: names, tags and variables, nothing
 # computed (a Jenkinsfile's ``IMAGE = readMavenPom().getArtifactId()`` is kept as source).
-_IMAGE_TEXT = re.compile(r"(?:[\w.:/@-]|\$\{\{[^}]*\}\}|\$\{\w+\}|\$\([\w.]+\)|\$\w+)*")
+_IMAGE_TEXT = re.compile(rf"(?:[\w.:/@-]|{texts.VARIABLE})*")
 
 
 def variables_of(stage: Stage) -> dict[str, str]:

@@ -30,6 +30,10 @@ _KEYWORD = re.compile(r"^(?:(?:if|then|else|elif|do|while|until|!)\s+)+")
 _NOT_WORK = re.compile(r"(?:cd|echo|printf|export|fi|done|esac|set|local|declare|source|\.|true|false|exit|return|shift|read|test|\[\[?)(?:\s|$)")
 _WORDS = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _CAMEL = re.compile(r"([a-z0-9])([A-Z])")
+# A variable of any platform written in a value: ``${{ env.TAG }}`` (with its spaces
+# compacted), ``${VERSION}``, ``${p['java.main.tag']}``, ``$(Build.BuildId)``, ``$TAG``.
+VARIABLE = r"\$\{\{[^}]*\}\}|\$\{[^}\s]*\}|\$\([\w.]+\)|\$\w+"
+_WHOLE_VARIABLE = re.compile(f"(?:{VARIABLE})")
 _DYNAMIC = re.compile(r"\$\{\{|\$\{|\$\(|\$\[\[|\$[A-Za-z_]|\{\{|%\{")
 
 
@@ -80,6 +84,11 @@ def hyphenated(name: str) -> str:
     """An identifier in lower case with its camelCase words hyphenated (``PreProdWestEurope``
     → ``pre-prod-west-europe``, ``LiveE2E`` → ``live-e2e``), for matching environment names."""
     return re.sub(r"([a-z])([A-Z])", r"\1-\2", name[:MAX_NAME]).lower()
+
+
+def is_variable(token: str) -> bool:
+    """Whether a token is one variable and nothing else (``$IMAGE``, ``${{env.TAG}}``)."""
+    return bool(_WHOLE_VARIABLE.fullmatch(token))
 
 
 def is_dynamic(name: str) -> bool:
