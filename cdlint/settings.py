@@ -25,7 +25,8 @@ from cdlint.rule import Rule, load_rules
 @dataclass(frozen=True)
 class Options:
     """What the command line asked for; empty values leave the configuration's in force.
-    ``select`` and ``ignore`` name rule ids or practices."""
+    ``select`` and ``ignore`` name rule ids or practices. ``repo_config`` False: the
+    repositories' own configuration files are not read (``--no-repo-config``)."""
 
     config_file: str | None = None
     platform: str | None = None
@@ -39,6 +40,7 @@ class Options:
     use_baseline: bool = True
     stdin_filename: str = "stdin"
     debug: bool = False
+    repo_config: bool = True
 
 
 @dataclass(frozen=True)
@@ -64,10 +66,13 @@ def resolve(
     def config_at(root: Path) -> Config:
         from cdlint import config
 
-        path = options.config_file or config.find([root])
+        if options.config_file:
+            path, within = options.config_file, None
+        else:
+            path, within = (config.find([root]) if options.repo_config else None), root
         key = Path(path).resolve() if path else None
         if key not in loaded:
-            loaded[key] = config.load(path, registry) if path else config.Config()
+            loaded[key] = config.load(path, registry, within) if path else config.Config()
         return loaded[key]
 
     def exclude_of(root: Path) -> tuple[str, ...]:
@@ -113,12 +118,16 @@ def configured(config: Config, options: Options, registry: Mapping[str, Rule], b
     )
 
 
-def load_config(config_file: str | None, roots: Sequence[Path], registry: Mapping[str, Rule]) -> Config:
-    """``--config FILE``, else the configuration found at the scanned roots, else the defaults."""
+def load_config(config_file: str | None, roots: Sequence[Path], registry: Mapping[str, Rule],
+                repo_config: bool = True) -> Config:
+    """``--config FILE``, else the configuration found at the scanned roots (unless
+    ``repo_config`` is False), else the defaults."""
     from cdlint import config
 
-    path = config_file or config.find(roots)
-    return config.load(path, registry) if path else config.Config()
+    if config_file:
+        return config.load(config_file, registry)
+    path = config.find(roots) if repo_config else None
+    return config.load(path, registry, path.parent) if path else config.Config()
 
 
 def select_rules(registry: Mapping[str, Rule], config: Config, select: Sequence[str], ignore: Sequence[str]) -> dict[str, Rule]:

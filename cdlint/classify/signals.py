@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -294,16 +293,16 @@ def shipped() -> Signals:
     holds is kept in the user's cache directory by a hash of the files and reused."""
     global _shipped
     if _shipped is None:
-        from cdlint.cache import cache_dir
+        from cdlint.cache import read_cache, write_cache
 
         fingerprint = _fingerprint()
-        path = cache_dir() / _CACHE
         data = None
         try:
-            cached = json.loads(path.read_text(encoding="utf-8"))
-            if cached.get("fingerprint") == fingerprint:
+            cached = json.loads(read_cache(_CACHE) or "{}")
+            if cached.get("fingerprint") == fingerprint and isinstance(cached.get("entries"), list) \
+                    and all(isinstance(e, dict) for e in cached["entries"]) and isinstance(cached.get("macros"), dict):
                 data = cached
-        except (OSError, ValueError, AttributeError):
+        except (ValueError, AttributeError, RecursionError):
             pass
         if data is None:
             entries, macros = _read_shipped()
@@ -315,20 +314,9 @@ def shipped() -> Signals:
                     expanded = _MACRO.sub(lambda m: macros.get(m[1], m[0]), entry[key])
                     entry[_ANALYSIS] = analyse(expanded, re.IGNORECASE if "i" in entry.get("flags", "") else 0)
             data = {"fingerprint": fingerprint, "entries": entries, "macros": macros}
-            _store(path, data)
+            write_cache(_CACHE, json.dumps(data))
         _shipped = Signals(data["entries"], data["macros"])
     return _shipped
-
-
-def _store(path: Path, data: dict) -> None:
-    """Write the cache; one that cannot be written only means reading the YAML next time."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(f"{path.name}.{os.getpid()}")
-        temporary.write_text(json.dumps(data), encoding="utf-8")
-        os.replace(temporary, path)
-    except OSError:
-        pass
 
 
 @dataclass(frozen=True)
