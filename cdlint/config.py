@@ -198,11 +198,13 @@ def _resolve(
 
 
 def _relative(path: Path) -> str:
-    """``path`` relative to the current directory when it is inside it, else absolute."""
+    """``path`` relative to the current directory when it is inside it, else absolute; as
+    named, not where a symlink leads."""
+    absolute = Path(os.path.abspath(path))
     try:
-        return Path(path).resolve().relative_to(Path.cwd().resolve()).as_posix()
+        return absolute.relative_to(os.getcwd()).as_posix()
     except ValueError:
-        return str(Path(path).resolve())
+        return str(absolute)
 
 
 def _parse(source: _Source) -> tuple[dict, str]:

@@ -11,13 +11,13 @@ from __future__ import annotations
 import fnmatch
 import os
 import posixpath
-import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from cdlint import classify
 from cdlint.classify import Classifier
 from cdlint.errors import ParseError
+from cdlint.files import Refused, read_bytes
 from cdlint.model import Span
 from cdlint.yamlload import MAX_FILE_SIZE, Document, decode, load
 
@@ -57,14 +57,22 @@ class Workspace:
         self._provided[path] = data
 
     def exists(self, path: str) -> bool:
+        """Whether something other than a directory is at ``path``: a FIFO or a device is
+        there too, and reading it says why it is not read."""
         if path in self._provided:
             return True
         real = self._real(path)
-        return real is not None and real.is_file()
+        try:
+            return real is not None and real.exists() and not real.is_dir()
+        except OSError:  # a name too long, a loop
+            return False
 
     def is_dir(self, path: str) -> bool:
         real = self._real(path)
-        return real is not None and real.is_dir()
+        try:
+            return real is not None and real.is_dir()
+        except OSError:
+            return False
 
     def _real(self, path: str) -> Path | None:
         if self.root is None:
@@ -80,7 +88,7 @@ class Workspace:
 
     def read_text(self, path: str, span: Span | None = None) -> str:
         """Text of a root-relative file; ParseError (at ``span``) when it is missing,
-        outside the root, too big or not text."""
+        outside the root, not a regular file, too big or not text."""
         if path in self._texts:
             return self._texts[path]
         where = span or Span(path, 1, 1)
@@ -92,19 +100,11 @@ class Workspace:
         if real is None:
             raise ParseError(f"'{path}' is outside the scanned directory", where)
         try:
-            info = real.stat()
-            if stat.S_ISDIR(info.st_mode):
-                raise IsADirectoryError(path)
-            if not stat.S_ISREG(info.st_mode):
-                # A FIFO or device would block the read or never end.
-                raise ParseError(f"'{path}' is not a regular file", where)
-            if info.st_size > self.max_file_size:
-                raise ParseError(f"'{path}' is larger than the {self.max_file_size} byte limit", where)
-            data = real.read_bytes()
+            data = read_bytes(real, self.max_file_size)
+        except Refused as e:
+            raise ParseError(f"'{path}' {e.reason}", where) from None
         except (FileNotFoundError, NotADirectoryError):
             raise ParseError(f"'{path}' does not exist", where) from None
-        except IsADirectoryError:
-            raise ParseError(f"'{path}' is a directory", where) from None
         except OSError as e:
             raise ParseError(f"cannot read '{path}': {e.strerror}", where) from None
         text = decode(data, path, self.max_file_size)
