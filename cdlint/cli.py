@@ -20,6 +20,7 @@ from cdlint.errors import ConfigError
 from cdlint.finding import SEVERITIES
 from cdlint.formatters import FORMATTERS, TEXT_FORMATS, RenderOptions
 from cdlint.parsers import PARSERS
+from cdlint.safetext import scrub, visible
 
 FAIL_ON = (*SEVERITIES, "never")
 COLOR = ("auto", "always", "never")
@@ -125,22 +126,21 @@ def _scanned(scan, platform: str | None, allow_empty: bool, analysed: bool, quie
 
     for skipped in scan.skipped:
         if skipped.reason == "unreadable":
-            click.echo(f"cdlint: cannot read {skipped.path}: {skipped.detail}; skipped", err=True)
+            _warn(f"cannot read {skipped.path}: {skipped.detail}; skipped")
         elif skipped.given and skipped.reason == "not a pipeline":
-            click.echo(f"cdlint: {skipped.path}: not a pipeline file of any platform; skipped "
-                       "(--platform reads it as one)", err=True)
+            _warn(f"{skipped.path}: not a pipeline file of any platform; skipped (--platform reads it as one)")
         elif skipped.given or skipped.reason in ("not a regular file", "outside the repository"):
-            click.echo(f"cdlint: {skipped.path}: {skipped.reason}; skipped", err=True)
+            _warn(f"{skipped.path}: {skipped.reason}; skipped")
     if not quiet:
         for note in scan.notes:
-            click.echo(f"cdlint: {note}", err=True)
+            _warn(note)
     empty = [path for path in scan.empty if os.path.isdir(path)]
     if not empty and not analysed:
         empty = ["the files given"]
     if empty and not allow_empty:
         skipped = _skipped_line(scan)
-        click.echo(f"cdlint: no pipeline files found in {', '.join(empty)} "
-                   f"(looked for {looks_for(platform)}{'; ' + skipped if skipped else ''})", err=True)
+        _warn(f"no pipeline files found in {', '.join(empty)} "
+              f"(looked for {looks_for(platform)}{'; ' + skipped if skipped else ''})")
         return True
     return False
 
@@ -153,6 +153,7 @@ def _skipped_line(scan) -> str:
 
 def _write(text: str, output: str | None) -> None:
     """``text`` to stdout, or atomically to the file ``output`` (never through a symlink)."""
+    text = scrub(text)
     if not output:
         # Colour was decided with --color and NO_COLOR; click would strip it when piped.
         click.echo(text, nl=False, color=True)
@@ -176,9 +177,15 @@ def _folder(path: str) -> None:
         _fail(f"cannot write {path}: {e.strerror or e}")
 
 
-def _fail(message: str) -> None:
+def _warn(message: str) -> None:
+    """``message`` on stderr, a line each, with what a repository wrote in it made visible
+    (control characters escaped)."""
     for line in message.splitlines() or [""]:
-        click.echo(f"cdlint: {line}", err=True)
+        click.echo(f"cdlint: {visible(line)}", err=True)
+
+
+def _fail(message: str) -> None:
+    _warn(message)
     sys.exit(2)
 
 
@@ -263,7 +270,7 @@ def check(paths, format_, output, config_file, no_repo_config, fail_on, select, 
         _fail(f"--statistics prints a table; it cannot be combined with --format {format_}")
     report = check_targets(resolved.targets, resolved.settings)
     for error in report.errors:
-        click.echo(f"cdlint: {error}", err=True)
+        _warn(error)
     nothing = _scanned(report.scan, platform, allow_empty, bool(report.files), quiet)
     if nothing and not report.files:
         sys.exit(2)
@@ -272,7 +279,7 @@ def check(paths, format_, output, config_file, no_repo_config, fail_on, select, 
 
         _write(render(report.findings), write_baseline)
         count = len(report.findings)
-        click.echo(f"cdlint: recorded {count} finding{'s' * (count != 1)} in {write_baseline}", err=True)
+        _warn(f"recorded {count} finding{'s' * (count != 1)} in {write_baseline}")
         sys.exit(0)
     fail_on = fail_on or config.fail_on or "error"
     render_options = RenderOptions(color=_color(color, output), quiet=quiet, fail_on=fail_on, category=sarif_category)
@@ -285,7 +292,7 @@ def check(paths, format_, output, config_file, no_repo_config, fail_on, select, 
     if report.baselined and not quiet:
         n = report.baselined
         shown = f"{n} finding{'s' * (n != 1)} recorded in the baseline {'is' if n == 1 else 'are'} not shown"
-        click.echo(f"cdlint: {shown}", err=True)
+        _warn(shown)
     from cdlint.settings import severity_at_least
 
     if nothing:
@@ -402,7 +409,7 @@ def graph(path: str, format_: str, output: str | None, config_file, no_repo_conf
     if nested:
         names = ", ".join(t.prefix for t in nested if t.files)
         if names:
-            click.echo(f"cdlint: {path} also holds the repositories {names}: graph each on its own", err=True)
+            _warn(f"{path} also holds the repositories {names}: graph each on its own")
 
 
 @main.command()
@@ -460,8 +467,8 @@ def maturity(paths, format_, output, config_file, no_repo_config, model_file, fa
     if report.empty and not allow_empty:
         from cdlint.parsers.detection import looks_for
 
-        click.echo(f"cdlint: no pipeline files found in {', '.join(report.empty)} (looked for {looks_for(platform)}); "
-                   "nothing there to rate", err=True)
+        _warn(f"no pipeline files found in {', '.join(report.empty)} (looked for {looks_for(platform)}); "
+              "nothing there to rate")
     if not report.repositories:
         sys.exit(0 if allow_empty else 2)
     pages = render_report(format_, report, output)
@@ -473,12 +480,12 @@ def maturity(paths, format_, output, config_file, no_repo_config, model_file, fa
         _write(text, name or output)
     for repo in report.repositories:
         for error in repo.errors:
-            click.echo(f"cdlint: {repo.path}: {error}" if len(report.repositories) > 1 else f"cdlint: {error}", err=True)
+            _warn(f"{repo.path}: {error}" if len(report.repositories) > 1 else error)
     failures = [message for category, level in gates for message in below(report, category, level)]
     if previous is not None:
         failures += regressions(report, previous)
     for message in failures:
-        click.echo(f"cdlint: maturity gate failed: {message}", err=True)
+        _warn(f"maturity gate failed: {message}")
     if report.empty and not allow_empty:
         sys.exit(2)
     sys.exit(1 if failures else 0)

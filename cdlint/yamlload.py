@@ -23,6 +23,7 @@ from typing import Any
 
 from cdlint.errors import ParseError
 from cdlint.model import Span
+from cdlint.safetext import scrub
 
 MAX_FILE_SIZE = 2 * 1024 * 1024
 MAX_NODES = 500_000
@@ -102,7 +103,8 @@ def load(text: str, path: str) -> Document:
             nodes = _pure_compose(text)
         except _YAML_ERRORS as e:
             raise _parse_error(e, path, text) from None
-    builder = _Builder(path)
+    # Only an escape in a double-quoted scalar can write a lone surrogate.
+    builder = _Builder(path, "\\u" in text or "\\U" in text)
     values = [builder.build(node, 0) for node in nodes]
     return Document(values, builder.problems)
 
@@ -264,8 +266,9 @@ def _scalar(tag: str, value: str) -> Any:
 class _Builder:
     """Builds values from composed nodes, bounding depth and alias expansion."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, escapes: bool = False) -> None:
         self.path = path
+        self.escapes = escapes
         self.problems: list[ParseError] = []
         self.built: dict[int, Any] = {}
         self.sizes: dict[int, int] = {}
@@ -294,6 +297,8 @@ class _Builder:
         kind = node.id
         if kind == "scalar":
             value = _scalar(str(node.tag), node.value)
+            if self.escapes and isinstance(value, str):
+                value = scrub(value)
         elif kind == "sequence":
             value = self._sequence(node, depth)
         else:
@@ -354,7 +359,7 @@ class _Builder:
             key = _scalar(str(node.tag), node.value)
             if isinstance(key, float) and key != key:
                 return node.value
-            return key
+            return scrub(key) if self.escapes and isinstance(key, str) else key
         # Complex keys (rare in pipelines) are kept as their source text so they stay hashable.
         value = self.build(node, depth + 1)
         return repr(value)
