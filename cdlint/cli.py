@@ -277,6 +277,8 @@ def check(paths, format_, output, config_file, no_repo_config, fail_on, select, 
     if write_baseline:
         from cdlint.baseline import render
 
+        if report.errors:
+            _fail(f"{write_baseline} not written: a rule failed, so the findings are incomplete")
         _write(render(report.findings), write_baseline)
         count = len(report.findings)
         _warn(f"recorded {count} finding{'s' * (count != 1)} in {write_baseline}")
@@ -295,7 +297,9 @@ def check(paths, format_, output, config_file, no_repo_config, fail_on, select, 
         _warn(shown)
     from cdlint.settings import severity_at_least
 
-    if nothing:
+    # A rule that failed (a bug): its findings are missing, and neither "clean" nor
+    # "findings" would be true.
+    if nothing or report.errors:
         sys.exit(2)
     sys.exit(1 if any(severity_at_least(f.severity, fail_on) for f in report.findings) else 0)
 
@@ -486,7 +490,7 @@ def maturity(paths, format_, output, config_file, no_repo_config, model_file, fa
         failures += regressions(report, previous)
     for message in failures:
         _warn(f"maturity gate failed: {message}")
-    if report.empty and not allow_empty:
+    if (report.empty and not allow_empty) or any(repo.errors for repo in report.repositories):
         sys.exit(2)
     sys.exit(1 if failures else 0)
 
