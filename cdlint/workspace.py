@@ -32,6 +32,10 @@ class Workspace:
     classifier: Classifier = field(default_factory=lambda: classify.default())
     max_file_size: int = MAX_FILE_SIZE
     max_include_depth: int = MAX_INCLUDE_DEPTH
+    # Jobs and steps that parsers copied in from reusable workflows and composite actions,
+    # counted against the project's budgets.
+    expanded_jobs: int = 0
+    expanded_steps: int = 0
     _texts: dict[str, str] = field(default_factory=dict, repr=False)
     _yaml: dict[str, Document] = field(default_factory=dict, repr=False)
     _provided: dict[str, bytes] = field(default_factory=dict, repr=False)
