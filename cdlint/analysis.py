@@ -334,8 +334,11 @@ def after_deploy(stage: Stage) -> list[Step]:
 
 
 def matching_steps(stage: Stage, patterns: Iterable[str]) -> list[Step]:
-    """Steps whose command or call matches one of the user's regular expressions."""
-    compiled = [re.compile(p) for p in patterns]
+    """Steps whose command or call matches one of the user's regular expressions (matched
+    in linear time, see :mod:`cdlint.userregex`)."""
+    from cdlint import userregex
+
+    compiled = [userregex.compile(p) for p in patterns]
     return [s for s in stage.steps if any(c.search(s.text) or (s.name and c.search(s.name)) for c in compiled)]
 
 

@@ -340,7 +340,10 @@ def _validate(data: Mapping, registry: Mapping[str, Rule], where: str, prefix: s
         return
     from jsonschema import Draft202012Validator, FormatChecker
 
-    validator = Draft202012Validator(full, format_checker=FormatChecker())
+    checker = FormatChecker()
+    # A pattern is matched in linear time, with RE2: it must be one RE2 takes.
+    checker.checks("regex")(lambda value: not isinstance(value, str) or _regex_problem(value) is None)
+    validator = Draft202012Validator(full, format_checker=checker)
     messages: set[tuple] = set()
     for error in validator.iter_errors(data):
         messages.update(_describe(error, data, where, prefix))
@@ -360,6 +363,9 @@ def _validate(data: Mapping, registry: Mapping[str, Rule], where: str, prefix: s
     _remember_valid(key, root)
 
 
+_SIGNAL_PATTERNS = ("command", "script", "reference", "names", "per_change", "branch_variable", "build_variable", "text")
+
+
 def _check_signals(data: Mapping, where: str, prefix: str) -> set[tuple]:
     """The user's signals compile with the shipped macros, and each classifies its examples
     as it says (and its counterexamples not)."""
@@ -367,16 +373,19 @@ def _check_signals(data: Mapping, where: str, prefix: str) -> set[tuple]:
     from cdlint.classify.examples import check
     from cdlint.classify.signals import shipped
 
-    entries = [_plain(e) for e in data["signals"]]
+    from cdlint import userregex
+    from cdlint.classify.signals import USER
+
+    entries = [{**_plain(e), USER: True} for e in data["signals"]]
     messages: set[tuple] = set()
     macros = shipped()
     for index, entry in enumerate(entries):
-        for key in ("command", "script", "reference", "names", "per_change", "branch_variable", "build_variable", "text"):
-            if key in entry:
-                try:
-                    re.compile(macros.expand(entry[key]))
-                except re.error as e:
-                    messages.add(_located(data, ["signals", index, key], where, prefix, f"not a regular expression: {e}"))
+        patterns = [([key], macros.expand(entry[key])) for key in _SIGNAL_PATTERNS if key in entry]
+        patterns += [(["inputs", name], value) for name, value in (entry.get("inputs") or {}).items()]
+        for path, pattern in patterns:
+            reason = userregex.problem(pattern)
+            if reason is not None:
+                messages.add(_located(data, ["signals", index, *path], where, prefix, f"not a regular expression: {reason}"))
     if messages:
         return messages
     classifier = Classifier(extra=[{k: v for k, v in e.items() if k not in ("examples", "counterexamples")} for e in entries])
@@ -388,6 +397,12 @@ def _check_signals(data: Mapping, where: str, prefix: str) -> set[tuple]:
                 if problem:
                     messages.add(_located(data, ["signals", index, key, number], where, prefix, problem))
     return messages
+
+
+def _regex_problem(pattern: str) -> str | None:
+    from cdlint import userregex
+
+    return userregex.problem(pattern)
 
 
 def _plain(value: Any) -> Any:
@@ -457,12 +472,8 @@ def _describe(error, data: Mapping, where: str, prefix: str) -> list[tuple[tuple
     elif kind == "const":
         message = f"expected {json.dumps(error.validator_value)}"
     elif kind == "format" and error.validator_value == "regex":
-        try:
-            re.compile(error.instance)
-            reason = ""
-        except re.error as e:
-            reason = f": {e}"
-        message = f"{json.dumps(error.instance)} is not a regular expression{reason}"
+        reason = _regex_problem(error.instance)
+        message = f"{json.dumps(error.instance)} is not a regular expression" + (f": {reason}" if reason else "")
     else:
         message = error.message
     return [_located(data, path, where, prefix, message)]

@@ -9,7 +9,6 @@ into the engine's :class:`~cdlint.engine.Settings`.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -158,12 +157,16 @@ def tiers(production_env: Sequence[str], configured: Sequence[tuple[str, str]] =
 
     if not production_env and not configured:
         return DEFAULT_TIERS
+    from cdlint import userregex
+
     for pattern in production_env:
-        try:
-            re.compile(pattern)
-        except re.error as e:
-            raise ConfigError(f"--production-env {pattern!r} is not a regular expression: {e}") from None
-    return Tiers([*(("production", p) for p in production_env), *configured])
+        reason = userregex.problem(pattern)
+        if reason is not None:
+            raise ConfigError(f"--production-env {pattern!r} is not a regular expression cdlint can use: {reason}")
+    try:
+        return Tiers([*(("production", p) for p in production_env), *configured])
+    except ValueError as e:
+        raise ConfigError(f"environments: {e}") from None
 
 
 def severity_at_least(severity: str, threshold: str | None) -> bool:
