@@ -53,7 +53,7 @@ def benchmarks_only(steps: Iterable[Step]) -> bool:
 
 
 _OPAQUE = re.compile(r"^\s*(?:\$\{\{[^}]*\}\}|\$\{?[A-Za-z_][\w.]*\}?|\$\([\w.]+\))\s*$")
-_CHOSEN = re.compile(r"\$\{\{[^}]*\b(?:matrix|inputs|parameters)\.")
+_CHOSEN = re.compile(r"\$\{\{(?:[^}$]|\$(?!\{\{))*\b(?:matrix|inputs|parameters)\.")
 
 
 def opaque_steps(stage: Stage) -> list[Step]:

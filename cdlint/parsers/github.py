@@ -40,7 +40,9 @@ MAX_CALL_DEPTH = 10
 # reusable workflow is linked to that workflow, read once, instead of copied.
 MAX_EXPANDED_JOBS = 500
 MAX_EXPANDED_STEPS = 20_000
-_EXPR = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
+# An expression and what it holds, untrimmed: up to the first "}}", and never past the next
+# "${{" (so a text of unclosed expressions is read once, not once per expression).
+_EXPR = re.compile(r"\$\{\{((?:(?!\$\{\{)[^}]|\}(?!\}))*)\}\}")
 
 
 def repository_root(path: str) -> str:
@@ -372,7 +374,7 @@ class _Workflow:
         match = _EXPR.fullmatch(value.strip()) if isinstance(value, str) else None
         if not match:
             return [value] if isinstance(value, str) and "${{" not in value else []
-        expr = match[1]
+        expr = match[1].strip()
         for prefix in ("inputs.", "github.event.inputs."):
             if expr.startswith(prefix):
                 return list(context.inputs.get(expr[len(prefix):], []))
@@ -438,7 +440,7 @@ class _Workflow:
             return None
         name = text(value)
         for key, literal in context.values.items():
-            name = re.sub(r"\$\{\{\s*" + re.escape(key) + r"\s*\}\}", literal, name)
+            name = re.sub(r"\$\{\{\s*" + re.escape(key) + r"\s*\}\}", lambda _, v=literal: v, name)
         candidates = tuple(self._environment_candidates(name, matrix, context))
         return environment(name, span, url=url, external_gates=True, candidates=candidates)
 
@@ -446,7 +448,7 @@ class _Workflow:
         match = _EXPR.search(name)
         if not match:
             return []
-        expr = match[1]
+        expr = match[1].strip()
         if expr.startswith("matrix."):
             axis = expr[7:]
             for key, values in matrix:
@@ -550,7 +552,7 @@ def _fill(value: str, values: dict[str, str]) -> str:
     (``${{ inputs.push }}`` → ``false``)."""
     if not values or "${{" not in value:
         return value
-    return _EXPR.sub(lambda m: values.get(m[1], m[0]) if m[1].startswith("inputs.") else m[0], value)
+    return _EXPR.sub(lambda m: values.get(m[1].strip(), m[0]) if m[1].strip().startswith("inputs.") else m[0], value)
 
 
 def _artifact(action: str, inputs: dict[str, str], span: Span) -> tuple[str, Artifact] | None:

@@ -80,6 +80,8 @@ def test_hostile(case: Case, tmp_path: Path) -> None:
     shown = f"exit {process.returncode}\n--- stderr\n{err[-3000:]}\n--- stdout\n{out[-2000:]}"
     assert process.returncode >= 0, f"killed by signal {-process.returncode}\n{shown}"
     assert "Traceback" not in err, shown
+    if case.break_rule is None:
+        assert "internal error" not in out + err, shown
     assert process.returncode in case.exit, shown
     assert all(line.startswith("cdlint: ") for line in err.splitlines() if line.strip()), shown
     if case.expect:
