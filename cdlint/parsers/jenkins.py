@@ -65,6 +65,9 @@ from cdlint.workspace import Workspace
 PLATFORM = "jenkins"
 MAX_DEPTH = 60
 MAX_CALL_DEPTH = 6
+# Loops stop making a stage per item at MAX_STAGES (then one stage stands for the rest);
+# whatever else multiplies stages (branches handed around, methods) stops here.
+MAX_READ_STAGES = 2 * MAX_STAGES
 
 # Steps that run a shell script, and the argument holding it.
 _SCRIPT_STEPS = frozenset({"sh", "bat", "powershell", "pwsh"})
@@ -841,10 +844,10 @@ class _Reader(LoopReader):
             if body:
                 self.problem(body[0].start, "code nested too deeply to analyse")
             return
-        if len(self.drafts) >= MAX_STAGES:
+        if len(self.drafts) >= MAX_READ_STAGES:
             if body and not self.stages_exhausted:
                 self.stages_exhausted = True
-                self.problem(body[0].start, f"the pipeline makes more than {MAX_STAGES} stages; the rest is not read")
+                self.problem(body[0].start, f"the pipeline makes more than {MAX_READ_STAGES} stages; the rest is not read")
             return
         ctx = ctx.deeper()
         for index, node in enumerate(body):
