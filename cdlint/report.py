@@ -51,10 +51,15 @@ class Report:
     baselined: int = 0
     suppressed: tuple[Suppressed, ...] = ()
     scan: ScanSummary = field(default_factory=ScanSummary)
+    # The lines of each source, split once (20,000 findings in one file are printed in
+    # a moment, not in the time of 20,000 splits).
+    _lines: dict[str, list[str]] = field(default_factory=dict, compare=False, repr=False)
 
     def source_line(self, path: str, line: int) -> str | None:
-        text = self.sources.get(path)
-        if text is None:
-            return None
-        lines = text.splitlines()
+        lines = self._lines.get(path)
+        if lines is None:
+            text = self.sources.get(path)
+            if text is None:
+                return None
+            lines = self._lines[path] = text.splitlines()
         return lines[line - 1] if 0 < line <= len(lines) else None

@@ -28,13 +28,25 @@ def headline(f: Finding, options: RenderOptions = DEFAULT) -> str:
     return f"{where} {paint(f.severity, f.severity, options)} {paint(f.rule, 'rule', options)}: {visible(f.message)}"
 
 
+SOURCE_WIDTH = 160
+
+
+def excerpt(line: str, column: int, width: int = SOURCE_WIDTH) -> str:
+    """At most ``width`` characters of a source line, around ``column`` (1-based)."""
+    if len(line) <= width:
+        return line
+    start = max(0, min(column - 1 - width // 4, len(line) - width))
+    shown = line[start:start + width]
+    return ("…" if start else "") + shown + ("…" if start + width < len(line) else "")
+
+
 def render(report: Report, options: RenderOptions = DEFAULT) -> str:
     out: list[str] = []
     for f in report.findings:
         out.append(headline(f, options))
         source = report.source_line(f.span.path, f.span.line)
         if source is not None:
-            out.append(f"  {f.span.line:>5} | {visible(source.rstrip())}")
+            out.append(f"  {f.span.line:>5} | {visible(excerpt(source.rstrip(), f.span.column))}")
         for e in f.evidence:
             out.append(paint(f"        = {visible(str(e.span))}: {visible(e.note)}", "evidence", options))
     return _end(out, report, options)

@@ -50,12 +50,15 @@ class Repository:
     errors: tuple[str, ...] = ()
     sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
     name: str = ""
+    _lines: dict[str, list[str]] = field(default_factory=dict, compare=False, repr=False)
 
     def source_line(self, path: str, line: int) -> str | None:
-        text = self.sources.get(path)
-        if text is None:
-            return None
-        lines = text.splitlines()
+        lines = self._lines.get(path)
+        if lines is None:
+            text = self.sources.get(path)
+            if text is None:
+                return None
+            lines = self._lines[path] = text.splitlines()
         return lines[line - 1] if 0 < line <= len(lines) else None
 
 
