@@ -158,3 +158,43 @@ def test_a_failing_rule_is_an_internal_error_and_the_others_still_report(tmp_pat
     assert result.exit_code == 2
     assert "internal error in rule 'no-rollback-path' (ZeroDivisionError: a bug); please report it" in result.stderr
     assert "error ungated-production-deploy:" in result.stdout
+
+
+REGRESSIONS = Path(__file__).parent / "fuzz" / "regressions"
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in REGRESSIONS.glob("*-crash-*")) + ["jenkins-timeout-parallel-runs-itself"])
+def test_what_fuzzing_found_is_read_without_an_internal_error(name: str, tmp_path) -> None:
+    """Inputs the fuzzer made crash or hang (tests/fuzz), now read with findings at most."""
+    platform = name.partition("-")[0]
+    target = {"github": ".github/workflows/ci.yml", "gitlab": ".gitlab-ci.yml", "azure": "azure-pipelines.yml",
+              "jenkins": "Jenkinsfile"}[platform]
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    (repo / target).parent.mkdir(parents=True, exist_ok=True)
+    (repo / target).write_bytes((REGRESSIONS / name).read_bytes())
+    result = run("check", "--platform", platform, str(repo))
+    assert result.exit_code in (0, 1) and "internal error" not in result.output + result.stderr
+
+
+@pytest.mark.parametrize("written", [
+    # A value with a backslash is the value, not a replacement template ("\d" made re fail).
+    ("gitlab", ".gitlab-ci.yml", "deploy:\n  parallel:\n    matrix:\n      - ENV: ['prod\\d']\n"
+     "  environment: $ENV\n  script: [./deploy.sh]\n"),
+    ("github", ".github/workflows/ci.yml", "on: push\njobs:\n  deploy:\n    uses: ./.github/workflows/d.yml\n"
+     "    with: {env: 'prod\\1'}\n"),
+    # "tags:" with nothing under it.
+    ("azure", "azure-pipelines.yml", "trigger:\n  branches: [refs/tags/v1]\n  tags:\nsteps:\n  - script: make\n"),
+])
+def test_values_fuzzing_found_are_read_as_written(written, tmp_path) -> None:
+    platform, target, text = written
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    (repo / target).parent.mkdir(parents=True, exist_ok=True)
+    (repo / target).write_text(text)
+    (repo / ".github" / "workflows").mkdir(parents=True, exist_ok=True)
+    (repo / ".github" / "workflows" / "d.yml").write_text(
+        "on:\n  workflow_call:\n    inputs: {env: {type: string}}\njobs:\n  go:\n    runs-on: x\n"
+        "    environment: ${{ inputs.env }}\n    steps: [{run: ./deploy.sh}]\n")
+    result = run("check", str(repo))
+    assert result.exit_code in (0, 1) and "internal error" not in result.output + result.stderr

@@ -14,6 +14,9 @@ corpus; the corpus grows in ``$CDLINT_FUZZ_DIR/<target>`` (default a folder unde
 ``/tmp``), and a crash is written beside it (``<target>-crash-…``) — reproduce it with
 ``.venv/bin/python tests/fuzz/fuzz.py TARGET crash-…``.
 
+What earlier runs found is kept in ``regressions/`` (``<target>-crash-…``, ``<target>-timeout-…``)
+and seeds every run of its target.
+
 A failure is any exception but the ones the contract allows (a ``ParseError`` from a
 parser, a ``ConfigError`` from the configuration), a rule that fails, a span outside its
 file, or an input that takes longer than ``-timeout`` seconds (default 10 here).
@@ -121,9 +124,13 @@ def config_target(data: bytes) -> None:
 
 
 def seeds(target: str) -> Path:
-    """A folder of the fixtures that are pipelines of ``target`` (configurations for ``config``)."""
+    """A folder of the fixtures that are pipelines of ``target`` (configurations for ``config``),
+    and of the inputs earlier runs found (``regressions/<target>-…``)."""
     folder = Path(tempfile.mkdtemp(prefix=f"cdlint-fuzz-seeds-{target}-"))
     count = 0
+    for path in sorted((Path(__file__).parent / "regressions").glob(f"{target}-*")):
+        (folder / f"seed-{count}").write_bytes(path.read_bytes())
+        count += 1
     for path in sorted((ROOT / "fixtures").rglob("*")):
         if not path.is_file() or path.stat().st_size > 64 * 1024:
             continue
