@@ -59,15 +59,16 @@ from cdlint.model import (
 from cdlint.parsers import groovy as g
 from cdlint.parsers.common import link_artifacts, make_step
 from cdlint.parsers.groovy_values import text as value_text
-from cdlint.parsers.jenkins_loops import ITERATING, LOOPS, MAX_STAGES, LoopReader, Stored
+from cdlint.parsers.jenkins_loops import ITERATING, LOOPS, MAX_ITERATIONS, MAX_STAGES, LoopReader, Stored
 from cdlint.workspace import Workspace
 
 PLATFORM = "jenkins"
 MAX_DEPTH = 60
 MAX_CALL_DEPTH = 6
-# Loops stop making a stage per item at MAX_STAGES (then one stage stands for the rest);
-# whatever else multiplies stages (branches handed around, methods) stops here.
-MAX_READ_STAGES = 2 * MAX_STAGES
+# Loops stop making a stage per item at MAX_STAGES (then one stage stands for the rest of a
+# loop); whatever else multiplies stages (branches handed around, methods calling methods)
+# stops here.
+MAX_READ_STAGES = MAX_STAGES + MAX_ITERATIONS
 
 # Steps that run a shell script, and the argument holding it.
 _SCRIPT_STEPS = frozenset({"sh", "bat", "powershell", "pwsh"})
