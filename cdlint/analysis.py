@@ -53,7 +53,7 @@ def benchmarks_only(steps: Iterable[Step]) -> bool:
 
 
 _OPAQUE = re.compile(r"^\s*(?:\$\{\{[^}]*\}\}|\$\{?[A-Za-z_][\w.]*\}?|\$\([\w.]+\))\s*$")
-_CHOSEN = re.compile(r"\$\{\{[^}]*\b(?:matrix|inputs|parameters)\.")
+_CHOSEN = re.compile(r"\$\{\{(?:[^}$]|\$(?!\{\{))*\b(?:matrix|inputs|parameters)\.")
 
 
 def opaque_steps(stage: Stage) -> list[Step]:
@@ -334,8 +334,11 @@ def after_deploy(stage: Stage) -> list[Step]:
 
 
 def matching_steps(stage: Stage, patterns: Iterable[str]) -> list[Step]:
-    """Steps whose command or call matches one of the user's regular expressions."""
-    compiled = [re.compile(p) for p in patterns]
+    """Steps whose command or call matches one of the user's regular expressions (matched
+    in linear time, see :mod:`cdlint.userregex`)."""
+    from cdlint import userregex
+
+    compiled = [userregex.compile(p) for p in patterns]
     return [s for s in stage.steps if any(c.search(s.text) or (s.name and c.search(s.name)) for c in compiled)]
 
 

@@ -15,9 +15,12 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from cdlint.errors import ConfigError
+from cdlint.files import Refused, read_text
 from cdlint.finding import Finding
 
 VERSION = 1
+# 200,000 findings of about 300 bytes each.
+MAX_BASELINE_SIZE = 64 * 1024 * 1024
 
 
 def render(findings: Iterable[Finding]) -> str:
@@ -32,10 +35,16 @@ def render(findings: Iterable[Finding]) -> str:
 def load(path: str | Path) -> Counter[str]:
     """How often each fingerprint is recorded in the baseline file at ``path``."""
     try:
-        document = json.loads(Path(path).read_text(encoding="utf-8"))
+        document = json.loads(read_text(path, MAX_BASELINE_SIZE))
     except FileNotFoundError:
         raise ConfigError(f"baseline file '{path}' does not exist (write one with --write-baseline)") from None
-    except (OSError, UnicodeDecodeError, ValueError) as e:
+    except Refused as e:
+        raise ConfigError(f"baseline file '{path}' {e.reason}; not read") from None
+    except RecursionError:
+        raise ConfigError(f"baseline file '{path}' is nested too deeply to be a cdlint baseline") from None
+    except OSError as e:
+        raise ConfigError(f"cannot read baseline file '{path}': {e.strerror or e}") from None
+    except (UnicodeDecodeError, ValueError) as e:
         raise ConfigError(f"cannot read baseline file '{path}': {e}") from None
     if not isinstance(document, dict) or document.get("version") != VERSION:
         raise ConfigError(f"baseline file '{path}' is not a version {VERSION} cdlint baseline")

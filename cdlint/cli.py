@@ -20,6 +20,7 @@ from cdlint.errors import ConfigError
 from cdlint.finding import SEVERITIES
 from cdlint.formatters import FORMATTERS, TEXT_FORMATS, RenderOptions
 from cdlint.parsers import PARSERS
+from cdlint.safetext import scrub, visible
 
 FAIL_ON = (*SEVERITIES, "never")
 COLOR = ("auto", "always", "never")
@@ -103,6 +104,10 @@ debug_option = click.option("--debug", is_flag=True, callback=_set_debug, help="
 config_option = click.option(
     "--config", "config_file", type=click.Path(dir_okay=False), metavar="FILE",
     help="Read the configuration from FILE instead of .cdlint.yaml or pyproject.toml at the scanned root.")
+no_repo_config_option = click.option(
+    "--no-repo-config", is_flag=True,
+    help="Do not read the configuration files of the scanned repositories (.cdlint.yaml, [tool.cdlint]): "
+         "the defaults, or --config, decide which rules run (for untrusted pull requests).")
 platform_option = click.option("--platform", type=click.Choice(tuple(PARSERS)),
                                help="Read every file as this platform instead of detecting it.")
 production_option = click.option("--production-env", multiple=True, metavar="REGEX",
@@ -121,22 +126,21 @@ def _scanned(scan, platform: str | None, allow_empty: bool, analysed: bool, quie
 
     for skipped in scan.skipped:
         if skipped.reason == "unreadable":
-            click.echo(f"cdlint: cannot read {skipped.path}: {skipped.detail}; skipped", err=True)
+            _warn(f"cannot read {skipped.path}: {skipped.detail}; skipped")
         elif skipped.given and skipped.reason == "not a pipeline":
-            click.echo(f"cdlint: {skipped.path}: not a pipeline file of any platform; skipped "
-                       "(--platform reads it as one)", err=True)
+            _warn(f"{skipped.path}: not a pipeline file of any platform; skipped (--platform reads it as one)")
         elif skipped.given or skipped.reason in ("not a regular file", "outside the repository"):
-            click.echo(f"cdlint: {skipped.path}: {skipped.reason}; skipped", err=True)
+            _warn(f"{skipped.path}: {skipped.reason}; skipped")
     if not quiet:
         for note in scan.notes:
-            click.echo(f"cdlint: {note}", err=True)
+            _warn(note)
     empty = [path for path in scan.empty if os.path.isdir(path)]
     if not empty and not analysed:
         empty = ["the files given"]
     if empty and not allow_empty:
         skipped = _skipped_line(scan)
-        click.echo(f"cdlint: no pipeline files found in {', '.join(empty)} "
-                   f"(looked for {looks_for(platform)}{'; ' + skipped if skipped else ''})", err=True)
+        _warn(f"no pipeline files found in {', '.join(empty)} "
+              f"(looked for {looks_for(platform)}{'; ' + skipped if skipped else ''})")
         return True
     return False
 
@@ -149,6 +153,7 @@ def _skipped_line(scan) -> str:
 
 def _write(text: str, output: str | None) -> None:
     """``text`` to stdout, or atomically to the file ``output`` (never through a symlink)."""
+    text = scrub(text)
     if not output:
         # Colour was decided with --color and NO_COLOR; click would strip it when piped.
         click.echo(text, nl=False, color=True)
@@ -172,9 +177,15 @@ def _folder(path: str) -> None:
         _fail(f"cannot write {path}: {e.strerror or e}")
 
 
-def _fail(message: str) -> None:
+def _warn(message: str) -> None:
+    """``message`` on stderr, a line each, with what a repository wrote in it made visible
+    (control characters escaped)."""
     for line in message.splitlines() or [""]:
-        click.echo(f"cdlint: {line}", err=True)
+        click.echo(f"cdlint: {visible(line)}", err=True)
+
+
+def _fail(message: str) -> None:
+    _warn(message)
     sys.exit(2)
 
 
@@ -206,6 +217,7 @@ def main() -> None:
               help="Output format.  [default: the configuration's 'format', else text]")
 @output_option
 @config_option
+@no_repo_config_option
 @click.option("--fail-on", type=click.Choice(FAIL_ON),
               help="Exit with 1 when a finding has at least this severity.  [default: the configuration's, else error]")
 @click.option("--select", multiple=True, metavar="RULE|PRACTICE",
@@ -231,7 +243,7 @@ def main() -> None:
               help="SARIF automationDetails.id: runs with different categories keep their code-scanning alerts apart.")
 @allow_empty_option
 @debug_option
-def check(paths, format_, output, config_file, fail_on, select, ignore, min_severity, quiet, statistics, color,
+def check(paths, format_, output, config_file, no_repo_config, fail_on, select, ignore, min_severity, quiet, statistics, color,
           stdin_filename, platform, production_env, require_reason, no_ignores, baseline_file, write_baseline,
           sarif_category, allow_empty, debug) -> None:
     """Check the pipelines under PATHS (default: the current directory; '-': one pipeline from stdin)."""
@@ -249,7 +261,7 @@ def check(paths, format_, output, config_file, fail_on, select, ignore, min_seve
         config_file=config_file, platform=platform, production_env=production_env, select=_names(select),
         ignore=_names(ignore), min_severity=min_severity, require_reason=require_reason, no_ignores=no_ignores,
         baseline_file=baseline_file, use_baseline=not write_baseline, stdin_filename=stdin_filename or "stdin",
-        debug=debug,
+        debug=debug, repo_config=not no_repo_config,
     )
     resolved = resolve(paths, options, stdin=stdin)
     config = resolved.config
@@ -258,16 +270,18 @@ def check(paths, format_, output, config_file, fail_on, select, ignore, min_seve
         _fail(f"--statistics prints a table; it cannot be combined with --format {format_}")
     report = check_targets(resolved.targets, resolved.settings)
     for error in report.errors:
-        click.echo(f"cdlint: {error}", err=True)
+        _warn(error)
     nothing = _scanned(report.scan, platform, allow_empty, bool(report.files), quiet)
     if nothing and not report.files:
         sys.exit(2)
     if write_baseline:
         from cdlint.baseline import render
 
+        if report.errors:
+            _fail(f"{write_baseline} not written: a rule failed, so the findings are incomplete")
         _write(render(report.findings), write_baseline)
         count = len(report.findings)
-        click.echo(f"cdlint: recorded {count} finding{'s' * (count != 1)} in {write_baseline}", err=True)
+        _warn(f"recorded {count} finding{'s' * (count != 1)} in {write_baseline}")
         sys.exit(0)
     fail_on = fail_on or config.fail_on or "error"
     render_options = RenderOptions(color=_color(color, output), quiet=quiet, fail_on=fail_on, category=sarif_category)
@@ -280,10 +294,12 @@ def check(paths, format_, output, config_file, fail_on, select, ignore, min_seve
     if report.baselined and not quiet:
         n = report.baselined
         shown = f"{n} finding{'s' * (n != 1)} recorded in the baseline {'is' if n == 1 else 'are'} not shown"
-        click.echo(f"cdlint: {shown}", err=True)
+        _warn(shown)
     from cdlint.settings import severity_at_least
 
-    if nothing:
+    # A rule that failed (a bug): its findings are missing, and neither "clean" nor
+    # "findings" would be true.
+    if nothing or report.errors:
         sys.exit(2)
     sys.exit(1 if any(severity_at_least(f.severity, fail_on) for f in report.findings) else 0)
 
@@ -302,7 +318,9 @@ def init(path: str, force: bool, debug: bool) -> None:
     folder = Path(path)
     if not folder.is_dir():
         _fail(f"no such directory: {path}")
-    existing = [folder / name for name in config.CONFIG_FILES if (folder / name).exists()]
+    existing = [folder / name for name in config.CONFIG_FILES if os.path.lexists(folder / name)]
+    if existing and existing[0].is_symlink():
+        _fail(f"{existing[0]} is a symlink; remove it first")
     if existing and not force:
         _fail(f"{existing[0]} exists; use --force to overwrite it")
     target = existing[0] if existing else folder / config.CONFIG_FILES[0]
@@ -314,9 +332,10 @@ def init(path: str, force: bool, debug: bool) -> None:
 @click.argument("path", default=".", type=click.Path(exists=True, file_okay=False))
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), metavar="FILE",
               help="Read the configuration from FILE instead of the one found in PATH.")
+@no_repo_config_option
 @click.option("--schema", is_flag=True, help="Print the configuration's JSON Schema, with every rule's options, instead.")
 @debug_option
-def config_command(path: str, config_file: str | None, schema: bool, debug: bool) -> None:
+def config_command(path: str, config_file: str | None, no_repo_config: bool, schema: bool, debug: bool) -> None:
     """Print the configuration in effect for PATH, with the defaults of every rule."""
     import json
     from pathlib import Path
@@ -329,7 +348,7 @@ def config_command(path: str, config_file: str | None, schema: bool, debug: bool
     if schema:
         click.echo(json.dumps(config.schema(registry), indent=2))
         return
-    click.echo(config.render(load_config(config_file, [Path(path)], registry), registry), nl=False)
+    click.echo(config.render(load_config(config_file, [Path(path)], registry, not no_repo_config), registry), nl=False)
 
 
 @main.command()
@@ -372,16 +391,19 @@ def rule_doc(rule_id: str, debug: bool) -> None:
               help="text and json to read what cdlint made of the files; dot (Graphviz) and mermaid to draw it.")
 @output_option
 @config_option
+@no_repo_config_option
 @platform_option
 @production_option
 @debug_option
-def graph(path: str, format_: str, output: str | None, config_file, platform, production_env, debug: bool) -> None:
+def graph(path: str, format_: str, output: str | None, config_file, no_repo_config, platform, production_env,
+          debug: bool) -> None:
     """Print the normalized stage graph of the pipelines under PATH."""
     from cdlint.engine import analyse, scoped
     from cdlint.formatters.graph import GRAPH_FORMATS
     from cdlint.settings import Options, resolve
 
-    options = Options(config_file=config_file, platform=platform, production_env=production_env, debug=debug)
+    options = Options(config_file=config_file, platform=platform, production_env=production_env, debug=debug,
+                      repo_config=not no_repo_config)
     resolved = resolve([path], options)
     # One graph: that of the repository PATH is in, its pipelines under PATH; the
     # repositories nested in it have graphs of their own.
@@ -391,7 +413,7 @@ def graph(path: str, format_: str, output: str | None, config_file, platform, pr
     if nested:
         names = ", ".join(t.prefix for t in nested if t.files)
         if names:
-            click.echo(f"cdlint: {path} also holds the repositories {names}: graph each on its own", err=True)
+            _warn(f"{path} also holds the repositories {names}: graph each on its own")
 
 
 @main.command()
@@ -402,6 +424,7 @@ def graph(path: str, format_: str, output: str | None, config_file, platform, pr
               help="Write the report to a file instead of stdout (HTML of several repositories: also a page "
                    "per repository in a folder beside it).")
 @config_option
+@no_repo_config_option
 @click.option("--model", "model_file", type=click.Path(dir_okay=False),
               help="Use this maturity model (YAML, see cdlint/maturity/model.yaml) instead of the default.")
 @click.option("--fail-under", multiple=True, metavar="CATEGORY=LEVEL",
@@ -414,7 +437,7 @@ def graph(path: str, format_: str, output: str | None, config_file, platform, pr
 @production_option
 @allow_empty_option
 @debug_option
-def maturity(paths, format_, output, config_file, model_file, fail_under, baseline, jobs, platform, production_env,
+def maturity(paths, format_, output, config_file, no_repo_config, model_file, fail_under, baseline, jobs, platform, production_env,
              allow_empty, debug) -> None:
     """Assess the continuous delivery maturity of the repositories at PATHS (default: the current directory).
 
@@ -442,13 +465,14 @@ def maturity(paths, format_, output, config_file, model_file, fail_under, baseli
             _fail(f"--fail-under {spec!r}: {problem}")
         gates.append((category, level))
     previous = _maturity_baseline(baseline) if baseline else None
-    options = Options(config_file=config_file, platform=platform, production_env=production_env, debug=debug)
+    options = Options(config_file=config_file, platform=platform, production_env=production_env, debug=debug,
+                      repo_config=not no_repo_config)
     report = run(list(paths) or ["."], options, model, jobs)
     if report.empty and not allow_empty:
         from cdlint.parsers.detection import looks_for
 
-        click.echo(f"cdlint: no pipeline files found in {', '.join(report.empty)} (looked for {looks_for(platform)}); "
-                   "nothing there to rate", err=True)
+        _warn(f"no pipeline files found in {', '.join(report.empty)} (looked for {looks_for(platform)}); "
+              "nothing there to rate")
     if not report.repositories:
         sys.exit(0 if allow_empty else 2)
     pages = render_report(format_, report, output)
@@ -460,13 +484,13 @@ def maturity(paths, format_, output, config_file, model_file, fail_under, baseli
         _write(text, name or output)
     for repo in report.repositories:
         for error in repo.errors:
-            click.echo(f"cdlint: {repo.path}: {error}" if len(report.repositories) > 1 else f"cdlint: {error}", err=True)
+            _warn(f"{repo.path}: {error}" if len(report.repositories) > 1 else error)
     failures = [message for category, level in gates for message in below(report, category, level)]
     if previous is not None:
         failures += regressions(report, previous)
     for message in failures:
-        click.echo(f"cdlint: maturity gate failed: {message}", err=True)
-    if report.empty and not allow_empty:
+        _warn(f"maturity gate failed: {message}")
+    if (report.empty and not allow_empty) or any(repo.errors for repo in report.repositories):
         sys.exit(2)
     sys.exit(1 if failures else 0)
 
@@ -474,14 +498,20 @@ def maturity(paths, format_, output, config_file, model_file, fail_under, baseli
 def _maturity_baseline(path: str) -> dict:
     import json
     from importlib.resources import files
-    from pathlib import Path
 
     import jsonschema
 
+    from cdlint.baseline import MAX_BASELINE_SIZE
+    from cdlint.files import Refused, read_text
+
     try:
-        document = json.loads(Path(path).read_text(encoding="utf-8"))
+        document = json.loads(read_text(path, MAX_BASELINE_SIZE))
         schema = json.loads(files("cdlint").joinpath("schemas", "maturity-v1.schema.json").read_text(encoding="utf-8"))
         jsonschema.validate(document, schema)
+    except Refused as e:
+        _fail(f"--baseline {path} {e.reason}; not read")
+    except RecursionError:
+        _fail(f"--baseline {path}: not a maturity JSON result: nested too deeply")
     except (OSError, ValueError) as e:
         _fail(f"--baseline {path}: not a maturity JSON result: {e}")
     except jsonschema.ValidationError as e:

@@ -23,14 +23,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from cdlint.cache import cache_dir
+from cdlint.cache import read_cache, write_cache
 from cdlint.errors import ConfigError
+from cdlint.files import Refused, inside, read_text
 from cdlint.rule import Rule
 
 CONFIG_FILES = (".cdlint.yaml", ".cdlint.yml")
 PYPROJECT = "pyproject.toml"
 PRESETS = ("recommended", "strict")
 MAX_EXTENDS = 8
+MAX_CONFIG_SIZE = 1024 * 1024
 FAIL_ON = ("error", "warning", "note", "never")
 
 
@@ -85,13 +87,15 @@ def find(roots: Iterable[Path]) -> Path | None:
 
 def _find_in(root: Path) -> Path | None:
     for name in CONFIG_FILES:
-        if (root / name).is_file():
+        # A name that is there but no regular file (a FIFO, a symlink out of the
+        # repository) is found, so that loading it says why it is not read.
+        if os.path.lexists(root / name):
             return root / name
     pyproject = root / PYPROJECT
     if pyproject.is_file():
         try:
-            text = pyproject.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
+            text = read_text(pyproject, MAX_CONFIG_SIZE, root)
+        except (OSError, UnicodeDecodeError, Refused):
             return None
         # A cheap look before parsing TOML: most pyproject files do not configure cdlint.
         if re.search(r"^\s*\[\s*tool\s*\.\s*cdlint\s*[\].]", text, re.MULTILINE):
@@ -99,32 +103,56 @@ def _find_in(root: Path) -> Path | None:
     return None
 
 
-def load(path: Path | str, registry: Mapping[str, Rule]) -> Config:
-    """Read, validate and merge ``path`` and the files it extends."""
+def load(path: Path | str, registry: Mapping[str, Rule], root: Path | str | None = None) -> Config:
+    """Read, validate and merge ``path`` and the files it extends. ``root`` is the repository
+    the configuration was found in: it, the files it extends and its baseline are read only
+    inside it. A file named on the command line (``root`` None) is read wherever it is, and
+    what it names only inside its own repository (or folder)."""
     path = Path(path)
-    merged, chain = _resolve(_file_source(path), registry, ())
+    if root is None:
+        from cdlint.discovery import root_of
+
+        try:
+            confined = root_of(path.resolve().parent)
+        except (OSError, RuntimeError):
+            confined = path.parent
+        top = _file_source(path, None, confined)
+    else:
+        confined = Path(root).resolve()
+        top = _file_source(path, confined, confined)
+    merged, chain = _resolve(top, registry, ())
     return _config(merged, chain)
 
 
 class _Source(NamedTuple):
     """A configuration file to read (a NamedTuple: cheaper to define than a dataclass, and
-    this module is imported on every run)."""
+    this module is imported on every run). ``root``: where the files it names must lie."""
 
     ident: str
     display: str
     text: str
     directory: Path | None = None
     toml: bool = False
+    root: Path | None = None
 
 
-def _file_source(path: Path) -> _Source:
+def _file_source(path: Path, within: Path | None, root: Path, extended_by: str | None = None) -> _Source:
+    """The configuration file at ``path``, read only inside ``within`` (when given);
+    ``extended_by``: the file whose ``extends`` names it."""
+    shown = _relative(path)
+    by = f" (extended by {extended_by})" if extended_by else ""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_text(path, MAX_CONFIG_SIZE, within)
     except FileNotFoundError:
-        raise ConfigError(f"configuration file '{path}' does not exist") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise ConfigError(f"cannot read configuration file '{path}': {e}") from None
-    return _Source(str(path.resolve()), _relative(path), text, path.resolve().parent, path.suffix == ".toml")
+        raise ConfigError(f"configuration file '{shown}' does not exist{by}") from None
+    except Refused as e:
+        where = f" {root}" if e.reason == "is outside the repository" else ""
+        raise ConfigError(f"configuration file '{shown}'{by} {e.reason}{where}; not read") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"configuration file '{shown}'{by} is not UTF-8 text") from None
+    except OSError as e:
+        raise ConfigError(f"cannot read configuration file '{shown}'{by}: {e.strerror or e}") from None
+    return _Source(str(path.resolve()), shown, text, path.resolve().parent, path.suffix == ".toml", root)
 
 
 def _preset_source(name: str) -> _Source:
@@ -140,7 +168,10 @@ def _resolve(
     """``source`` merged over what it extends, and the files read (``source`` first).
     ``chain`` holds the ``(ident, display)`` of the files that extend ``source``."""
     data, prefix = _parse(source)
-    _validate(data, registry, source.display, prefix)
+    if chain and not set(data) <= set(schema(registry)["properties"]):
+        # Said without quoting it: a file named by `extends` that is no configuration at all.
+        raise ConfigError(f"configuration file '{source.display}' (extended by {chain[-1][1]}) is not a cdlint configuration")
+    _validate(data, registry, source.display, prefix, source.root)
     chain = (*chain, (source.ident, source.display))
     base: dict = {}
     parents: tuple[str, ...] = ()
@@ -151,7 +182,7 @@ def _resolve(
         elif source.directory is None:
             raise ConfigError(f"{source.display}: extends: unknown preset '{parent}' (presets: {', '.join(PRESETS)})")
         else:
-            target = _file_source(source.directory / parent)
+            target = _file_source(source.directory / parent, source.root, source.root, source.display)
         if target.ident in (ident for ident, _ in chain):
             cycle = " → ".join([*(display for _, display in chain), target.display])
             raise ConfigError(f"{source.display}: extends: the configuration files extend each other in a cycle ({cycle})")
@@ -159,16 +190,21 @@ def _resolve(
             raise ConfigError(f"{source.display}: extends: more than {MAX_EXTENDS} configuration files extend each other")
         base, parents = _resolve(target, registry, chain)
     if "baseline" in data and source.directory is not None:
-        data = {**data, "baseline": _relative(source.directory / data["baseline"])}
+        baseline = source.directory / data["baseline"]
+        if source.root is not None and not inside(baseline, source.root):
+            raise ConfigError(f"{source.display}: baseline: '{data['baseline']}' is outside the repository {source.root}")
+        data = {**data, "baseline": _relative(baseline)}
     return _merge(base, data), (source.display, *parents)
 
 
 def _relative(path: Path) -> str:
-    """``path`` relative to the current directory when it is inside it, else absolute."""
+    """``path`` relative to the current directory when it is inside it, else absolute; as
+    named, not where a symlink leads."""
+    absolute = Path(os.path.abspath(path))
     try:
-        return Path(path).resolve().relative_to(Path.cwd().resolve()).as_posix()
+        return absolute.relative_to(os.getcwd()).as_posix()
     except ValueError:
-        return str(Path(path).resolve())
+        return str(absolute)
 
 
 def _parse(source: _Source) -> tuple[dict, str]:
@@ -182,6 +218,8 @@ def _parse(source: _Source) -> tuple[dict, str]:
             document = tomllib.loads(source.text)
         except tomllib.TOMLDecodeError as e:
             raise ConfigError(f"{source.display}: {e}") from None
+        except RecursionError:
+            raise ConfigError(f"{source.display}: nested too deeply to read") from None
         data = document.get("tool", {}).get("cdlint")
         if data is None:
             raise ConfigError(f"{source.display}: has no [tool.cdlint] table")
@@ -202,7 +240,23 @@ def _parse(source: _Source) -> tuple[dict, str]:
         return {}, ""
     if not isinstance(data, dict):
         raise ConfigError(f"{source.display}:1:1: expected a mapping of settings")
+    _check_keys(data, source.display)
     return data, ""
+
+
+def _check_keys(value: Any, where: str) -> None:
+    """Every key of the settings is a string (YAML also has numbers, booleans, null)."""
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            for key, item in node.items():
+                if not isinstance(key, str):
+                    span = node.key_span(key)
+                    raise ConfigError(f"{where}:{span.line}:{span.column}: a key must be a string; quote it")
+                stack.append(item)
+        elif isinstance(node, list):
+            stack.extend(node)
 
 
 def _merge(base: dict, child: Mapping) -> dict:
@@ -279,14 +333,17 @@ def _rule_schema(rule: Rule) -> dict:
     }
 
 
-def _validate(data: Mapping, registry: Mapping[str, Rule], where: str, prefix: str) -> None:
+def _validate(data: Mapping, registry: Mapping[str, Rule], where: str, prefix: str, root: Path | None = None) -> None:
     full = schema(registry)
     key = _validation_key(data, full)
-    if key in _valid_keys():
+    if key in _valid_keys(root):
         return
     from jsonschema import Draft202012Validator, FormatChecker
 
-    validator = Draft202012Validator(full, format_checker=FormatChecker())
+    checker = FormatChecker()
+    # A pattern is matched in linear time, with RE2: it must be one RE2 takes.
+    checker.checks("regex")(lambda value: not isinstance(value, str) or _regex_problem(value) is None)
+    validator = Draft202012Validator(full, format_checker=checker)
     messages: set[tuple] = set()
     for error in validator.iter_errors(data):
         messages.update(_describe(error, data, where, prefix))
@@ -303,7 +360,10 @@ def _validate(data: Mapping, registry: Mapping[str, Rule], where: str, prefix: s
         messages.update(_check_signals(data, where, prefix))
     if messages:
         raise ConfigError("\n".join(text for _, text in sorted(messages)))
-    _remember_valid(key)
+    _remember_valid(key, root)
+
+
+_SIGNAL_PATTERNS = ("command", "script", "reference", "names", "per_change", "branch_variable", "build_variable", "text")
 
 
 def _check_signals(data: Mapping, where: str, prefix: str) -> set[tuple]:
@@ -313,16 +373,19 @@ def _check_signals(data: Mapping, where: str, prefix: str) -> set[tuple]:
     from cdlint.classify.examples import check
     from cdlint.classify.signals import shipped
 
-    entries = [_plain(e) for e in data["signals"]]
+    from cdlint import userregex
+    from cdlint.classify.signals import USER
+
+    entries = [{**_plain(e), USER: True} for e in data["signals"]]
     messages: set[tuple] = set()
     macros = shipped()
     for index, entry in enumerate(entries):
-        for key in ("command", "script", "reference", "names", "per_change", "branch_variable", "build_variable", "text"):
-            if key in entry:
-                try:
-                    re.compile(macros.expand(entry[key]))
-                except re.error as e:
-                    messages.add(_located(data, ["signals", index, key], where, prefix, f"not a regular expression: {e}"))
+        patterns = [([key], macros.expand(entry[key])) for key in _SIGNAL_PATTERNS if key in entry]
+        patterns += [(["inputs", name], value) for name, value in (entry.get("inputs") or {}).items()]
+        for path, pattern in patterns:
+            reason = userregex.problem(pattern)
+            if reason is not None:
+                messages.add(_located(data, ["signals", index, *path], where, prefix, f"not a regular expression: {reason}"))
     if messages:
         return messages
     classifier = Classifier(extra=[{k: v for k, v in e.items() if k not in ("examples", "counterexamples")} for e in entries])
@@ -334,6 +397,12 @@ def _check_signals(data: Mapping, where: str, prefix: str) -> set[tuple]:
                 if problem:
                     messages.add(_located(data, ["signals", index, key, number], where, prefix, problem))
     return messages
+
+
+def _regex_problem(pattern: str) -> str | None:
+    from cdlint import userregex
+
+    return userregex.problem(pattern)
 
 
 def _plain(value: Any) -> Any:
@@ -348,6 +417,7 @@ def _plain(value: Any) -> Any:
 # validating costs about 80 ms, most of a pre-commit run on one file.
 _CACHE_FILE = "valid-configs-v1"
 _CACHE_SIZE = 256
+_HASH = re.compile(r"[0-9a-f]{64}")
 
 
 def _validation_key(data: Mapping, full_schema: Mapping) -> str:
@@ -357,25 +427,15 @@ def _validation_key(data: Mapping, full_schema: Mapping) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _valid_keys() -> list[str]:
-    try:
-        return (cache_dir() / _CACHE_FILE).read_text(encoding="ascii").split()
-    except (OSError, UnicodeDecodeError):
-        return []
+def _valid_keys(root: Path | None) -> list[str]:
+    text = read_cache(_CACHE_FILE, _CACHE_SIZE * 65, root)
+    return [line for line in (text or "").split() if _HASH.fullmatch(line)]
 
 
-def _remember_valid(key: str) -> None:
-    """Record a configuration that validated; a cache that cannot be written (a read-only
-    home, a sandbox) only means validating again next time."""
-    keys = [k for k in _valid_keys() if k != key][-(_CACHE_SIZE - 1):] + [key]
-    directory = cache_dir()
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-        temporary = directory / f"{_CACHE_FILE}.{os.getpid()}"
-        temporary.write_text("\n".join(keys) + "\n", encoding="ascii")
-        os.replace(temporary, directory / _CACHE_FILE)
-    except OSError:
-        pass
+def _remember_valid(key: str, root: Path | None) -> None:
+    """Record a configuration that validated."""
+    keys = [k for k in _valid_keys(root) if k != key][-(_CACHE_SIZE - 1):] + [key]
+    write_cache(_CACHE_FILE, "\n".join(keys) + "\n", root)
 
 
 _TYPES = {"string": "string", "array": "list", "object": "mapping", "boolean": "true or false",
@@ -412,12 +472,8 @@ def _describe(error, data: Mapping, where: str, prefix: str) -> list[tuple[tuple
     elif kind == "const":
         message = f"expected {json.dumps(error.validator_value)}"
     elif kind == "format" and error.validator_value == "regex":
-        try:
-            re.compile(error.instance)
-            reason = ""
-        except re.error as e:
-            reason = f": {e}"
-        message = f"{json.dumps(error.instance)} is not a regular expression{reason}"
+        reason = _regex_problem(error.instance)
+        message = f"{json.dumps(error.instance)} is not a regular expression" + (f": {reason}" if reason else "")
     else:
         message = error.message
     return [_located(data, path, where, prefix, message)]

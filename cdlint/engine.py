@@ -223,7 +223,7 @@ def run_rules(project: Project, rules: dict[str, Rule], settings: Settings) -> t
         except Exception as e:  # one failing rule must not hide the others' findings
             if settings.debug:
                 traceback.print_exc()
-            errors.append(f"rule '{rule.id}' failed: {type(e).__name__}: {e}")
+            errors.append(f"internal error in rule '{rule.id}' ({type(e).__name__}: {e}); please report it")
     return _dedupe(findings), errors
 
 

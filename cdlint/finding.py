@@ -48,7 +48,7 @@ class Finding:
         identity = self.key or _NUMBERS.sub("#", self.message)
         notes = "\x1f".join(_NUMBERS.sub("#", e.note) for e in self.evidence)
         raw = "\x1e".join((self.rule, self.span.path, identity, notes))
-        return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:32]
+        return hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 _NUMBERS = re.compile(r"(?<=[:\s(])\d+\b")

@@ -118,7 +118,11 @@ def _upstream_sources(pipelines: dict[str, Pipeline], context: list[tuple[str, s
 def _local_call(stage: Stage, pipelines: dict[str, Pipeline], workspace: Workspace) -> str | None:
     """The root-relative pipeline file a stage triggers, when it is one of ours."""
     path = stage.calls or ""
-    if "@" in path or "://" in path or path == stage.pipeline:
+    if "@" in path or "://" in path:
+        return None
+    # As the file is known (``./.github/workflows/deploy.yml`` is ``.github/workflows/deploy.yml``).
+    path = workspace.normalize(path) or ""
+    if not path or path == stage.pipeline:
         return None
     if path in pipelines or workspace.exists(path):
         return path

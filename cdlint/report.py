@@ -34,6 +34,17 @@ class ScanSummary:
     notes: tuple[str, ...] = ()
 
 
+def source_line(sources: Mapping[str, str], split: dict[str, list[str]], path: str, line: int) -> str | None:
+    """Line ``line`` (1-based) of the source ``path``; ``split`` keeps each source's lines."""
+    lines = split.get(path)
+    if lines is None:
+        text = sources.get(path)
+        if text is None:
+            return None
+        lines = split[path] = text.splitlines()
+    return lines[line - 1] if 0 < line <= len(lines) else None
+
+
 @dataclass(frozen=True)
 class Report:
     """The result of a check: sorted findings, the rules that ran, the files read
@@ -51,10 +62,9 @@ class Report:
     baselined: int = 0
     suppressed: tuple[Suppressed, ...] = ()
     scan: ScanSummary = field(default_factory=ScanSummary)
+    # The lines of each source, split once (20,000 findings in one file are printed in
+    # a moment, not in the time of 20,000 splits).
+    _lines: dict[str, list[str]] = field(default_factory=dict, compare=False, repr=False)
 
     def source_line(self, path: str, line: int) -> str | None:
-        text = self.sources.get(path)
-        if text is None:
-            return None
-        lines = text.splitlines()
-        return lines[line - 1] if 0 < line <= len(lines) else None
+        return source_line(self.sources, self._lines, path, line)

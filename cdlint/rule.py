@@ -92,27 +92,53 @@ def _load_plugin(entry_point, warn: Callable[[str], None]) -> ModuleType | None:
         return None
 
 
-def _plugins_installed() -> bool:
+def _environment() -> list[str]:
+    """The entries of ``sys.path`` that are the installed environment: without the current
+    directory, which ``python -c`` and embedding programs put first (a repository being
+    checked could hold a ``*.dist-info`` there that names its own code as a plugin)."""
+    try:
+        here = os.path.realpath(os.curdir)
+    except OSError:
+        here = None
+    return [entry for entry in sys.path if entry and os.path.realpath(entry) != here]
+
+
+def _plugins_installed(paths: list[str]) -> bool:
     """Whether any installed distribution declares ``cdlint.rules`` entry points.
 
-    A cheap look at ``*.dist-info/entry_points.txt`` on ``sys.path`` spares the
+    A cheap look at ``*.dist-info/entry_points.txt`` on ``paths`` spares the
     pre-commit path the import of ``importlib.metadata`` when there are none.
     """
     marker = f"[{ENTRY_POINT_GROUP}]"
-    for entry in sys.path:
+    for entry in paths:
         try:
-            names = os.listdir(entry or ".")
+            names = os.listdir(entry)
         except OSError:
             continue
         for name in names:
             if name.endswith((".dist-info", ".egg-info")):
                 try:
-                    with open(os.path.join(entry or ".", name, "entry_points.txt"), encoding="utf-8") as handle:
+                    with open(os.path.join(entry, name, "entry_points.txt"), encoding="utf-8") as handle:
                         if marker in handle.read():
                             return True
                 except OSError:
                     continue
     return False
+
+
+def _entry_points(paths: list[str]) -> list:
+    """The ``cdlint.rules`` entry points of the distributions on ``paths``, one distribution
+    by name (the first found, as imports find it)."""
+    from importlib.metadata import distributions
+
+    seen, found = set(), []
+    for distribution in distributions(path=paths):
+        name = (distribution.metadata["Name"] or "").lower()
+        if name in seen:
+            continue
+        seen.add(name)
+        found.extend(ep for ep in distribution.entry_points if ep.group == ENTRY_POINT_GROUP)
+    return found
 
 
 def load_rules(plugins: bool = True, warn: Callable[[str], None] | None = None) -> dict[str, Rule]:
@@ -121,10 +147,9 @@ def load_rules(plugins: bool = True, warn: Callable[[str], None] | None = None) 
 
     warn = warn or (lambda message: print(f"cdlint: {message}", file=sys.stderr))
     packages: list[ModuleType | None] = [cdlint.rules]
-    if plugins and _plugins_installed():
-        from importlib.metadata import entry_points
-
-        packages += [_load_plugin(ep, warn) for ep in entry_points(group=ENTRY_POINT_GROUP)]
+    paths = _environment() if plugins else []
+    if plugins and _plugins_installed(paths):
+        packages += [_load_plugin(ep, warn) for ep in _entry_points(paths)]
     found: dict[str, Rule] = {}
     for package in packages:
         if package is None:

@@ -9,7 +9,6 @@ into the engine's :class:`~cdlint.engine.Settings`.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -25,7 +24,8 @@ from cdlint.rule import Rule, load_rules
 @dataclass(frozen=True)
 class Options:
     """What the command line asked for; empty values leave the configuration's in force.
-    ``select`` and ``ignore`` name rule ids or practices."""
+    ``select`` and ``ignore`` name rule ids or practices. ``repo_config`` False: the
+    repositories' own configuration files are not read (``--no-repo-config``)."""
 
     config_file: str | None = None
     platform: str | None = None
@@ -39,6 +39,7 @@ class Options:
     use_baseline: bool = True
     stdin_filename: str = "stdin"
     debug: bool = False
+    repo_config: bool = True
 
 
 @dataclass(frozen=True)
@@ -64,10 +65,13 @@ def resolve(
     def config_at(root: Path) -> Config:
         from cdlint import config
 
-        path = options.config_file or config.find([root])
+        if options.config_file:
+            path, within = options.config_file, None
+        else:
+            path, within = (config.find([root]) if options.repo_config else None), root
         key = Path(path).resolve() if path else None
         if key not in loaded:
-            loaded[key] = config.load(path, registry) if path else config.Config()
+            loaded[key] = config.load(path, registry, within) if path else config.Config()
         return loaded[key]
 
     def exclude_of(root: Path) -> tuple[str, ...]:
@@ -113,12 +117,16 @@ def configured(config: Config, options: Options, registry: Mapping[str, Rule], b
     )
 
 
-def load_config(config_file: str | None, roots: Sequence[Path], registry: Mapping[str, Rule]) -> Config:
-    """``--config FILE``, else the configuration found at the scanned roots, else the defaults."""
+def load_config(config_file: str | None, roots: Sequence[Path], registry: Mapping[str, Rule],
+                repo_config: bool = True) -> Config:
+    """``--config FILE``, else the configuration found at the scanned roots (unless
+    ``repo_config`` is False), else the defaults."""
     from cdlint import config
 
-    path = config_file or config.find(roots)
-    return config.load(path, registry) if path else config.Config()
+    if config_file:
+        return config.load(config_file, registry)
+    path = config.find(roots) if repo_config else None
+    return config.load(path, registry, path.parent) if path else config.Config()
 
 
 def select_rules(registry: Mapping[str, Rule], config: Config, select: Sequence[str], ignore: Sequence[str]) -> dict[str, Rule]:
@@ -149,12 +157,16 @@ def tiers(production_env: Sequence[str], configured: Sequence[tuple[str, str]] =
 
     if not production_env and not configured:
         return DEFAULT_TIERS
+    from cdlint import userregex
+
     for pattern in production_env:
-        try:
-            re.compile(pattern)
-        except re.error as e:
-            raise ConfigError(f"--production-env {pattern!r} is not a regular expression: {e}") from None
-    return Tiers([*(("production", p) for p in production_env), *configured])
+        reason = userregex.problem(pattern)
+        if reason is not None:
+            raise ConfigError(f"--production-env {pattern!r} is not a regular expression cdlint can use: {reason}")
+    try:
+        return Tiers([*(("production", p) for p in production_env), *configured])
+    except ValueError as e:
+        raise ConfigError(f"environments: {e}") from None
 
 
 def severity_at_least(severity: str, threshold: str | None) -> bool:

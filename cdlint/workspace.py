@@ -11,13 +11,13 @@ from __future__ import annotations
 import fnmatch
 import os
 import posixpath
-import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from cdlint import classify
 from cdlint.classify import Classifier
 from cdlint.errors import ParseError
+from cdlint.files import Refused, read_bytes
 from cdlint.model import Span
 from cdlint.yamlload import MAX_FILE_SIZE, Document, decode, load
 
@@ -32,6 +32,10 @@ class Workspace:
     classifier: Classifier = field(default_factory=lambda: classify.default())
     max_file_size: int = MAX_FILE_SIZE
     max_include_depth: int = MAX_INCLUDE_DEPTH
+    # Jobs and steps that parsers copied in from reusable workflows and composite actions,
+    # counted against the project's budgets.
+    expanded_jobs: int = 0
+    expanded_steps: int = 0
     _texts: dict[str, str] = field(default_factory=dict, repr=False)
     _yaml: dict[str, Document] = field(default_factory=dict, repr=False)
     _provided: dict[str, bytes] = field(default_factory=dict, repr=False)
@@ -57,14 +61,22 @@ class Workspace:
         self._provided[path] = data
 
     def exists(self, path: str) -> bool:
+        """Whether something other than a directory is at ``path``: a FIFO or a device is
+        there too, and reading it says why it is not read."""
         if path in self._provided:
             return True
         real = self._real(path)
-        return real is not None and real.is_file()
+        try:
+            return real is not None and real.exists() and not real.is_dir()
+        except OSError:  # a name too long, a loop
+            return False
 
     def is_dir(self, path: str) -> bool:
         real = self._real(path)
-        return real is not None and real.is_dir()
+        try:
+            return real is not None and real.is_dir()
+        except OSError:
+            return False
 
     def _real(self, path: str) -> Path | None:
         if self.root is None:
@@ -80,7 +92,7 @@ class Workspace:
 
     def read_text(self, path: str, span: Span | None = None) -> str:
         """Text of a root-relative file; ParseError (at ``span``) when it is missing,
-        outside the root, too big or not text."""
+        outside the root, not a regular file, too big or not text."""
         if path in self._texts:
             return self._texts[path]
         where = span or Span(path, 1, 1)
@@ -92,19 +104,11 @@ class Workspace:
         if real is None:
             raise ParseError(f"'{path}' is outside the scanned directory", where)
         try:
-            info = real.stat()
-            if stat.S_ISDIR(info.st_mode):
-                raise IsADirectoryError(path)
-            if not stat.S_ISREG(info.st_mode):
-                # A FIFO or device would block the read or never end.
-                raise ParseError(f"'{path}' is not a regular file", where)
-            if info.st_size > self.max_file_size:
-                raise ParseError(f"'{path}' is larger than the {self.max_file_size} byte limit", where)
-            data = real.read_bytes()
+            data = read_bytes(real, self.max_file_size)
+        except Refused as e:
+            raise ParseError(f"'{path}' {e.reason}", where) from None
         except (FileNotFoundError, NotADirectoryError):
             raise ParseError(f"'{path}' does not exist", where) from None
-        except IsADirectoryError:
-            raise ParseError(f"'{path}' is a directory", where) from None
         except OSError as e:
             raise ParseError(f"cannot read '{path}': {e.strerror}", where) from None
         text = decode(data, path, self.max_file_size)

@@ -17,11 +17,13 @@ Values built from aliases are shared, not copied: never mutate loaded values.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
 from cdlint.errors import ParseError
 from cdlint.model import Span
+from cdlint.safetext import scrub
 
 MAX_FILE_SIZE = 2 * 1024 * 1024
 MAX_NODES = 500_000
@@ -91,6 +93,7 @@ def decode(data: bytes, path: str, max_size: int = MAX_FILE_SIZE) -> str:
 
 def load(text: str, path: str) -> Document:
     """Parse YAML text into positioned values; syntax errors raise ParseError."""
+    _check_depth(text, path)
     try:
         nodes = _c_compose(text)
     except _YAML_ERRORS:
@@ -100,9 +103,52 @@ def load(text: str, path: str) -> Document:
             nodes = _pure_compose(text)
         except _YAML_ERRORS as e:
             raise _parse_error(e, path, text) from None
-    builder = _Builder(path)
+    # Only an escape in a double-quoted scalar can write a lone surrogate.
+    builder = _Builder(path, "\\u" in text or "\\U" in text)
     values = [builder.build(node, 0) for node in nodes]
     return Document(values, builder.problems)
+
+
+_BRACKETS = re.compile(r"[\[\]{}]")
+_COMPACT = re.compile(r"^[ \t]*(?:[-?][ \t]+){%d}" % MAX_DEPTH, re.MULTILINE)
+
+
+def _check_depth(text: str, path: str) -> None:
+    """ParseError when collections nest deeper than MAX_DEPTH, found before composing: the C
+    composer recurses once per level and overflows the C stack at about 30,000 levels
+    (``a: [[[[…``, 60 KB), a crash no exception can catch. Only flow brackets and compact
+    block sequences (``- - - a``) nest that deep in a file of 2 MiB (nesting by indentation
+    needs a line per level), so they are counted first, and the parser's events, which
+    libyaml produces without recursion, only when that count comes near the limit."""
+    if text.count("[") + text.count("{") <= MAX_DEPTH and not _COMPACT.search(text):
+        return
+    depth = deepest = 0
+    for match in _BRACKETS.finditer(text):
+        depth = depth + 1 if match[0] in "[{" else max(0, depth - 1)
+        deepest = max(deepest, depth)
+    if deepest <= MAX_DEPTH and not _COMPACT.search(text):
+        return
+    loader = _c_loader(text)
+    if loader is None:
+        return  # the pure-Python composer raises RecursionError, which is caught
+    depth = 0
+    try:
+        while loader.check_event():
+            event = loader.get_event()
+            name = type(event).__name__
+            if name in ("MappingStartEvent", "SequenceStartEvent"):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    mark = event.start_mark
+                    raise ParseError(f"YAML nested deeper than {MAX_DEPTH} levels", Span(path, mark.line + 1, mark.column + 1))
+            elif name in ("MappingEndEvent", "SequenceEndEvent"):
+                depth -= 1
+    except _YAML_ERRORS:
+        return  # a syntax error: composing reports it
+    finally:
+        dispose = getattr(loader, "dispose", None)
+        if dispose:
+            dispose()
 
 
 def _c_loader(text: str):
@@ -220,8 +266,9 @@ def _scalar(tag: str, value: str) -> Any:
 class _Builder:
     """Builds values from composed nodes, bounding depth and alias expansion."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, escapes: bool = False) -> None:
         self.path = path
+        self.escapes = escapes
         self.problems: list[ParseError] = []
         self.built: dict[int, Any] = {}
         self.sizes: dict[int, int] = {}
@@ -250,6 +297,8 @@ class _Builder:
         kind = node.id
         if kind == "scalar":
             value = _scalar(str(node.tag), node.value)
+            if self.escapes and isinstance(value, str):
+                value = scrub(value)
         elif kind == "sequence":
             value = self._sequence(node, depth)
         else:
@@ -310,7 +359,7 @@ class _Builder:
             key = _scalar(str(node.tag), node.value)
             if isinstance(key, float) and key != key:
                 return node.value
-            return key
+            return scrub(key) if self.escapes and isinstance(key, str) else key
         # Complex keys (rare in pipelines) are kept as their source text so they stay hashable.
         value = self.build(node, depth + 1)
         return repr(value)

@@ -133,7 +133,7 @@ def test_a_file_that_cannot_be_read_is_one_line_and_exit_2(tmp_path) -> None:
     (tmp_path / ".cdlint.yaml").write_text("baseline: baseline.json\n")
     result = run("check", ".")
     assert result.exit_code == 2
-    assert result.stderr.splitlines() == ["cdlint: cannot read baseline file 'baseline.json': [Errno 21] Is a directory: 'baseline.json'"]
+    assert result.stderr.splitlines() == ["cdlint: baseline file 'baseline.json' is a directory; not read"]
 
 
 def test_reports_replace_a_symlink_instead_of_writing_through_it(tmp_path) -> None:

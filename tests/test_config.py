@@ -187,6 +187,7 @@ def _preset_file(name: str) -> Path:
 
 
 def test_extends_a_file_relative_to_the_config(tmp_path) -> None:
+    (tmp_path / ".git").mkdir()  # one repository: a configuration extends files inside its own
     write(tmp_path, "shared/base.yaml", "extends: strict\nexclude: [vendor/]\nrules:\n  unresolved-include: disable\n"
           "  persistent-test-environment: {tiers: [staging]}\n")
     path = write(tmp_path, "repo/.cdlint.yaml", "extends: ../shared/base.yaml\nexclude: ['!vendor/keep.yml']\nrules:\n"
@@ -340,7 +341,8 @@ def test_no_configuration_means_no_jsonschema_import(tmp_path) -> None:
         f"try:\n    main(['check', {str(tmp_path)!r}])\nexcept SystemExit:\n    pass\n"
         "print('jsonschema' in sys.modules, 'pathspec' in sys.modules, 'cdlint.config' in sys.modules)\n"
     )
-    env = {**os.environ, "CDLINT_CACHE_DIR": str(tmp_path / "cache")}
+    # A cache inside the repository checked is not used: this one is beside it.
+    env = {**os.environ, "CDLINT_CACHE_DIR": str(tmp_path.with_name(tmp_path.name + "-cache"))}
 
     def imported() -> str:
         completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
@@ -357,12 +359,15 @@ def test_no_configuration_means_no_jsonschema_import(tmp_path) -> None:
 
 def test_only_valid_configurations_are_remembered(tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("CDLINT_CACHE_DIR", str(tmp_path / "cache"))
-    repository(tmp_path)
-    write(tmp_path, ".cdlint.yaml", "rules:\n  ungated-deploy: disable\n")
+    repository(tmp_path / "repo")
+    write(tmp_path / "repo", ".cdlint.yaml", "rules:\n  ungated-deploy: disable\n")
     for _ in range(2):
-        result = run("check", str(tmp_path))
+        result = run("check", str(tmp_path / "repo"))
         assert result.exit_code == 2 and "unknown rule" in result.output
-    assert not (tmp_path / "cache").exists()
+    assert not (tmp_path / "cache" / "valid-configs-v1").exists()
+    write(tmp_path / "repo", ".cdlint.yaml", "fail-on: never\n")
+    assert run("check", str(tmp_path / "repo")).exit_code == 0
+    assert len((tmp_path / "cache" / "valid-configs-v1").read_text().split()) == 1
 
 
 def test_an_unwritable_cache_only_means_validating_again(tmp_path, monkeypatch) -> None:

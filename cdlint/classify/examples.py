@@ -115,11 +115,11 @@ def _check_delivery(classifier, entry: Mapping[str, Any], value: Any, positive: 
 def _check_channel(signals, entry: Mapping[str, Any], value: str, positive: bool) -> str | None:
     from cdlint.classify import text as texts
 
+    from cdlint.classify.signals import compile_pattern
+
     hit = False
     if entry.get("text"):
-        import re
-
-        hit = bool(re.search(entry["text"], value))
+        hit = bool(compile_pattern(entry, entry["text"]).search(value))
     if entry.get("words"):
         words = set(entry["words"].split())
         hit = hit or bool(words & set(texts.words(value)))

@@ -30,7 +30,8 @@ def _has(tags, prefix: str) -> bool:
     return any(t == prefix or t.startswith(prefix + ":") for t in tags)
 
 
-_GH_EXPR = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
+# As cdlint.parsers.github._EXPR: what an expression holds, untrimmed.
+_GH_EXPR = re.compile(r"\$\{\{((?:(?!\$\{\{)[^}]|\}(?!\}))*)\}\}")
 _TOKEN_SPLIT = re.compile(r"[\s'\",;=]+")
 # name[:tag]: a registry host with an optional port, a path, no URL scheme.
 # One piece of a name or tag: plain characters, or a variable of any platform
@@ -71,7 +72,7 @@ class ImageRef:
 
 def _compact(text: str) -> str:
     """``${{ env.IMAGE }}`` as one token, ``${{env.IMAGE}}``."""
-    return _GH_EXPR.sub(lambda m: "${{" + m[1].replace(" ", "") + "}}", text)
+    return _GH_EXPR.sub(lambda m: "${{" + m[1].strip().replace(" ", "") + "}}", text)
 
 
 def _image(token: str, step: Step) -> ImageRef | None:
@@ -184,7 +185,7 @@ _DESIGNATED = re.compile(
     r"|(?<![\w.-])(?:images?|containers|imagename|image-name)(?:=|:\s*))['\"]?([^\s'\",]+)"
 )
 _SET_IMAGE = re.compile(r"set\s+image\s+\S+((?:\s+[\w.-]+=\S+)+)")
-_HELM_TAG = re.compile(r"(?i)(?:--set(?:-string)?[= ]\S*?|,)(?:image\.tag|imageTag|image_tag|tag)=['\"]?([\w.${}()-]+)")
+_HELM_TAG = re.compile(r"(?i)(?:--set(?:-string)?[= ][^\s=,]*?|,)(?:image\.tag|imageTag|image_tag|tag)=['\"]?([\w.${}()-]+)")
 
 
 def designated_images(step: Step) -> list[ImageRef]:

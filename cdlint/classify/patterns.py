@@ -13,6 +13,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from cdlint import userregex
+
 # Beginnings are read up to this many characters, and no more than _MAX_STARTS of them.
 _MAX_START = 3
 _MAX_STARTS = 64
@@ -21,12 +23,15 @@ _MAX_STARTS = 64
 @dataclass(frozen=True)
 class Source:
     """A pattern as written, with its payload and what is already known of it (the
-    ``analyse`` result, kept in a cache), or None to work it out."""
+    ``analyse`` result, kept in a cache), or None to work it out. ``user``: a pattern of
+    the user's, compiled with RE2 (see :mod:`cdlint.userregex`) and never joined with
+    cdlint's own into one backtracking regular expression."""
 
     payload: Any
     pattern: str
     flags: int = 0
     analysis: Mapping[str, Any] | None = None
+    user: bool = False
 
     def known(self) -> Mapping[str, Any]:
         return self.analysis if self.analysis is not None else analyse(self.pattern, self.flags)
@@ -38,7 +43,7 @@ class Compiled:
     text of anything it matches (None when no such text is known)."""
 
     payload: Any
-    regex: re.Pattern[str]
+    regex: Any  # re.Pattern, or a UserPattern
     needles: tuple[str, ...] | None
 
     def possible(self, lowered: str) -> bool:
@@ -58,18 +63,19 @@ def analyse(pattern: str, flags: int = 0) -> dict[str, Any]:
 
 
 def compile_grouped(sources: Iterable[Source], wrap=lambda p: p) -> list[Compiled]:
-    """One compiled pattern per payload and flags: the alternation of its patterns, each
-    wrapped by ``wrap`` (``^(?:…)`` to anchor them)."""
-    groups: dict[tuple[Any, int], list[Source]] = {}
+    """One compiled pattern per payload, flags and engine: the alternation of its patterns,
+    each wrapped by ``wrap`` (``^(?:…)`` to anchor them)."""
+    groups: dict[tuple[Any, int, bool], list[Source]] = {}
     for source in sources:
-        groups.setdefault((source.payload, source.flags), []).append(source)
+        groups.setdefault((source.payload, source.flags, source.user), []).append(source)
     found = []
-    for (payload, flags), members in groups.items():
+    for (payload, flags, user), members in groups.items():
         needles: set[str] | None = set()
         for source in members:
             needed = source.known()["needles"]
             needles = None if needed is None or needles is None else needles | set(needed)
-        regex = re.compile(wrap("|".join(f"(?:{s.pattern})" for s in members)), flags)
+        joined = wrap("|".join(f"(?:{s.pattern})" for s in members))
+        regex = userregex.compile(joined, flags) if user else re.compile(joined, flags)
         found.append(Compiled(payload, regex, None if needles is None else tuple(sorted(needles))))
     return found
 
@@ -92,8 +98,14 @@ class CommandMatcher:
         self._anywhere_sources: list[Source] = []
         self._gate: re.Pattern[str] | None = None
         self._anywhere: list[Compiled] | None = None
+        # The user's patterns that can begin anywhere: each tried on its own, in linear time.
+        self._user_anywhere: list[Source] = []
+        self._user_compiled: list[Compiled] | None = None
         for source in sources:
             starts = source.known()["starts"]
+            if starts is None and source.user:
+                self._user_anywhere.append(source)
+                continue
             if starts is None:
                 self._anywhere_sources.append(source)
                 continue
@@ -125,6 +137,10 @@ class CommandMatcher:
         if not text:
             return []
         found = self._anywhere_payloads(text)
+        if self._user_anywhere:
+            if self._user_compiled is None:
+                self._user_compiled = compile_grouped(self._user_anywhere, _anchored)
+            found += [c.payload for c in self._user_compiled if c.regex.match(text)]
         head = text[:_MAX_START].lower()
         candidates = [i for length in self._lengths for i in self._by_start.get(head[:length], ())]
         for index in sorted(set(candidates)) if len(self._lengths) > 1 else candidates:

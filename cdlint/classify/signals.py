@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -43,7 +42,9 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from cdlint import userregex
 from cdlint.classify.patterns import CommandMatcher, Compiled, Source, analyse, compile_grouped
+from cdlint.userregex import Alternatives
 
 FILES = (
     "commands", "scripts", "actions", "tasks", "jenkins", "keywords", "names", "references", "environments", "deliveries",
@@ -55,6 +56,14 @@ MATCHERS = ("command", "script", "action", "task", "step", "keyword", "name", "r
 # inputs are arguments or free text (prompts, messages, bodies): no evidence of work.
 SCRIPT_INPUTS = frozenset({"run", "script", "scripts", "command", "commands", "cmd", "shell-command", "inlinescript", "inline"})
 _MACRO = re.compile(r"\{([a-z_]+)\}")
+# The key that marks the user's entries (from the configuration): their patterns are
+# matched with RE2 (see cdlint.userregex), cdlint's own with re.
+USER = "_user"
+
+
+def compile_pattern(entry: Mapping[str, Any], pattern: str, flags: int = 0):
+    """``pattern`` of ``entry`` compiled: with RE2 for the user's entries, else with re."""
+    return userregex.compile(pattern, flags) if entry.get(USER) else re.compile(pattern, flags)
 
 
 @dataclass(frozen=True)
@@ -119,7 +128,11 @@ class Signals:
         return _MACRO.sub(lambda m: self.macros.get(m[1], m[0]), pattern)
 
     def with_entries(self, extra: Sequence[Mapping[str, Any]]) -> Signals:
-        return Signals([*self.entries, *extra], self.macros) if extra else self
+        """These signals and the user's ``extra``, whose patterns are matched in linear time."""
+        return Signals([*self.entries, *({**e, USER: True} for e in extra)], self.macros) if extra else self
+
+    def _compile(self, entry: Mapping[str, Any], pattern: str, flags: int = 0):
+        return compile_pattern(entry, pattern, flags)
 
     def _of(self, key: str) -> list[Mapping[str, Any]]:
         return [e for e in self.entries if key in e]
@@ -135,7 +148,7 @@ class Signals:
         for entry in self._of("command"):
             if entry.get("refines"):
                 flags = re.IGNORECASE if "i" in entry.get("flags", "") else 0
-                found.append((entry["refines"], _effect(entry), re.compile(self.expand(entry["command"]), flags)))
+                found.append((entry["refines"], _effect(entry), self._compile(entry, self.expand(entry["command"]), flags)))
         return found
 
     @cached_property
@@ -148,7 +161,7 @@ class Signals:
 
     def _source(self, entry: Mapping[str, Any], key: str) -> Source:
         flags = re.IGNORECASE if "i" in entry.get("flags", "") else 0
-        return Source(_effect(entry), self.expand(entry[key]), flags, entry.get(_ANALYSIS))
+        return Source(_effect(entry), self.expand(entry[key]), flags, entry.get(_ANALYSIS), bool(entry.get(USER)))
 
     def _calls(self, key: str) -> dict[str, list[Call]]:
         found: dict[str, list[Call]] = {}
@@ -156,7 +169,7 @@ class Signals:
             command = entry.get("subcommand")
             call = Call(
                 _effect(entry),
-                tuple((k.lower(), re.compile(v)) for k, v in (entry.get("inputs") or {}).items()),
+                tuple((k.lower(), self._compile(entry, v)) for k, v in (entry.get("inputs") or {}).items()),
                 None if command is None else frozenset(c.lower() for c in ([command] if isinstance(command, str) else command)),
                 tuple(s.lower() for s in entry.get("scripts", ())),
                 tuple((k.lower(), v) for k, v in (entry.get("arguments") or {}).items()),
@@ -186,16 +199,29 @@ class Signals:
 
     @cached_property
     def references(self) -> list[tuple[Effect, re.Pattern[str]]]:
-        return [(_effect(e), re.compile(e["reference"], re.IGNORECASE)) for e in self._of("reference")]
+        return [(_effect(e), self._compile(e, e["reference"], re.IGNORECASE)) for e in self._of("reference")]
 
     @cached_property
     def tiers(self) -> list[tuple[str, re.Pattern[str]]]:
         """Environment tiers by name, in the order written: the first that matches wins."""
-        return [(e["tier"], re.compile(rf"(?<![a-z0-9])(?:{e['names']})(?![a-z])")) for e in self._of("tier")]
+        found = []
+        for e in self._of("tier"):
+            if e.get(USER):
+                # The same bounds without lookarounds, which RE2 has not.
+                found.append((e["tier"], self._compile(e, rf"(?:^|[^a-z0-9])(?:{e['names']})(?:[^a-z]|$)")))
+            else:
+                found.append((e["tier"], re.compile(rf"(?<![a-z0-9])(?:{e['names']})(?![a-z])")))
+        return found
 
-    def _pattern(self, key: str, flags: int = 0) -> re.Pattern[str]:
-        patterns = [e[key] for e in self._of(key)]
-        return re.compile("|".join(f"(?:{p})" for p in patterns) or r"(?!)", flags)
+    def _pattern(self, key: str, flags: int = 0):
+        """The patterns of every ``key`` entry as one: cdlint's in one regular expression,
+        the user's in another, matched in linear time."""
+        own = [e[key] for e in self._of(key) if not e.get(USER)]
+        users = [e[key] for e in self._of(key) if e.get(USER)]
+        shipped = re.compile("|".join(f"(?:{p})" for p in own) or r"(?!)", flags)
+        if not users:
+            return shipped
+        return Alternatives([shipped, userregex.compile("|".join(f"(?:{p})" for p in users), flags)])
 
     @cached_property
     def per_change(self) -> re.Pattern[str]:
@@ -229,7 +255,7 @@ class Signals:
     @cached_property
     def targets(self) -> list[tuple[str, re.Pattern[str]]]:
         """Where a delivering step goes, by what it runs: the first match wins."""
-        return [(e["target"], re.compile(e["text"], re.IGNORECASE)) for e in self._of("target") if "text" in e]
+        return [(e["target"], self._compile(e, e["text"], re.IGNORECASE)) for e in self._of("target") if "text" in e]
 
     @cached_property
     def channels(self) -> list[Channel]:
@@ -237,7 +263,7 @@ class Signals:
         for entry in self._of("channel"):
             text = entry.get("text")
             found.append(
-                Channel(entry["channel"], re.compile(text) if text else None, frozenset(entry.get("words", "").split()),
+                Channel(entry["channel"], self._compile(entry, text) if text else None, frozenset(entry.get("words", "").split()),
                         bool(entry.get("withheld")), entry.get("pipelines", True), bool(entry.get("always")))
             )
         return found
@@ -294,16 +320,16 @@ def shipped() -> Signals:
     holds is kept in the user's cache directory by a hash of the files and reused."""
     global _shipped
     if _shipped is None:
-        from cdlint.cache import cache_dir
+        from cdlint.cache import read_cache, write_cache
 
         fingerprint = _fingerprint()
-        path = cache_dir() / _CACHE
         data = None
         try:
-            cached = json.loads(path.read_text(encoding="utf-8"))
-            if cached.get("fingerprint") == fingerprint:
+            cached = json.loads(read_cache(_CACHE) or "{}")
+            if cached.get("fingerprint") == fingerprint and isinstance(cached.get("entries"), list) \
+                    and all(isinstance(e, dict) for e in cached["entries"]) and isinstance(cached.get("macros"), dict):
                 data = cached
-        except (OSError, ValueError, AttributeError):
+        except (ValueError, AttributeError, RecursionError):
             pass
         if data is None:
             entries, macros = _read_shipped()
@@ -315,20 +341,9 @@ def shipped() -> Signals:
                     expanded = _MACRO.sub(lambda m: macros.get(m[1], m[0]), entry[key])
                     entry[_ANALYSIS] = analyse(expanded, re.IGNORECASE if "i" in entry.get("flags", "") else 0)
             data = {"fingerprint": fingerprint, "entries": entries, "macros": macros}
-            _store(path, data)
+            write_cache(_CACHE, json.dumps(data))
         _shipped = Signals(data["entries"], data["macros"])
     return _shipped
-
-
-def _store(path: Path, data: dict) -> None:
-    """Write the cache; one that cannot be written only means reading the YAML next time."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(f"{path.name}.{os.getpid()}")
-        temporary.write_text(json.dumps(data), encoding="utf-8")
-        os.replace(temporary, path)
-    except OSError:
-        pass
 
 
 @dataclass(frozen=True)

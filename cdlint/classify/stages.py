@@ -23,14 +23,15 @@ _ENV_FLAGS = re.compile(
 )
 _ENV_WORD = re.compile(r"[A-Za-z][\w-]{1,40}")
 _PROD_FLAGS = re.compile(r"(?<![\w-])--prod(?:uction)?\b")
-_NAMED_TARGET = re.compile(r"(?i)\b(?:to|into|on)[\s_-]+([a-z][\w-]*)\s*$")
+# The target's length is bounded so that a name of many "to-" is not read once per "to".
+_NAMED_TARGET = re.compile(r"(?i)\b(?:to|into|on)[\s_-]+([a-z][\w-]{0,100})\s*$")
 # The deploy words around an environment in a job or step name: "Deploy to production",
 # "deploy-prod", "DeployProd", "deployToStaging", "prod-deploy".
 _DEPLOY_PREFIX = re.compile(
     r"^(?i:deploy(?:ment|ing)?|release|rollout|promote)"
     r"(?:(?:[\s_:-]+|(?=[A-Z]))(?i:to|on|into|in|for)(?=[\s_:-]|[A-Z]))?(?:[\s_:-]+|(?=[A-Z]))"
 )
-_DEPLOY_SUFFIX = re.compile(r"(?:[\s_:-]+|(?<=[a-z0-9])(?=[A-Z]))(?i:deploy(?:ment)?)$")
+_DEPLOY_SUFFIX = re.compile(r"(?:(?<![\s_:-])[\s_:-]+|(?<=[a-z0-9])(?=[A-Z]))(?i:deploy(?:ment)?)$")
 # Variables whose value names where a deploy goes (``DEPLOY_ENV = 'production'``).
 _ENV_VARS = re.compile(
     r"^(?:DEPLOY_?ENV(?:IRONMENT)?|ENV|ENVIRONMENT|TARGET_?ENV(?:IRONMENT)?|DEPLOY_?TARGET|STAGE_?NAME_?ENV|TARGET|TIER)$",
@@ -40,7 +41,7 @@ _ENV_VARS = re.compile(
 _REFERENCE = re.compile(r"\$\{(?:env\.|params\.)?\w+\}|\$\w+")
 # A name computed by a choice (``${env.BRANCH_NAME == 'main' ? 'production' : 'staging'}``):
 # one of several fixed environments, not one per branch.
-_CHOICE = re.compile(r"\$\{[^}]*(?:\?|==|!=)")
+_CHOICE = re.compile(r"\$\{(?:[^}$]|\$(?!\{))*(?:\?|==|!=)")
 # Deploy signals too weak to make a test stage a deploy (tests often ssh into a test host).
 _WEAK_DEPLOY = frozenset({"deploy:ssh", "deploy:script"})
 

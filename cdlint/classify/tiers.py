@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from cdlint import userregex
 from cdlint.classify import text as texts
 
 # From most to least guarded: a stage that may deploy to several environments is as
@@ -17,7 +18,9 @@ class Tiers:
     the default name table of the signals."""
 
     def __init__(self, overrides: Iterable[tuple[str, str]] = ()) -> None:
-        self.overrides = tuple((tier, re.compile(p, re.IGNORECASE)) for tier, p in overrides)
+        """``overrides``: the user's (tier, pattern), matched in linear time (see
+        :mod:`cdlint.userregex`); ValueError for a pattern it cannot take."""
+        self.overrides = tuple((tier, userregex.compile(p, re.IGNORECASE)) for tier, p in overrides)
         self._table: list[tuple[str, re.Pattern[str]]] | None = None
         self._memo: dict[str, str] = {}
 

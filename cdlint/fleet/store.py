@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from cdlint.errors import ConfigError
+from cdlint.safetext import scrub
 
 _CHUNK = 1 << 16
 
@@ -55,7 +56,7 @@ class Store:
 
     def append(self, line: str) -> None:
         """Add one record (a JSON object on one line) at the end, in one write."""
-        data = (line + "\n").encode("utf-8")
+        data = (scrub(line) + "\n").encode("utf-8")
         view = memoryview(data)
         while view:
             written = os.write(self._fd, view)

@@ -43,8 +43,10 @@ def _region(span) -> dict:
 
 
 def _location(span, message: str | None = None, ident: int | None = None) -> dict:
+    # A file name that is not UTF-8 (held as surrogates) is its own bytes, percent-encoded.
+    uri = quote(span.path, errors="surrogateescape")
     location: dict = {
-        "physicalLocation": {"artifactLocation": {"uri": quote(span.path), "uriBaseId": SRCROOT}, "region": _region(span)}
+        "physicalLocation": {"artifactLocation": {"uri": uri, "uriBaseId": SRCROOT}, "region": _region(span)}
     }
     if ident is not None:
         location["id"] = ident

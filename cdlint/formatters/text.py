@@ -9,6 +9,7 @@ from collections import Counter
 from cdlint.finding import Finding
 from cdlint.formatters import DEFAULT, RenderOptions
 from cdlint.report import Report, ScanSummary
+from cdlint.safetext import visible
 
 _RESET = "\x1b[0m"
 _STYLES = {"path": "1", "position": "2", "rule": "1", "error": "1;31", "warning": "1;33", "note": "1;36", "evidence": "2"}
@@ -20,10 +21,23 @@ def paint(text: str, style: str, options: RenderOptions) -> str:
 
 
 def headline(f: Finding, options: RenderOptions = DEFAULT) -> str:
-    """``path:line:col: severity rule: message``."""
+    """``path:line:col: severity rule: message``, what the repository wrote in it made
+    visible (control characters escaped: nothing it names moves the cursor or starts a line)."""
     s = f.span
-    where = paint(s.path, "path", options) + paint(f":{s.line}:{s.column}:", "position", options)
-    return f"{where} {paint(f.severity, f.severity, options)} {paint(f.rule, 'rule', options)}: {f.message}"
+    where = paint(visible(s.path), "path", options) + paint(f":{s.line}:{s.column}:", "position", options)
+    return f"{where} {paint(f.severity, f.severity, options)} {paint(f.rule, 'rule', options)}: {visible(f.message)}"
+
+
+SOURCE_WIDTH = 160
+
+
+def excerpt(line: str, column: int, width: int = SOURCE_WIDTH) -> str:
+    """At most ``width`` characters of a source line, around ``column`` (1-based)."""
+    if len(line) <= width:
+        return line
+    start = max(0, min(column - 1 - width // 4, len(line) - width))
+    shown = line[start:start + width]
+    return ("…" if start else "") + shown + ("…" if start + width < len(line) else "")
 
 
 def render(report: Report, options: RenderOptions = DEFAULT) -> str:
@@ -32,9 +46,9 @@ def render(report: Report, options: RenderOptions = DEFAULT) -> str:
         out.append(headline(f, options))
         source = report.source_line(f.span.path, f.span.line)
         if source is not None:
-            out.append(f"  {f.span.line:>5} | {source.rstrip()}")
+            out.append(f"  {f.span.line:>5} | {visible(excerpt(source.rstrip(), f.span.column))}")
         for e in f.evidence:
-            out.append(paint(f"        = {e.span}: {e.note}", "evidence", options))
+            out.append(paint(f"        = {visible(str(e.span))}: {visible(e.note)}", "evidence", options))
     return _end(out, report, options)
 
 

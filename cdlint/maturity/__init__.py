@@ -50,13 +50,12 @@ class Repository:
     errors: tuple[str, ...] = ()
     sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
     name: str = ""
+    _lines: dict[str, list[str]] = field(default_factory=dict, compare=False, repr=False)
 
     def source_line(self, path: str, line: int) -> str | None:
-        text = self.sources.get(path)
-        if text is None:
-            return None
-        lines = text.splitlines()
-        return lines[line - 1] if 0 < line <= len(lines) else None
+        from cdlint.report import source_line
+
+        return source_line(self.sources, self._lines, path, line)
 
 
 @dataclass(frozen=True)

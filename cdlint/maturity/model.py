@@ -121,8 +121,13 @@ def load_model(path: str | Path | None = None, known_rules: Iterable[str] | None
     """The model in ``path`` (the default model when ``None``), validated."""
     if path is None:
         return default_model()
+    from cdlint.files import Refused, read_bytes
+    from cdlint.yamlload import MAX_FILE_SIZE
+
     try:
-        data = Path(path).read_bytes()
+        data = read_bytes(path, MAX_FILE_SIZE)
+    except Refused as e:
+        raise ModelError(f"maturity model {path} {e.reason}; not read") from None
     except OSError as e:
         raise ModelError(f"cannot read maturity model {path}: {e.strerror or e}") from None
     try:

@@ -10,10 +10,11 @@ import json
 
 from cdlint import __version__
 from cdlint.finding import Evidence, Finding
-from cdlint.formatters.markdown import cell, code
+from cdlint.formatters.markdown import cell, code, escaped
 from cdlint.maturity import MaturityReport, Repository
 from cdlint.maturity.assess import MET, NOT_APPLICABLE, NOT_ASSESSABLE, UNMET, CategoryResult, PracticeResult
 from cdlint.maturity.model import Model
+from cdlint.safetext import visible
 
 STATUS_TEXT = {MET: "met", UNMET: "unmet", NOT_ASSESSABLE: "n/a", NOT_APPLICABLE: "n/a"}
 STATUS_MARK = {MET: "✅ met", UNMET: "❌ unmet", NOT_ASSESSABLE: "➖ not assessable", NOT_APPLICABLE: "➖ not applicable"}
@@ -44,8 +45,10 @@ def _where(e: Evidence | Finding) -> str:
     return f"{s.path}:{s.line}:{s.column}"
 
 
-def next_steps(report: MaturityReport, repo: Repository) -> list[tuple[CategoryResult, PracticeResult, str]]:
-    """What to do to reach each category's next level: one line of advice per unmet practice."""
+def next_steps(report: MaturityReport, repo: Repository, where=None) -> list[tuple[CategoryResult, PracticeResult, str]]:
+    """What to do to reach each category's next level: one line of advice per unmet practice;
+    ``where`` formats the position of a finding for the output format."""
+    where = where or _where
     steps = []
     for result in repo.assessment.categories:
         for practice in result.at(result.next_level):
@@ -56,7 +59,7 @@ def next_steps(report: MaturityReport, repo: Repository) -> list[tuple[CategoryR
                 for rule in dict.fromkeys(f.rule for f in practice.findings):
                     first = next(f for f in practice.findings if f.rule == rule)
                     count = sum(f.rule == rule for f in practice.findings)
-                    found = f"{count} '{rule}' finding{'s' * (count != 1)} (first at {_where(first)})"
+                    found = f"{count} '{rule}' finding{'s' * (count != 1)} (first at {where(first)})"
                     advice = report.advice.get(rule, "")
                     parts.append(f"fix {found}" + (f": {advice}" if advice else ""))
                 steps.append((result, practice, "; ".join(parts)))
@@ -79,9 +82,10 @@ def _table(rows: list[list[str]], indent: str = "") -> list[str]:
 
 
 def render_text(report: MaturityReport) -> str:
-    if len(report.repositories) == 1:
-        return _text_repository(report, report.repositories[0])
-    return _text_organisation(report)
+    """The report for a terminal; what the repositories wrote in it made visible (control
+    characters escaped)."""
+    text = _text_repository(report, report.repositories[0]) if len(report.repositories) == 1 else _text_organisation(report)
+    return "\n".join(visible(line) for line in text.split("\n"))
 
 
 def _text_repository(report: MaturityReport, repo: Repository) -> str:
@@ -181,7 +185,7 @@ def _markdown_repository(report: MaturityReport, repo: Repository) -> str:
     for result in repo.assessment.categories:
         nxt = model.level(result.next_level).name if result.next_level else "—"
         out.append(f"| {result.category.name} | **{level_name(model, result)}** | {nxt} | {progress_text(model, result)} |")
-    steps = next_steps(report, repo)
+    steps = next_steps(report, repo, lambda f: code(_where(f)))
     if steps:
         out += ["", "### Next steps", ""]
         for result, practice, advice in steps:
@@ -197,12 +201,12 @@ def _markdown_repository(report: MaturityReport, repo: Repository) -> str:
             )
         out += ["", "</details>"]
     for error in repo.errors:
-        out += ["", f"> error: {cell(error)}"]
+        out += ["", f"> error: {escaped(error)}"]
     return "\n".join(out) + "\n"
 
 
 def _markdown_reason(practice: PracticeResult) -> str:
-    return _reason(practice, code, cell, "no evidence")
+    return _reason(practice, code, escaped, "no evidence")
 
 
 def _markdown_organisation(report: MaturityReport) -> str:

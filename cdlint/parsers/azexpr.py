@@ -31,7 +31,7 @@ _TOKEN = re.compile(
     r"|(?P<name>[A-Za-z_][\w-]*))"
 )
 # A template expression: ``${{ ... }}`` (no nested braces in Azure's syntax).
-TEMPLATE = re.compile(r"\$\{\{(.*?)\}\}", re.S)
+TEMPLATE = re.compile(r"\$\{\{((?:(?!\$\{\{)[^}]|\}(?!\}))*)\}\}")
 _MACRO = re.compile(r"^\$\(([\w.]+)\)$")
 MAX_LENGTH = 4000
 

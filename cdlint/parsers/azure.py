@@ -812,6 +812,7 @@ class _Reader:
         if isinstance(value, Map):
             branches, ignore = _filters(value.get("branches")) if "branches" in value else (None, ())
             tags, tags_ignore = _filters(value.get("tags")) if "tags" in value else ((), ())
+            tags = tags or ()  # "tags:" with nothing under it: none
             found = []
             if "branches" in value or "tags" not in value:
                 heads = tuple(b for b in branches if not b.startswith("refs/tags/")) if branches is not None else None

@@ -59,7 +59,7 @@ def top_keys(text: str) -> set[str]:
     return {next(g for g in m.groups() if g is not None).strip() for m in _TOP_KEY.finditer(text)}
 
 
-_TOP_KEY = re.compile(r"^(?:'([^']*)'|\"([^\"]*)\"|([^\s#'\"\-?{}\[\]][^:#]*?))\s*:(?:\s|$)", re.MULTILINE)
+_TOP_KEY = re.compile(r"^(?:'([^']*)'|\"([^\"]*)\"|([^\s#'\"\-?{}\[\]](?:[^:#\n]*[^\s:#])?))[ \t]*:(?:\s|$)", re.MULTILINE)
 
 
 # --- GitHub Actions ---------------------------------------------------------------------
@@ -129,7 +129,7 @@ _OTHER_TOOLS = frozenset({
 })
 # Other tools' configurations use a top-level `extends:` too (cdlint, yamllint, renovate);
 # Azure's always names a template under it.
-_EXTENDS_TEMPLATE = re.compile(r"^extends:\s*\n(?:\s*#.*\n)*\s+template\s*:", re.MULTILINE)
+_EXTENDS_TEMPLATE = re.compile(r"^extends:[ \t\r]*\n(?:[ \t\r]*(?:#.*)?\n)*[ \t]+template[ \t]*:", re.MULTILINE)
 _STRONG = frozenset({"trigger", "pr", "schedules", "extends"})
 _STRUCTURE = {
     "stages": re.compile(r"^\s*-\s*(?:stage|template)\s*:|^\s*-\s*\$\{\{", re.MULTILINE),
@@ -150,15 +150,15 @@ _AZURE_KEYS = _PIPELINE_KEYS | _NOT_TEMPLATE | frozenset({
 })
 # Written only in Azure Pipelines: what makes a file outside Azure's names and folders one.
 _AZURE_ONLY = re.compile(
-    r"^\s*-\s*(?:task\s*:\s*['\"]?[\w.-]+@\d|job\s*:|deployment\s*:|stage\s*:|template\s*:|bash\s*:|pwsh\s*:|powershell\s*:"
+    r"^[ \t]*-\s*(?:task\s*:\s*['\"]?[\w.-]+@\d|job\s*:|deployment\s*:|stage\s*:|template\s*:|bash\s*:|pwsh\s*:|powershell\s*:"
     r"|checkout\s*:\s*(?:self|none)\b)"
-    r"|^\s+vmImage\s*:|\$\((?:Build|System|Agent|Pipeline|Release|Environment)\.\w|\$\{\{\s*(?:parameters|variables)\b",
+    r"|^[ \t]+vmImage\s*:|\$\((?:Build|System|Agent|Pipeline|Release|Environment)\.\w|\$\{\{\s*(?:parameters|variables)\b",
     re.MULTILINE,
 )
 # Old-style template parameters: a mapping of names to defaults. A pipeline's runtime
 # parameters are a list; only a template may declare them this way.
 _MAPPING_PARAMETERS = re.compile(r"^parameters\s*:[ \t]*(?:#.*)?\n(?:[ \t]*(?:#.*)?\n)*[ \t]+[\w'\"-][^:\n]*:", re.MULTILINE)
-_UNDECLARED_PARAMETERS = re.compile(r"\$\{\{[^}]*\bparameters\b")
+_UNDECLARED_PARAMETERS = re.compile(r"\$\{\{(?:[^}$]|\$(?!\{\{))*\bparameters\b")
 
 
 def _tier(path: str) -> int:

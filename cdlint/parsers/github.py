@@ -34,7 +34,15 @@ from cdlint.yamlload import Map, Seq, load
 
 PLATFORM = "github"
 MAX_CALL_DEPTH = 10
-_EXPR = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
+# What local reusable workflows and composite actions may expand to in one project: each
+# call copies the called jobs or steps, so calls nested a few levels deep, a few times
+# each, multiply (eight levels of four calls are 65,536 jobs). Past the budget a call to a
+# reusable workflow is linked to that workflow, read once, instead of copied.
+MAX_EXPANDED_JOBS = 500
+MAX_EXPANDED_STEPS = 20_000
+# An expression and what it holds, untrimmed: up to the first "}}", and never past the next
+# "${{" (so a text of unclosed expressions is read once, not once per expression).
+_EXPR = re.compile(r"\$\{\{((?:(?!\$\{\{)[^}]|\}(?!\}))*)\}\}")
 
 
 def repository_root(path: str) -> str:
@@ -132,6 +140,7 @@ class _Workflow:
         self.problems: list[Problem] = []
         self.references: list[Reference] = []
         self.files: set[str] = set()
+        self.composites: dict[tuple, tuple] = {}
 
     def problem(self, rule: str, span: Span, message: str, key: str = "") -> None:
         self.problems.append(Problem(rule, span, message, key))
@@ -300,6 +309,11 @@ class _Workflow:
         if len(context.stack) > MAX_CALL_DEPTH:
             self.problem("parse-error", span, f"reusable workflows nested deeper than {MAX_CALL_DEPTH} levels")
             return None
+        if self.workspace.expanded_jobs > MAX_EXPANDED_JOBS:
+            if not any(p.key == "expanded-jobs" for p in self.problems):
+                self.problem("parse-error", span, f"local reusable workflows expand to more than {MAX_EXPANDED_JOBS} jobs; "
+                             "the calls from here on are linked to the workflow they call, not copied", key="expanded-jobs")
+            return None
         if self.workspace.root is None or not self.workspace.exists(target):
             self.references.append(Reference("workflow", uses, span, "local reusable workflow not found"))
             return None
@@ -334,6 +348,7 @@ class _Workflow:
             env=_env(called.get("env")),
         )
         result = self.jobs(called["jobs"], sid + "/", inner)
+        self.workspace.expanded_jobs += len(called["jobs"])
         if caller_condition is not None:
             result.stages = [self._with_caller_condition(s, caller_condition, job, context) for s in result.stages]
         return result
@@ -359,7 +374,7 @@ class _Workflow:
         match = _EXPR.fullmatch(value.strip()) if isinstance(value, str) else None
         if not match:
             return [value] if isinstance(value, str) and "${{" not in value else []
-        expr = match[1]
+        expr = match[1].strip()
         for prefix in ("inputs.", "github.event.inputs."):
             if expr.startswith(prefix):
                 return list(context.inputs.get(expr[len(prefix):], []))
@@ -425,7 +440,7 @@ class _Workflow:
             return None
         name = text(value)
         for key, literal in context.values.items():
-            name = re.sub(r"\$\{\{\s*" + re.escape(key) + r"\s*\}\}", literal, name)
+            name = re.sub(r"\$\{\{\s*" + re.escape(key) + r"\s*\}\}", lambda _, v=literal: v, name)
         candidates = tuple(self._environment_candidates(name, matrix, context))
         return environment(name, span, url=url, external_gates=True, candidates=candidates)
 
@@ -433,7 +448,7 @@ class _Workflow:
         match = _EXPR.search(name)
         if not match:
             return []
-        expr = match[1]
+        expr = match[1].strip()
         if expr.startswith("matrix."):
             axis = expr[7:]
             for key, values in matrix:
@@ -444,7 +459,10 @@ class _Workflow:
 
     # --- steps ----------------------------------------------------------------
 
-    def steps(self, value, context: _Context, sid: str, origin: str | None = None, depth: int = 0):
+    def steps(self, value, context: _Context, sid: str, origin: str | None = None, depth: int = 0,
+              actions: tuple[str, ...] = ()):
+        """The steps of a job or composite action; ``actions``: the composite actions being
+        expanded, outermost first."""
         steps: list[Step] = []
         produces: list[Artifact] = []
         consumes: list[Artifact] = []
@@ -471,7 +489,7 @@ class _Workflow:
                 continue
             local = self.local(uses)
             if local is not None and depth < MAX_CALL_DEPTH:
-                expanded = self.composite(local, raw.value_span("uses"), context, sid, depth)
+                expanded = self.composite(local, raw.value_span("uses"), context, sid, depth, actions)
                 if expanded is not None:
                     steps.extend(expanded[0])
                     produces.extend(expanded[1])
@@ -488,8 +506,9 @@ class _Workflow:
                 (produces if artifact[0] == "produces" else consumes).append(artifact[1])
         return steps, produces, consumes
 
-    def composite(self, uses: str, span: Span, context: _Context, sid: str, depth: int):
-        """Steps of a local composite action, or None when it is not one (or cannot be read)."""
+    def composite(self, uses: str, span: Span, context: _Context, sid: str, depth: int, actions: tuple[str, ...] = ()):
+        """Steps of a local composite action, or None when it is not one (or cannot be read,
+        uses itself, or the workflow's expansion budget is spent)."""
         base = self.workspace.normalize((self.root + "/" if self.root else "") + uses[2:])
         if base is None or self.workspace.root is None:
             return None
@@ -497,16 +516,33 @@ class _Workflow:
         for candidate in (posixpath.join(base, "action.yml"), posixpath.join(base, "action.yaml")):
             if not self.workspace.exists(candidate):
                 continue
-            try:
-                action = self.workspace.load_yaml(candidate, span).value
-            except ParseError as e:
-                self.problem("parse-error", e.span, e.message)
+            if candidate in actions:
+                cycle = " -> ".join((*actions, candidate))
+                self.problem("parse-error", span, f"composite action '{uses}' uses itself (cycle through {cycle})")
                 return None
-            runs = action.get("runs") if isinstance(action, Map) else None
-            if not isinstance(runs, Map) or text(runs.get("using")) != "composite":
+            if self.workspace.expanded_steps > MAX_EXPANDED_STEPS:
+                if not any(p.key == "expanded-steps" for p in self.problems):
+                    self.problem("parse-error", span, f"composite actions expand to more than {MAX_EXPANDED_STEPS} steps; "
+                                 "the uses from here on are not expanded", key="expanded-steps")
                 return None
-            self.files.add(candidate)
-            return self.steps(runs.get("steps"), context, sid, origin=candidate, depth=depth + 1)
+            # One action used many times with the same inputs is read once.
+            key = (candidate, tuple(sorted(context.values.items())))
+            if key not in self.composites:
+                try:
+                    action = self.workspace.load_yaml(candidate, span).value
+                except ParseError as e:
+                    self.problem("parse-error", e.span, e.message)
+                    return None
+                runs = action.get("runs") if isinstance(action, Map) else None
+                if not isinstance(runs, Map) or text(runs.get("using")) != "composite":
+                    return None
+                self.files.add(candidate)
+                found = self.steps(runs.get("steps"), context, sid, origin=candidate, depth=depth + 1,
+                                   actions=(*actions, candidate))
+                self.composites[key] = tuple(tuple(part) for part in found)
+            steps, produces, consumes = self.composites[key]
+            self.workspace.expanded_steps += len(steps)
+            return list(steps), list(produces), list(consumes)
         self.references.append(Reference("action", uses, span, "local action not found"))
         return None
 
@@ -516,7 +552,7 @@ def _fill(value: str, values: dict[str, str]) -> str:
     (``${{ inputs.push }}`` → ``false``)."""
     if not values or "${{" not in value:
         return value
-    return _EXPR.sub(lambda m: values.get(m[1], m[0]) if m[1].startswith("inputs.") else m[0], value)
+    return _EXPR.sub(lambda m: values.get(m[1].strip(), m[0]) if m[1].strip().startswith("inputs.") else m[0], value)
 
 
 def _artifact(action: str, inputs: dict[str, str], span: Span) -> tuple[str, Artifact] | None:

@@ -796,7 +796,7 @@ def _allow_failure(value) -> bool | None:
     return None
 
 
-_INSTANCE = re.compile(r"^(.*?)(?:: \[.*\]| \d+/\d+)$")
+_INSTANCE = re.compile(r"^(.*?)(?:: \[[^\[\]]*\]| \d+/\d+)$")
 
 
 def _instance_of(name: str, jobs) -> str:
@@ -942,7 +942,8 @@ def _matrix_names(name: str, matrix) -> list[str]:
     (or one with a list of options)."""
     for axis, values in matrix:
         if re.search(r"\$\{?" + re.escape(axis) + r"\b\}?", name):
-            found = [re.sub(r"\$\{?" + re.escape(axis) + r"\b\}?", v, name) for v in values]
+            # The value as written, not a replacement template (a "\\d" in it is two characters).
+            found = [re.sub(r"\$\{?" + re.escape(axis) + r"\b\}?", lambda _, v=v: v, name) for v in values]
             return [n for n in found if "$" not in n]
     return []
 

@@ -25,6 +25,8 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
+from cdlint.safetext import scrub
+
 
 class ParseError(NamedTuple):
     """A syntax problem: 0-based character offset and a message."""
@@ -405,7 +407,7 @@ class Lexer:
                         self._error(start, "unterminated string")
                         return _error_token("unterminated string", start, i2), i2
                     if buf:
-                        parts.append("".join(buf))
+                        parts.append(scrub("".join(buf)))
                         buf = []
                     parts.append(interp)
                     value.append(text[i:i2])
@@ -418,9 +420,10 @@ class Lexer:
                     i += 1
         finally:
             self._depth -= 1
+        # Escapes write UTF-16 units: a pair is one character, a lone one is no character.
         if buf or not parts:
-            parts.append("".join(buf))
-        tok = Token(STR, "".join(value), start, i)
+            parts.append(scrub("".join(buf)))
+        tok = Token(STR, scrub("".join(value)), start, i)
         tok.parts = parts
         tok.quote = style
         return tok, i

@@ -59,12 +59,16 @@ from cdlint.model import (
 from cdlint.parsers import groovy as g
 from cdlint.parsers.common import link_artifacts, make_step
 from cdlint.parsers.groovy_values import text as value_text
-from cdlint.parsers.jenkins_loops import ITERATING, LOOPS, LoopReader, Stored
+from cdlint.parsers.jenkins_loops import ITERATING, LOOPS, MAX_ITERATIONS, MAX_STAGES, LoopReader, Stored
 from cdlint.workspace import Workspace
 
 PLATFORM = "jenkins"
 MAX_DEPTH = 60
 MAX_CALL_DEPTH = 6
+# Loops stop making a stage per item at MAX_STAGES (then one stage stands for the rest of a
+# loop); whatever else multiplies stages (branches handed around, methods calling methods)
+# stops here.
+MAX_READ_STAGES = MAX_STAGES + MAX_ITERATIONS
 
 # Steps that run a shell script, and the argument holding it.
 _SCRIPT_STEPS = frozenset({"sh", "bat", "powershell", "pwsh"})
@@ -280,6 +284,10 @@ class _Reader(LoopReader):
         self.closures: dict[str, list[Stored]] = {}
         # How many times each closure was read (a loop reads the same one once per item).
         self.visited_closures: Counter[int] = Counter()
+        # The bodies of the parallel branches being read: a branch that hands its own map of
+        # branches to ``parallel`` again would run itself forever.
+        self.expanding: set[int] = set()
+        self.stages_exhausted = False
         # Names bound to what the file writes (variables, loop items, method parameters).
         self.scope: dict = {}
         # Variables holding a Docker Pipeline image, and the image named where it was made.
@@ -837,6 +845,11 @@ class _Reader(LoopReader):
             if body:
                 self.problem(body[0].start, "code nested too deeply to analyse")
             return
+        if len(self.drafts) >= MAX_READ_STAGES:
+            if body and not self.stages_exhausted:
+                self.stages_exhausted = True
+                self.problem(body[0].start, f"the pipeline makes more than {MAX_READ_STAGES} stages; the rest is not read")
+            return
         ctx = ctx.deeper()
         for index, node in enumerate(body):
             if isinstance(node, g.Call) and node.callee is None and node.name == "stage" and node.closure is None and node.args:
@@ -1211,6 +1224,17 @@ class _Reader(LoopReader):
         any stage, a branch that holds no stage of its own is one (Jenkins shows each
         branch as a stage)."""
         label, body, offset, scope = branch
+        if id(body) in self.expanding:
+            if body:
+                self.problem(body[0].start, "a parallel branch runs itself; it is read once")
+            return
+        self.expanding.add(id(body))
+        try:
+            self._branch(label, body, offset, scope, ctx)
+        finally:
+            self.expanding.discard(id(body))
+
+    def _branch(self, label: str, body: list[g.Node], offset: int, scope: dict | None, ctx: _Ctx) -> None:
         with self.bound(scope or {}):
             if self.current is None and label and not _has_stage(body):
                 draft = self.open_stage(label, offset, ctx)
