@@ -247,7 +247,7 @@ class Signals:
         return {w: c for c in self.channels for w in c.words}
 
 
-_CACHE = "signals-v4.json"
+_CACHE = "signals-v4"
 
 
 def _data_dir() -> Path:
@@ -297,7 +297,9 @@ def shipped() -> Signals:
         from cdlint.cache import cache_dir
 
         fingerprint = _fingerprint()
-        path = cache_dir() / _CACHE
+        # One file per content: installations with different signals (two versions in
+        # pre-commit and in CI, say) would otherwise overwrite each other's on every run.
+        path = cache_dir() / f"{_CACHE}-{fingerprint[:16]}.json"
         data = None
         try:
             cached = json.loads(path.read_text(encoding="utf-8"))
