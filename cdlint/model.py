@@ -394,7 +394,7 @@ class Stage:
     template: str | None = None
     calls: str | None = None
 
-    @property
+    @cached_property
     def key(self) -> str:
         return f"{self.pipeline}#{self.id}"
 
@@ -440,6 +440,19 @@ class Edge:
     label: str = ""
     requires_success: bool = True
     skips_with_source: bool = True
+
+
+def sorted_edges(edges: Iterable[Edge]) -> tuple[Edge, ...]:
+    """``edges`` without duplicates, in the order sorting Edges gives, each key built once
+    (a pipeline whose stages all wait for an earlier stage has hundreds of thousands)."""
+    return tuple(sorted(set(edges), key=edge_order))
+
+
+def edge_order(e: Edge) -> tuple:
+    """The key that sorts Edges as comparing them does."""
+    s = e.span
+    return (e.source, e.target, e.kind, (s.path, s.line, s.column, s.end_line, s.end_column), e.label,
+            e.requires_success, e.skips_with_source)
 
 
 @dataclass(frozen=True)
@@ -521,8 +534,18 @@ class Project:
 
     def stages(self, kind: str | None = None) -> list[Stage]:
         """All stages (of ``kind``), in file order."""
-        found = (s for s in self._stages.values() if kind is None or kind in s.kinds)
-        return sorted(found, key=lambda s: (s.span, s.id))
+        found = self._by_kind.get(kind)
+        if found is None:
+            found = self._by_kind[kind] = [s for s in self._in_order if kind in s.kinds]
+        return list(found)
+
+    @cached_property
+    def _in_order(self) -> list[Stage]:
+        return sorted(self._stages.values(), key=lambda s: (s.span, s.id))
+
+    @cached_property
+    def _by_kind(self) -> dict[str | None, list[Stage]]:
+        return {None: self._in_order}
 
     def stage(self, key: str) -> Stage:
         return self._stages[key]
@@ -546,20 +569,41 @@ class Project:
         """
         if not stage.gates_on_success:
             return []
-        return self._walk(stage, self._gating_edges(stage), reverse=True)
+        return self._walked("upstream", stage, lambda: self._walk(stage, self._gating_edges(stage), reverse=True))
 
     def downstream(self, stage: Stage) -> list[Stage]:
         """Stages that run after ``stage`` (by any edge), nearest first."""
-        return self._walk(stage, lambda s: self._outgoing[s.key], reverse=False)
+        return self._walked("downstream", stage, lambda: self._walk(stage, lambda s: self._outgoing[s.key], reverse=False))
 
     def ancestors(self, stage: Stage) -> list[Stage]:
         """Stages that run before ``stage`` by any edge, whether or not they gate it."""
-        return self._walk(stage, lambda s: self._incoming[s.key], reverse=True)
+        return self._walked("ancestors", stage, lambda: self._walk(stage, lambda s: self._incoming[s.key], reverse=True))
+
+    def _walked(self, direction: str, stage: Stage, walk) -> list[Stage]:
+        """One walk per stage and direction, however many rules ask (a copy each time)."""
+        if self._stages.get(stage.key) is not stage:
+            return walk()
+        memo = self._walks.setdefault(direction, {})
+        found = memo.get(stage.key)
+        if found is None:
+            found = memo[stage.key] = walk()
+        return list(found)
+
+    @cached_property
+    def _walks(self) -> dict[str, dict[str, list[Stage]]]:
+        return {}
+
+    @cached_property
+    def _upstream_pipelines(self) -> dict[str, set[str]]:
+        """For each pipeline, the pipelines whose stages link into it."""
+        found: dict[str, set[str]] = {}
+        for e in self.links:
+            target = self._stages[e.target].pipeline if e.target in self._stages else e.target.partition("#")[0]
+            found.setdefault(target, set()).add(e.source.partition("#")[0])
+        return found
 
     def _gating_edges(self, start: Stage):
-        upstream_pipelines = {
-            e.source.partition("#")[0] for e in self.links if e.target.startswith(start.pipeline + "#")
-        }
+        upstream_pipelines = self._upstream_pipelines.get(start.pipeline, set())
 
         def edges(s: Stage) -> list[Edge]:
             found = [e for e in self._incoming[s.key] if e.requires_success]
@@ -576,6 +620,7 @@ class Project:
         return edges
 
     def _walk(self, stage: Stage, edges, reverse: bool) -> list[Stage]:
+        stages = self._stages
         seen = {stage.key}
         order: list[Stage] = []
         queue = deque([stage])
@@ -583,10 +628,10 @@ class Project:
             current = queue.popleft()
             for edge in edges(current):
                 key = edge.source if reverse else edge.target
-                if key not in seen and key in self._stages:
+                if key not in seen and key in stages:
                     seen.add(key)
-                    order.append(self._stages[key])
-                    queue.append(self._stages[key])
+                    order.append(stages[key])
+                    queue.append(stages[key])
         return order
 
     def triggers_of(self, stage: Stage) -> list[Trigger]:
@@ -658,11 +703,15 @@ class Project:
 
     def producers(self, artifact: str, pipeline: str | None = None) -> list[Stage]:
         """Stages that produce an artifact called ``artifact`` (in ``pipeline``, if given)."""
-        return [
-            s
-            for s in self.stages()
-            if (pipeline is None or s.pipeline == pipeline) and any(a.name == artifact for a in s.produces)
-        ]
+        return [s for s in self._producers.get(artifact, ()) if pipeline is None or s.pipeline == pipeline]
+
+    @cached_property
+    def _producers(self) -> dict[str, list[Stage]]:
+        found: dict[str, list[Stage]] = {}
+        for s in self._in_order:
+            for name in dict.fromkeys(a.name for a in s.produces):
+                found.setdefault(name, []).append(s)
+        return found
 
     def cycles(self) -> list[list[str]]:
         """Cycles among order edges, one per strongly connected group of stages, each as the
@@ -694,7 +743,7 @@ class Project:
         g = networkx.DiGraph()
         for key, stage in sorted(self._stages.items()):
             g.add_node(key, stage=stage)
-        for edge in sorted(self.edges()):
+        for edge in sorted(self.edges(), key=edge_order):
             if edge.source in self._stages and edge.target in self._stages:
                 if g.has_edge(edge.source, edge.target):
                     g.edges[edge.source, edge.target]["edges"].append(edge)
