@@ -76,11 +76,13 @@ class DeliveryClassifier:
         found: dict[tuple[str, str], Delivery] = {}
         names = self._context_words(stage, context.pipeline)
         docs_stage = "build:docs" in stage.tags or bool(names & _DOCS_WORDS)
-        # A job that runs an unread pipeline: its inputs are the arguments of that run.
-        called = Step(stage.span, uses=stage.calls, inputs=tuple((k, v) for k, v, _ in stage.variables))
         sources = [(step, signal) for step in stage.steps for signal in step.signals]
         # What the platform does for a job by its keywords (GitLab Pages) delivers too.
-        sources += [(called, signal) for signal in stage.signals if signal.source in ("workflow", "keyword")]
+        by_keyword = [signal for signal in stage.signals if signal.source in ("workflow", "keyword")]
+        if by_keyword:
+            # A job that runs an unread pipeline: its inputs are the arguments of that run.
+            called = Step(stage.span, uses=stage.calls, inputs=tuple((k, v) for k, v, _ in stage.variables))
+            sources += [(called, signal) for signal in by_keyword]
         for step, signal in sources:
             kind = self.signals.delivers(signal.tag)
             # A name never makes a delivery: what a step runs does (and a weak deploy the
