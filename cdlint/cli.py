@@ -229,13 +229,16 @@ def main() -> None:
               help="Record the current findings in FILE (a baseline) and exit with 0.")
 @click.option("--sarif-category", default="cdlint", show_default=True, metavar="NAME",
               help="SARIF automationDetails.id: runs with different categories keep their code-scanning alerts apart.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
+              help="Check this many repositories at once, in parallel processes.  "
+                   "[default: the number of cores when the paths hold several repositories with 100 pipeline files or more, else 1]")
 @allow_empty_option
 @debug_option
 def check(paths, format_, output, config_file, fail_on, select, ignore, min_severity, quiet, statistics, color,
           stdin_filename, platform, production_env, require_reason, no_ignores, baseline_file, write_baseline,
-          sarif_category, allow_empty, debug) -> None:
+          sarif_category, jobs, allow_empty, debug) -> None:
     """Check the pipelines under PATHS (default: the current directory; '-': one pipeline from stdin)."""
-    from cdlint.engine import check_targets
+    from cdlint.engine import check_targets, parallel_jobs
     from cdlint.settings import Options, resolve
 
     stdin = None
@@ -256,7 +259,7 @@ def check(paths, format_, output, config_file, fail_on, select, ignore, min_seve
     format_ = format_ or config.format or "text"
     if statistics and format_ not in TEXT_FORMATS:
         _fail(f"--statistics prints a table; it cannot be combined with --format {format_}")
-    report = check_targets(resolved.targets, resolved.settings)
+    report = check_targets(resolved.targets, resolved.settings, parallel_jobs(resolved.targets, jobs))
     for error in report.errors:
         click.echo(f"cdlint: {error}", err=True)
     nothing = _scanned(report.scan, platform, allow_empty, bool(report.files), quiet)
