@@ -175,9 +175,10 @@ def measure(cdlint: str, repo: Path, runs: int, timeout: float) -> tuple[float, 
     return statistics.median(times), peak
 
 
-def run_measured(command: list[str], timeout: float, cwd: Path | None = None) -> tuple[float, float] | None:
+def run_measured(command: list[str], timeout: float, cwd: Path | None = None,
+                 accept: tuple[int, ...] | None = (0, 1)) -> tuple[float, float] | None:
     """Wall seconds and peak resident MiB of one process (None past ``timeout``); exits on a
-    failure (an exit code other than 0 and 1)."""
+    failure: an exit code not in ``accept`` (None: any but a signal's)."""
     start = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=cwd)
     timer = threading.Timer(timeout, process.kill)
@@ -188,7 +189,7 @@ def run_measured(command: list[str], timeout: float, cwd: Path | None = None) ->
         return None
     seconds = time.perf_counter() - start
     process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode not in (0, 1):
+    if process.returncode < 0 if accept is None else process.returncode not in accept:
         sys.exit(f"{' '.join(command)}: exit {process.returncode}")
     return seconds, usage.ru_maxrss / 1024
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import bisect
 import fnmatch
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Literal
@@ -573,11 +573,65 @@ class Project:
 
     def downstream(self, stage: Stage) -> list[Stage]:
         """Stages that run after ``stage`` (by any edge), nearest first."""
-        return self._walked("downstream", stage, lambda: self._walk(stage, lambda s: self._outgoing[s.key], reverse=False))
+        return self._walked("downstream", stage, lambda: self._reach(stage.key, self._successors))
 
     def ancestors(self, stage: Stage) -> list[Stage]:
         """Stages that run before ``stage`` by any edge, whether or not they gate it."""
-        return self._walked("ancestors", stage, lambda: self._walk(stage, lambda s: self._incoming[s.key], reverse=True))
+        return self._walked("ancestors", stage, lambda: self._reach(stage.key, self._predecessors))
+
+    @cached_property
+    def _successors(self) -> dict[str, list[str]]:
+        return {key: [e.target for e in edges] for key, edges in self._outgoing.items()}
+
+    @cached_property
+    def _predecessors(self) -> dict[str, list[str]]:
+        return {key: [e.source for e in edges] for key, edges in self._incoming.items()}
+
+    def any_before(self, stage: Stage, test: Callable[[Stage], bool]) -> bool:
+        """Whether one of :meth:`ancestors` passes ``test``: answered for every stage in one
+        pass over the graph the first time a ``test`` is asked (pass a function defined
+        once, not a new lambda each time)."""
+        return self._any(self._predecessors, test)[stage.key]
+
+    def any_after(self, stage: Stage, test: Callable[[Stage], bool]) -> bool:
+        """Whether one of :meth:`downstream` passes ``test`` (see :meth:`any_before`)."""
+        return self._any(self._successors, test)[stage.key]
+
+    def _any(self, adjacent: dict[str, list[str]], test: Callable[[Stage], bool]) -> dict[str, bool]:
+        memo = self._answers.get((id(adjacent), test))
+        if memo is not None:
+            return memo
+        stages = self._stages
+        memo = {}
+        # Tarjan yields a group of stages after the groups it reaches, so each group's
+        # answer is known from the answers before it. A stage is not its own ancestor,
+        # except by way of another stage of its cycle.
+        for group in _strongly_connected({k: sorted(set(v)) for k, v in adjacent.items()}):
+            passing = [k for k in group if test(stages[k])]
+            outside = any(test(stages[p]) or memo[p] for k in group for p in adjacent[k] if p not in group)
+            for k in group:
+                memo[k] = outside or any(m != k for m in passing)
+        self._answers[(id(adjacent), test)] = memo
+        return memo
+
+    @cached_property
+    def _answers(self) -> dict[tuple[int, Callable[[Stage], bool]], dict[str, bool]]:
+        return {}
+
+    def _reach(self, start: str, adjacent: dict[str, list[str]]) -> list[Stage]:
+        """The stages reached from ``start`` over ``adjacent``, breadth first (as
+        :meth:`_walk` over every edge, on keys alone)."""
+        seen = {start}
+        queue = [start]
+        index = 0
+        while index < len(queue):
+            for key in adjacent[queue[index]]:
+                if key not in seen:
+                    seen.add(key)
+                    queue.append(key)
+            index += 1
+        stages = self._stages
+        return [stages[key] for key in queue[1:]]
 
     def _walked(self, direction: str, stage: Stage, walk) -> list[Stage]:
         """One walk per stage and direction, however many rules ask (a copy each time)."""

@@ -124,9 +124,17 @@ def _environments_under_test(project: Project, stage: Stage) -> list[tuple[Envir
     A test stage's own ``environment:`` is not counted: platforms use it to scope
     secrets as often as to name a target.
     """
-    found = []
+    found: list[tuple[Environment, Stage]] = []
+    if not project.any_before(stage, _deploys_before_tests):
+        return found
     for up in project.ancestors(stage):
         if up.pipeline == stage.pipeline and up.has("deploy") and up.environment is not None:
             if up.environment.action == "start" and up.environment.tier != "production":
                 found.append((up.environment, up))
     return found
+
+
+def _deploys_before_tests(stage: Stage) -> bool:
+    """A stage that may be one whose environment tests run against (whatever its pipeline)."""
+    env = stage.environment
+    return stage.has("deploy") and env is not None and env.action == "start" and env.tier != "production"
