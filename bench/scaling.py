@@ -135,7 +135,7 @@ def gitlab_extends(root: Path, jobs: int, variables: int) -> Path:
 
 
 SMALL = [
-    (github_chain, (200,)), (azure_template, (40,)), (gitlab_stages, (100,)), (azure_artifacts, (100,)),
+    (github_corpus, (2,)), (github_chain, (200,)), (azure_template, (40,)), (gitlab_stages, (100,)), (azure_artifacts, (100,)),
     (workflow_runs, (20,)), (gitlab_extends, (300, 300)),
 ]
 
@@ -152,8 +152,9 @@ CASES = [
 
 
 def write_cases(root: Path, small: bool = True) -> list[Path]:
-    """The repositories of the small sizes (for output comparisons)."""
-    return [make(root, *size) for make, size in SMALL]
+    """The repositories of the small sizes (for output comparisons; the GitHub corpus twice
+    in one repository when the corpus is there)."""
+    return [make(root, *size) for make, size in SMALL if make is not github_corpus or (CORPUS / "github").is_dir()]
 
 
 def units(repo: Path, make, size: tuple[int, ...]) -> int:
