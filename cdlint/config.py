@@ -19,13 +19,14 @@ import os
 import re
 import sys
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from cdlint.cache import cache_dir
 from cdlint.errors import ConfigError
 from cdlint.rule import Rule
+from cdlint.values import value
 
 CONFIG_FILES = (".cdlint.yaml", ".cdlint.yml")
 PYPROJECT = "pyproject.toml"
@@ -34,7 +35,7 @@ MAX_EXTENDS = 8
 FAIL_ON = ("error", "warning", "note", "never")
 
 
-@dataclass(frozen=True)
+@value
 class Config:
     """A merged configuration. ``rules`` maps a rule id to ``"disable"`` or to the
     mapping given for it (``severity`` and options); ``files`` lists what was read,

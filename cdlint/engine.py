@@ -23,11 +23,12 @@ from cdlint.project import build_project
 from cdlint.report import Report, ScanSummary, Suppressed
 from cdlint.rule import Rule, load_rules
 from cdlint.targets import Target, targets
+from cdlint.values import value
 from cdlint.workspace import Workspace
 from cdlint.yamlload import MAX_FILE_SIZE
 
 
-@dataclass(frozen=True)
+@value
 class Settings:
     """How to run: which rules with which options and severities, how to read files,
     which files to leave out (``exclude``: gitignore-style patterns relative to each

@@ -18,9 +18,11 @@ import bisect
 import fnmatch
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import cached_property
 from typing import TYPE_CHECKING, Literal
+
+from cdlint.values import value
 
 if TYPE_CHECKING:
     import networkx
@@ -35,7 +37,7 @@ EDGE_KINDS = ("order", "artifact", "trigger")
 Severity = Literal["error", "warning", "note"]
 
 
-@dataclass(frozen=True, order=True)
+@value(order=True)
 class Span:
     """Where something is written. Line and column count from 1."""
 
@@ -74,7 +76,7 @@ class LineIndex:
         return Span(path, line, column, end_line, end_column)
 
 
-@dataclass(frozen=True)
+@value
 class Signal:
     """Evidence for a tag: what matched (``source``: command, script, action, task, step,
     keyword, name, environment, reference, platform …), the text it matched, and where.
@@ -96,7 +98,7 @@ class Signal:
         return f"{self.tag} ({self.source} '{self.text}' at {self.span})"
 
 
-@dataclass(frozen=True)
+@value
 class Delivery:
     """What a stage puts in front of users.
 
@@ -123,7 +125,7 @@ class Delivery:
         return f"{self.kind} {self.target} ({self.channel})"
 
 
-@dataclass(frozen=True)
+@value
 class Step:
     """One step of a stage: a shell command, or a call of an action, task or Jenkins step.
 
@@ -171,7 +173,7 @@ class Step:
         return first[0][:60] if first else "step"
 
 
-@dataclass(frozen=True)
+@value
 class Environment:
     """Where a stage deploys to.
 
@@ -205,7 +207,7 @@ class Environment:
         return self.tier == "production"
 
 
-@dataclass(frozen=True)
+@value
 class Input:
     """A value a person supplies when starting a pipeline by hand."""
 
@@ -221,7 +223,7 @@ class Input:
         return self.type in ("string", "number", "") and not self.choices
 
 
-@dataclass(frozen=True)
+@value
 class Trigger:
     """What starts a pipeline.
 
@@ -245,7 +247,7 @@ class Trigger:
     on_success_only: bool = False
 
 
-@dataclass(frozen=True)
+@value
 class Condition:
     """When a stage runs, as far as the file shows.
 
@@ -313,7 +315,7 @@ def intersect(a: frozenset[str] | None, b: frozenset[str] | None, patterns: bool
     )
 
 
-@dataclass(frozen=True)
+@value
 class Artifact:
     """An artifact a stage produces or consumes, by name.
 
@@ -326,7 +328,7 @@ class Artifact:
     source: str | None = None
 
 
-@dataclass(frozen=True)
+@value
 class Reference:
     """Something a pipeline points at that cdlint did not read (remote include, template, workflow)."""
 
@@ -337,7 +339,7 @@ class Reference:
     tags: frozenset[str] = frozenset()
 
 
-@dataclass(frozen=True)
+@value
 class Problem:
     """A fault the parser found, reported through the rule named ``rule``."""
 
@@ -347,7 +349,7 @@ class Problem:
     key: str = ""
 
 
-@dataclass(frozen=True)
+@value
 class Stage:
     """The smallest unit scheduled on its own: a job, a deployment job, a Jenkins stage.
 
@@ -419,7 +421,7 @@ class Stage:
         return any(t == tag or t.startswith(tag + ":") for t in self.tags)
 
 
-@dataclass(frozen=True, order=True)
+@value(order=True)
 class Edge:
     """A dependency between two stages (by key): ``source`` runs before ``target``.
 
@@ -455,7 +457,7 @@ def edge_order(e: Edge) -> tuple:
             e.requires_success, e.skips_with_source)
 
 
-@dataclass(frozen=True)
+@value
 class Pipeline:
     """One pipeline file (with what it includes) and its stages."""
 
@@ -486,7 +488,7 @@ class Pipeline:
         return [t for t in self.triggers if t.kind in ("push", "pull_request", "tag")]
 
 
-@dataclass(frozen=True)
+@value
 class Hop:
     """One step of an evidence path: a trigger or a stage, with where it is written."""
 
@@ -495,7 +497,7 @@ class Hop:
     stage: Stage | None = None
 
 
-@dataclass(frozen=True)
+@value
 class Project:
     """All pipelines found under one root and the edges between their stages."""
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import cached_property
 
 from cdlint.classify import images
@@ -19,6 +19,7 @@ from cdlint.classify import text as texts
 from cdlint.classify.signals import Signals
 from cdlint.classify.tiers import Tiers
 from cdlint.model import Delivery, Environment, Pipeline, Project, Signal, Stage, Step, Trigger
+from cdlint.values import value
 
 # Words of a stage's or pipeline's names that say it delivers documentation.
 _DOCS_WORDS = frozenset({"docs", "doc", "documentation", "javadoc", "apidocs", "api-docs", "website", "site", "manual", "handbook", "book"})
@@ -36,7 +37,7 @@ _CI_IMAGE_WORDS = frozenset({
 _MAVEN_RELEASE = re.compile(r"release:perform|-P\s*[\w,]*\brelease\b|central-publishing|nexus-staging|publishToMavenCentral|closeAndRelease|jreleaser|-DnewVersion=(?![^\s]*SNAPSHOT)")
 
 
-@dataclass(frozen=True)
+@value
 class Context:
     """What classification knows of a stage's surroundings: its pipeline, the triggers
     that can run it (worked out from ``project`` when first asked), the images the

@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
+
+from cdlint.values import value
 
 # Beginnings are read up to this many characters, and no more than _MAX_STARTS of them.
 _MAX_START = 3
 _MAX_STARTS = 64
 
 
-@dataclass(frozen=True)
+@value
 class Source:
     """A pattern as written, with its payload and what is already known of it (the
     ``analyse`` result, kept in a cache), or None to work it out."""
@@ -32,7 +33,7 @@ class Source:
         return self.analysis if self.analysis is not None else analyse(self.pattern, self.flags)
 
 
-@dataclass(frozen=True)
+@value
 class Compiled:
     """A compiled pattern and its payload, with texts one of which is in the lower-cased
     text of anything it matches (None when no such text is known)."""

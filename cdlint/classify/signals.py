@@ -44,6 +44,7 @@ from pathlib import Path
 from typing import Any
 
 from cdlint.classify.patterns import CommandMatcher, Compiled, Source, analyse, compile_grouped
+from cdlint.values import value
 
 FILES = (
     "commands", "scripts", "actions", "tasks", "jenkins", "keywords", "names", "references", "environments", "deliveries",
@@ -57,7 +58,7 @@ SCRIPT_INPUTS = frozenset({"run", "script", "scripts", "command", "commands", "c
 _MACRO = re.compile(r"\{([a-z_]+)\}")
 
 
-@dataclass(frozen=True)
+@value
 class Effect:
     """What a matching signal means: tags, and what the step delivers and to where."""
 
@@ -66,7 +67,7 @@ class Effect:
     target: str | None = None
 
 
-@dataclass(frozen=True)
+@value
 class Call:
     """A signal for a called action, task or library step."""
 
@@ -82,7 +83,7 @@ class Call:
         return all(pattern.search(inputs.get(key, "") or "") for key, pattern in self.inputs)
 
 
-@dataclass(frozen=True)
+@value
 class Channel:
     """A sign that a delivery goes to a prerelease channel: ``text`` searched in what
     the delivering step runs, or ``word`` among the words of the stage's, pipeline's,
@@ -333,7 +334,7 @@ def _store(path: Path, data: dict) -> None:
         pass
 
 
-@dataclass(frozen=True)
+@value
 class Example:
     """One example or counterexample of an entry, for the tests and the configuration loader."""
 
