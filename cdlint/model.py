@@ -510,6 +510,11 @@ class Project:
         return {s.key: s for p in self.pipelines for s in p.stages}
 
     @cached_property
+    def memo(self) -> dict[str, object]:
+        """What analyses work out once per project, under names of their choosing."""
+        return {}
+
+    @cached_property
     def _pipelines(self) -> dict[str, Pipeline]:
         return {p.path: p for p in self.pipelines}
 
@@ -604,15 +609,19 @@ class Project:
         if memo is not None:
             return memo
         stages = self._stages
-        memo = {}
+        memo: dict[str, bool] = {}
+        # Whether a stage passes, or one it reaches does: what it offers the stages
+        # that reach it.
+        offers: dict[str, bool] = {}
         # Tarjan yields a group of stages after the groups it reaches, so each group's
         # answer is known from the answers before it. A stage is not its own ancestor,
         # except by way of another stage of its cycle.
         for group in _strongly_connected({k: sorted(set(v)) for k, v in adjacent.items()}):
             passing = [k for k in group if test(stages[k])]
-            outside = any(test(stages[p]) or memo[p] for k in group for p in adjacent[k] if p not in group)
+            outside = any(offers[p] for k in group for p in adjacent[k] if p not in group)
             for k in group:
                 memo[k] = outside or any(m != k for m in passing)
+                offers[k] = outside or bool(passing)
         self._answers[(id(adjacent), test)] = memo
         return memo
 
@@ -716,17 +725,32 @@ class Project:
 
         succ = {key: sorted(set(hard(key))) for key in self._stages}
         done: dict[str, Condition] = {}
+        # Many stages wait for the same conditions (every job of a stage for every job of
+        # the one before): equal conditions are made one object, and each merge of two
+        # is worked out once.
+        canonical: dict[Condition, Condition] = {}
+        merged: dict[tuple[int, int], Condition] = {}
+
+        def one(condition: Condition) -> Condition:
+            return canonical.setdefault(condition, condition)
+
+        def also(a: Condition, b: Condition) -> Condition:
+            found = merged.get((id(a), id(b)))
+            if found is None:
+                found = merged[(id(a), id(b))] = one(a.also(b))
+            return found
+
         # Tarjan yields a group after the groups it depends on. Stages in a cycle (an
         # error of its own) can run only when all of them can.
         for group in _strongly_connected(succ):
-            shared = Condition()
+            shared = one(Condition())
             for key in sorted(group):
-                shared = shared.also(self._stages[key].condition)
+                shared = also(shared, self._stages[key].condition)
                 for source in succ[key]:
                     if source not in group:
-                        shared = shared.also(done[source])
+                        shared = also(shared, done[source])
             for key in group:
-                done[key] = self._stages[key].condition.also(shared)
+                done[key] = one(self._stages[key].condition.also(shared))
         return done
 
     def path_to(self, stage: Stage, through: Iterable[str] | None = None) -> list[Hop]:
