@@ -446,7 +446,7 @@ def maturity(paths, format_, output, config_file, model_file, fail_under, baseli
         gates.append((category, level))
     previous = _maturity_baseline(baseline) if baseline else None
     options = Options(config_file=config_file, platform=platform, production_env=production_env, debug=debug)
-    report = run(list(paths) or ["."], options, model, jobs)
+    report = run(list(paths) or ["."], options, model, jobs, detail=format_ == "html")
     if report.empty and not allow_empty:
         from cdlint.parsers.detection import looks_for
 

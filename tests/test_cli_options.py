@@ -387,3 +387,20 @@ def test_check_uses_one_process_for_little_work(tmp_path) -> None:
     assert sum(len(t.files) for t in small) < PARALLEL_FILES
     assert parallel_jobs(small, None) == 1
     assert parallel_jobs(small, 3) == 3
+
+
+@pytest.mark.parametrize("format_", ["text", "json", "markdown"])
+def test_maturity_in_parallel_reports_what_one_process_does(tmp_path, format_) -> None:
+    """Workers keep projects and file texts to themselves unless the HTML report needs them."""
+    paths = [str(repository(tmp_path / "one")), str(repository(tmp_path / "two", name="deploy.yml")), DEMO]
+    alone = run("maturity", "--format", format_, "-j", "1", *paths)
+    together = run("maturity", "--format", format_, "-j", "2", *paths)
+    assert alone.exit_code == together.exit_code == 0
+    assert together.output == alone.output
+
+
+def test_maturity_keeps_projects_only_for_the_html_report() -> None:
+    from cdlint.maturity import run as assess
+
+    assert all(r.project is None and not r.sources for r in assess([DEMO], detail=False).repositories)
+    assert all(r.project is not None and r.sources for r in assess([DEMO]).repositories)
