@@ -146,9 +146,18 @@ def _in_workers(selected: Sequence[Target], settings: Settings, rules: dict[str,
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
+    import gc
+
+    from cdlint.parsers import parser
+
     global _WORK
-    # Read the signals before forking, so each worker starts with them.
+    # Read the signals and import the parsers before forking, so that each worker starts
+    # with them; frozen objects are left alone by the workers' collector, so their pages
+    # stay shared.
     classifier_for(settings)
+    for platform in sorted({platform for target in selected for _, platform in target.files}):
+        parser(platform)
+    gc.freeze()
     _WORK = (selected, settings, rules)
     try:
         with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
@@ -158,6 +167,7 @@ def _in_workers(selected: Sequence[Target], settings: Settings, rules: dict[str,
             parts = [futures[i].result() for i in range(len(selected))]
     finally:
         _WORK = None
+        gc.unfreeze()
     run = _Run()
     for part in parts:
         run.merge(part)
