@@ -170,16 +170,17 @@ def measure(cdlint: str, repo: Path, runs: int, timeout: float) -> tuple[float, 
         result = run_measured([cdlint, "check", "--format", "json", "--fail-on", "never", str(repo)], timeout)
         if result is None:
             return None
-        seconds, mib = result
+        seconds, mib, _ = result
         times.append(seconds)
         peak = max(peak, mib)
     return statistics.median(times), peak
 
 
 def run_measured(command: list[str], timeout: float, cwd: Path | None = None,
-                 accept: tuple[int, ...] | None = (0, 1)) -> tuple[float, float] | None:
-    """Wall seconds and peak resident MiB of one process (None past ``timeout``); exits on a
-    failure: an exit code not in ``accept`` (None: any but a signal's)."""
+                 accept: tuple[int, ...] | None = (0, 1)) -> tuple[float, float, float] | None:
+    """Wall seconds, peak resident MiB and CPU seconds (user and system, with the processes
+    it waited for) of one process (None past ``timeout``); exits on a failure: an exit code
+    not in ``accept`` (None: any but a signal's)."""
     start = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=cwd)
     timer = threading.Timer(timeout, process.kill)
@@ -192,7 +193,7 @@ def run_measured(command: list[str], timeout: float, cwd: Path | None = None,
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode < 0 if accept is None else process.returncode not in accept:
         sys.exit(f"{' '.join(command)}: exit {process.returncode}")
-    return seconds, usage.ru_maxrss / 1024
+    return seconds, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
 def main() -> None:
