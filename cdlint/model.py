@@ -20,6 +20,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import field
 from functools import cached_property
+from operator import attrgetter
 from typing import TYPE_CHECKING, Literal
 
 from cdlint.values import value
@@ -450,11 +451,9 @@ def sorted_edges(edges: Iterable[Edge]) -> tuple[Edge, ...]:
     return tuple(sorted(set(edges), key=edge_order))
 
 
-def edge_order(e: Edge) -> tuple:
-    """The key that sorts Edges as comparing them does."""
-    s = e.span
-    return (e.source, e.target, e.kind, (s.path, s.line, s.column, s.end_line, s.end_column), e.label,
-            e.requires_success, e.skips_with_source)
+# The key that sorts Edges as comparing them does: their fields in order (the span is
+# compared only between edges of the same source, target and kind).
+edge_order = attrgetter("source", "target", "kind", "span", "label", "requires_success", "skips_with_source")
 
 
 @value
