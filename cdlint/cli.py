@@ -231,7 +231,8 @@ def main() -> None:
               help="SARIF automationDetails.id: runs with different categories keep their code-scanning alerts apart.")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
               help="Check this many repositories at once, in parallel processes.  "
-                   "[default: the number of cores when the paths hold several repositories with 100 pipeline files or more, else 1]")
+                   "[default: the idle cores (cores less the load average) when the paths hold several repositories "
+                   "with 100 pipeline files or more, else 1]")
 @allow_empty_option
 @debug_option
 def check(paths, format_, output, config_file, fail_on, select, ignore, min_severity, quiet, statistics, color,

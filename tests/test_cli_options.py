@@ -389,6 +389,23 @@ def test_check_uses_one_process_for_little_work(tmp_path) -> None:
     assert parallel_jobs(small, 3) == 3
 
 
+def test_check_uses_the_idle_cores_for_much_work(tmp_path, monkeypatch) -> None:
+    from cdlint.engine import PARALLEL_FILES, parallel_jobs
+    from cdlint.targets import targets
+
+    for n in range(3):
+        for i in range(PARALLEL_FILES // 2):
+            repository(tmp_path / f"r{n}", name=f"w{i}.yml")
+    big = targets([str(tmp_path / f"r{n}") for n in range(3)], None)
+    monkeypatch.setattr("os.sched_getaffinity", lambda pid: set(range(4)), raising=False)
+    monkeypatch.setattr("os.getloadavg", lambda: (0.2, 0.0, 0.0))
+    assert parallel_jobs(big, None) == 3  # four idle cores, three repositories
+    monkeypatch.setattr("os.getloadavg", lambda: (2.6, 0.0, 0.0))
+    assert parallel_jobs(big, None) == 1
+    monkeypatch.setattr("os.getloadavg", lambda: (9.0, 0.0, 0.0))
+    assert parallel_jobs(big, None) == 1
+
+
 @pytest.mark.parametrize("format_", ["text", "json", "markdown"])
 def test_maturity_in_parallel_reports_what_one_process_does(tmp_path, format_) -> None:
     """Workers keep projects and file texts to themselves unless the HTML report needs them."""
