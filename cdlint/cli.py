@@ -232,7 +232,7 @@ def main() -> None:
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
               help="Check this many repositories at once, in parallel processes.  "
                    "[default: the idle cores (cores less the load average) when the paths hold several repositories "
-                   "with 100 pipeline files or more, else 1]")
+                   "with 300 pipeline files or more, else 1]")
 @allow_empty_option
 @debug_option
 def check(paths, format_, output, config_file, fail_on, select, ignore, min_severity, quiet, statistics, color,

@@ -114,9 +114,10 @@ def _check_target(run: _Run, target: Target, settings: Settings, rules: dict[str
     run.add(target, project, found, problems, hidden, workspace)
 
 
-# Below this many pipeline files, starting worker processes costs more than it saves
-# (measured with bench/compare.py --jobs on the corpus).
-PARALLEL_FILES = 100
+# Below this many pipeline files, starting worker processes costs more than it saves:
+# two workers cost about 0.4 s of CPU more than one process on the corpus (each compiles
+# the patterns its files need, bench/compare.py), and a file about 2 ms.
+PARALLEL_FILES = 300
 
 
 def parallel_jobs(selected: Sequence[Target], asked: int | None) -> int:
