@@ -615,7 +615,7 @@ class Project:
         # Tarjan yields a group of stages after the groups it reaches, so each group's
         # answer is known from the answers before it. A stage is not its own ancestor,
         # except by way of another stage of its cycle.
-        for group in _strongly_connected({k: sorted(set(v)) for k, v in adjacent.items()}):
+        for group in self._groups(adjacent):
             passing = [k for k in group if test(stages[k])]
             outside = any(offers[p] for k in group for p in adjacent[k] if p not in group)
             for k in group:
@@ -626,6 +626,18 @@ class Project:
 
     @cached_property
     def _answers(self) -> dict[tuple[int, Callable[[Stage], bool]], dict[str, bool]]:
+        return {}
+
+    def _groups(self, adjacent: dict[str, list[str]]) -> list[set[str]]:
+        """The strongly connected groups of stages over ``adjacent``, each after the groups
+        it reaches: worked out once, whatever is asked of them."""
+        found = self._condensed.get(id(adjacent))
+        if found is None:
+            found = self._condensed[id(adjacent)] = _strongly_connected({k: sorted(set(v)) for k, v in adjacent.items()})
+        return found
+
+    @cached_property
+    def _condensed(self) -> dict[int, list[set[str]]]:
         return {}
 
     def _reach(self, start: str, adjacent: dict[str, list[str]]) -> list[Stage]:
