@@ -193,17 +193,33 @@ def parallel_tests(project: Project, stage: Stage) -> list[tuple[Trigger, Stage]
     upstream = {s.key for s in project.ancestors(stage)}
     found: list[tuple[Trigger, Stage]] = []
     seen: set[str] = set()
+    gates, by_kind = _gates_by_pipeline(project)
     for trigger in project.triggers_of(stage):
-        for other in project.pipelines:
-            if other.path == stage.pipeline or other.path in seen:
+        # Only pipelines with a trigger of the same kind share an event with it.
+        for other in by_kind.get(trigger.kind, ()):
+            if other.path == stage.pipeline or other.path in seen or not gates[other.path]:
                 continue
             shared = [t for t in other.triggers if same_event(trigger, t)]
             if not shared:
                 continue
-            tests = [s for s in other.stages if is_gate(s) and s.key not in upstream and any(project.condition_of(s).allows(t) for t in shared)]
+            tests = [s for s in gates[other.path] if s.key not in upstream and any(project.condition_of(s).allows(t) for t in shared)]
             if tests:
                 seen.add(other.path)
                 found.append((trigger, tests[0]))
+    return found
+
+
+def _gates_by_pipeline(project: Project) -> tuple[dict[str, list[Stage]], dict[str, list[Pipeline]]]:
+    """The gating test stages of each pipeline, and the pipelines by the kinds of their
+    triggers (in project order), worked out once per project."""
+    found = project.memo.get("gates by pipeline")
+    if found is None:
+        gates = {p.path: [s for s in p.stages if is_gate(s)] for p in project.pipelines}
+        by_kind: dict[str, list[Pipeline]] = {}
+        for p in project.pipelines:
+            for kind in dict.fromkeys(t.kind for t in p.triggers):
+                by_kind.setdefault(kind, []).append(p)
+        found = project.memo["gates by pipeline"] = (gates, by_kind)
     return found
 
 

@@ -241,13 +241,17 @@ def main() -> None:
               help="Record the current findings in FILE (a baseline) and exit with 0.")
 @click.option("--sarif-category", default="cdlint", show_default=True, metavar="NAME",
               help="SARIF automationDetails.id: runs with different categories keep their code-scanning alerts apart.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
+              help="Check this many repositories at once, in parallel processes.  "
+                   "[default: the idle cores (cores less the load average) when the paths hold several repositories "
+                   "with 300 pipeline files or more, else 1]")
 @allow_empty_option
 @debug_option
 def check(paths, format_, output, config_file, no_repo_config, fail_on, select, ignore, min_severity, quiet, statistics, color,
           stdin_filename, platform, production_env, require_reason, no_ignores, baseline_file, write_baseline,
-          sarif_category, allow_empty, debug) -> None:
+          sarif_category, jobs, allow_empty, debug) -> None:
     """Check the pipelines under PATHS (default: the current directory; '-': one pipeline from stdin)."""
-    from cdlint.engine import check_targets
+    from cdlint.engine import check_targets, parallel_jobs
     from cdlint.settings import Options, resolve
 
     stdin = None
@@ -268,7 +272,7 @@ def check(paths, format_, output, config_file, no_repo_config, fail_on, select, 
     format_ = format_ or config.format or "text"
     if statistics and format_ not in TEXT_FORMATS:
         _fail(f"--statistics prints a table; it cannot be combined with --format {format_}")
-    report = check_targets(resolved.targets, resolved.settings)
+    report = check_targets(resolved.targets, resolved.settings, parallel_jobs(resolved.targets, jobs))
     for error in report.errors:
         _warn(error)
     nothing = _scanned(report.scan, platform, allow_empty, bool(report.files), quiet)
@@ -467,7 +471,7 @@ def maturity(paths, format_, output, config_file, no_repo_config, model_file, fa
     previous = _maturity_baseline(baseline) if baseline else None
     options = Options(config_file=config_file, platform=platform, production_env=production_env, debug=debug,
                       repo_config=not no_repo_config)
-    report = run(list(paths) or ["."], options, model, jobs)
+    report = run(list(paths) or ["."], options, model, jobs, detail=format_ == "html")
     if report.empty and not allow_empty:
         from cdlint.parsers.detection import looks_for
 

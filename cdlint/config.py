@@ -19,7 +19,7 @@ import os
 import re
 import sys
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -27,6 +27,7 @@ from cdlint.cache import read_cache, write_cache
 from cdlint.errors import ConfigError
 from cdlint.files import Refused, inside, read_text
 from cdlint.rule import Rule
+from cdlint.values import value
 
 CONFIG_FILES = (".cdlint.yaml", ".cdlint.yml")
 PYPROJECT = "pyproject.toml"
@@ -36,7 +37,7 @@ MAX_CONFIG_SIZE = 1024 * 1024
 FAIL_ON = ("error", "warning", "note", "never")
 
 
-@dataclass(frozen=True)
+@value
 class Config:
     """A merged configuration. ``rules`` maps a rule id to ``"disable"`` or to the
     mapping given for it (``severity`` and options); ``files`` lists what was read,

@@ -19,11 +19,11 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from cdlint.errors import ConfigError
 from cdlint.parsers import detection
+from cdlint.values import value
 from cdlint.yamlload import MAX_FILE_SIZE
 
 # Directories never searched for pipelines: version control, dependencies, build output, tool caches.
@@ -43,7 +43,7 @@ MAX_REPOSITORIES = 10_000
 MAX_IGNORE_FILE = 256 * 1024
 
 
-@dataclass(frozen=True)
+@value
 class Skipped:
     """A file or folder discovery left out, and why: ``excluded`` (the configuration's
     ``exclude``), ``not a pipeline`` (named or placed like one, its content is not),
@@ -57,7 +57,7 @@ class Skipped:
     given: bool = False
 
 
-@dataclass(frozen=True)
+@value
 class Scan:
     """What discovery found under one root: pipeline files ``(path, platform)`` (paths
     relative to the root, ``/``-separated, sorted), the repositories nested in it (their

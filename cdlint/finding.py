@@ -5,16 +5,16 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Literal
 
 from cdlint.model import Hop, Span
+from cdlint.values import value
 
 Severity = Literal["error", "warning", "note"]
 SEVERITIES = ("error", "warning", "note")
 
 
-@dataclass(frozen=True, order=True)
+@value(order=True)
 class Evidence:
     """One piece of proof: a place in a file and what it shows."""
 
@@ -22,7 +22,7 @@ class Evidence:
     note: str
 
 
-@dataclass(frozen=True)
+@value
 class Finding:
     """A violation at ``span``. Rules fill ``span``, ``message``, ``evidence`` and ``key``
     (the identity of what is flagged, e.g. a stage key, used for fingerprints);

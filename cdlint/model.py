@@ -17,10 +17,13 @@ from __future__ import annotations
 import bisect
 import fnmatch
 from collections import deque
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import field
 from functools import cached_property
+from operator import attrgetter
 from typing import TYPE_CHECKING, Literal
+
+from cdlint.values import value
 
 if TYPE_CHECKING:
     import networkx
@@ -35,7 +38,7 @@ EDGE_KINDS = ("order", "artifact", "trigger")
 Severity = Literal["error", "warning", "note"]
 
 
-@dataclass(frozen=True, order=True)
+@value(order=True)
 class Span:
     """Where something is written. Line and column count from 1."""
 
@@ -74,7 +77,7 @@ class LineIndex:
         return Span(path, line, column, end_line, end_column)
 
 
-@dataclass(frozen=True)
+@value
 class Signal:
     """Evidence for a tag: what matched (``source``: command, script, action, task, step,
     keyword, name, environment, reference, platform …), the text it matched, and where.
@@ -96,7 +99,7 @@ class Signal:
         return f"{self.tag} ({self.source} '{self.text}' at {self.span})"
 
 
-@dataclass(frozen=True)
+@value
 class Delivery:
     """What a stage puts in front of users.
 
@@ -123,7 +126,7 @@ class Delivery:
         return f"{self.kind} {self.target} ({self.channel})"
 
 
-@dataclass(frozen=True)
+@value
 class Step:
     """One step of a stage: a shell command, or a call of an action, task or Jenkins step.
 
@@ -171,7 +174,7 @@ class Step:
         return first[0][:60] if first else "step"
 
 
-@dataclass(frozen=True)
+@value
 class Environment:
     """Where a stage deploys to.
 
@@ -205,7 +208,7 @@ class Environment:
         return self.tier == "production"
 
 
-@dataclass(frozen=True)
+@value
 class Input:
     """A value a person supplies when starting a pipeline by hand."""
 
@@ -221,7 +224,7 @@ class Input:
         return self.type in ("string", "number", "") and not self.choices
 
 
-@dataclass(frozen=True)
+@value
 class Trigger:
     """What starts a pipeline.
 
@@ -245,7 +248,7 @@ class Trigger:
     on_success_only: bool = False
 
 
-@dataclass(frozen=True)
+@value
 class Condition:
     """When a stage runs, as far as the file shows.
 
@@ -313,7 +316,7 @@ def intersect(a: frozenset[str] | None, b: frozenset[str] | None, patterns: bool
     )
 
 
-@dataclass(frozen=True)
+@value
 class Artifact:
     """An artifact a stage produces or consumes, by name.
 
@@ -326,7 +329,7 @@ class Artifact:
     source: str | None = None
 
 
-@dataclass(frozen=True)
+@value
 class Reference:
     """Something a pipeline points at that cdlint did not read (remote include, template, workflow)."""
 
@@ -337,7 +340,7 @@ class Reference:
     tags: frozenset[str] = frozenset()
 
 
-@dataclass(frozen=True)
+@value
 class Problem:
     """A fault the parser found, reported through the rule named ``rule``."""
 
@@ -347,7 +350,7 @@ class Problem:
     key: str = ""
 
 
-@dataclass(frozen=True)
+@value
 class Stage:
     """The smallest unit scheduled on its own: a job, a deployment job, a Jenkins stage.
 
@@ -394,7 +397,7 @@ class Stage:
     template: str | None = None
     calls: str | None = None
 
-    @property
+    @cached_property
     def key(self) -> str:
         return f"{self.pipeline}#{self.id}"
 
@@ -419,7 +422,7 @@ class Stage:
         return any(t == tag or t.startswith(tag + ":") for t in self.tags)
 
 
-@dataclass(frozen=True, order=True)
+@value(order=True)
 class Edge:
     """A dependency between two stages (by key): ``source`` runs before ``target``.
 
@@ -442,7 +445,18 @@ class Edge:
     skips_with_source: bool = True
 
 
-@dataclass(frozen=True)
+def sorted_edges(edges: Iterable[Edge]) -> tuple[Edge, ...]:
+    """``edges`` without duplicates, in the order sorting Edges gives, each key built once
+    (a pipeline whose stages all wait for an earlier stage has hundreds of thousands)."""
+    return tuple(sorted(set(edges), key=edge_order))
+
+
+# The key that sorts Edges as comparing them does: their fields in order (the span is
+# compared only between edges of the same source, target and kind).
+edge_order = attrgetter("source", "target", "kind", "span", "label", "requires_success", "skips_with_source")
+
+
+@value
 class Pipeline:
     """One pipeline file (with what it includes) and its stages."""
 
@@ -473,7 +487,7 @@ class Pipeline:
         return [t for t in self.triggers if t.kind in ("push", "pull_request", "tag")]
 
 
-@dataclass(frozen=True)
+@value
 class Hop:
     """One step of an evidence path: a trigger or a stage, with where it is written."""
 
@@ -482,7 +496,7 @@ class Hop:
     stage: Stage | None = None
 
 
-@dataclass(frozen=True)
+@value
 class Project:
     """All pipelines found under one root and the edges between their stages."""
 
@@ -493,6 +507,11 @@ class Project:
     @cached_property
     def _stages(self) -> dict[str, Stage]:
         return {s.key: s for p in self.pipelines for s in p.stages}
+
+    @cached_property
+    def memo(self) -> dict[str, object]:
+        """What analyses work out once per project, under names of their choosing."""
+        return {}
 
     @cached_property
     def _pipelines(self) -> dict[str, Pipeline]:
@@ -521,8 +540,18 @@ class Project:
 
     def stages(self, kind: str | None = None) -> list[Stage]:
         """All stages (of ``kind``), in file order."""
-        found = (s for s in self._stages.values() if kind is None or kind in s.kinds)
-        return sorted(found, key=lambda s: (s.span, s.id))
+        found = self._by_kind.get(kind)
+        if found is None:
+            found = self._by_kind[kind] = [s for s in self._in_order if kind in s.kinds]
+        return list(found)
+
+    @cached_property
+    def _in_order(self) -> list[Stage]:
+        return sorted(self._stages.values(), key=lambda s: (s.span, s.id))
+
+    @cached_property
+    def _by_kind(self) -> dict[str | None, list[Stage]]:
+        return {None: self._in_order}
 
     def stage(self, key: str) -> Stage:
         return self._stages[key]
@@ -546,20 +575,111 @@ class Project:
         """
         if not stage.gates_on_success:
             return []
-        return self._walk(stage, self._gating_edges(stage), reverse=True)
+        return self._walked("upstream", stage, lambda: self._walk(stage, self._gating_edges(stage), reverse=True))
 
     def downstream(self, stage: Stage) -> list[Stage]:
         """Stages that run after ``stage`` (by any edge), nearest first."""
-        return self._walk(stage, lambda s: self._outgoing[s.key], reverse=False)
+        return self._walked("downstream", stage, lambda: self._reach(stage.key, self._successors))
 
     def ancestors(self, stage: Stage) -> list[Stage]:
         """Stages that run before ``stage`` by any edge, whether or not they gate it."""
-        return self._walk(stage, lambda s: self._incoming[s.key], reverse=True)
+        return self._walked("ancestors", stage, lambda: self._reach(stage.key, self._predecessors))
+
+    @cached_property
+    def _successors(self) -> dict[str, list[str]]:
+        return {key: [e.target for e in edges] for key, edges in self._outgoing.items()}
+
+    @cached_property
+    def _predecessors(self) -> dict[str, list[str]]:
+        return {key: [e.source for e in edges] for key, edges in self._incoming.items()}
+
+    def any_before(self, stage: Stage, test: Callable[[Stage], bool]) -> bool:
+        """Whether one of :meth:`ancestors` passes ``test``: answered for every stage in one
+        pass over the graph the first time a ``test`` is asked (pass a function defined
+        once, not a new lambda each time)."""
+        return self._any(self._predecessors, test)[stage.key]
+
+    def any_after(self, stage: Stage, test: Callable[[Stage], bool]) -> bool:
+        """Whether one of :meth:`downstream` passes ``test`` (see :meth:`any_before`)."""
+        return self._any(self._successors, test)[stage.key]
+
+    def _any(self, adjacent: dict[str, list[str]], test: Callable[[Stage], bool]) -> dict[str, bool]:
+        memo = self._answers.get((id(adjacent), test))
+        if memo is not None:
+            return memo
+        stages = self._stages
+        memo: dict[str, bool] = {}
+        # Whether a stage passes, or one it reaches does: what it offers the stages
+        # that reach it.
+        offers: dict[str, bool] = {}
+        # Tarjan yields a group of stages after the groups it reaches, so each group's
+        # answer is known from the answers before it. A stage is not its own ancestor,
+        # except by way of another stage of its cycle.
+        for group in self._groups(adjacent):
+            passing = [k for k in group if test(stages[k])]
+            outside = any(offers[p] for k in group for p in adjacent[k] if p not in group)
+            for k in group:
+                memo[k] = outside or any(m != k for m in passing)
+                offers[k] = outside or bool(passing)
+        self._answers[(id(adjacent), test)] = memo
+        return memo
+
+    @cached_property
+    def _answers(self) -> dict[tuple[int, Callable[[Stage], bool]], dict[str, bool]]:
+        return {}
+
+    def _groups(self, adjacent: dict[str, list[str]]) -> list[set[str]]:
+        """The strongly connected groups of stages over ``adjacent``, each after the groups
+        it reaches: worked out once, whatever is asked of them."""
+        found = self._condensed.get(id(adjacent))
+        if found is None:
+            found = self._condensed[id(adjacent)] = _strongly_connected({k: sorted(set(v)) for k, v in adjacent.items()})
+        return found
+
+    @cached_property
+    def _condensed(self) -> dict[int, list[set[str]]]:
+        return {}
+
+    def _reach(self, start: str, adjacent: dict[str, list[str]]) -> list[Stage]:
+        """The stages reached from ``start`` over ``adjacent``, breadth first (as
+        :meth:`_walk` over every edge, on keys alone)."""
+        seen = {start}
+        queue = [start]
+        index = 0
+        while index < len(queue):
+            for key in adjacent[queue[index]]:
+                if key not in seen:
+                    seen.add(key)
+                    queue.append(key)
+            index += 1
+        stages = self._stages
+        return [stages[key] for key in queue[1:]]
+
+    def _walked(self, direction: str, stage: Stage, walk) -> list[Stage]:
+        """One walk per stage and direction, however many rules ask (a copy each time)."""
+        if self._stages.get(stage.key) is not stage:
+            return walk()
+        memo = self._walks.setdefault(direction, {})
+        found = memo.get(stage.key)
+        if found is None:
+            found = memo[stage.key] = walk()
+        return list(found)
+
+    @cached_property
+    def _walks(self) -> dict[str, dict[str, list[Stage]]]:
+        return {}
+
+    @cached_property
+    def _upstream_pipelines(self) -> dict[str, set[str]]:
+        """For each pipeline, the pipelines whose stages link into it."""
+        found: dict[str, set[str]] = {}
+        for e in self.links:
+            target = self._stages[e.target].pipeline if e.target in self._stages else e.target.partition("#")[0]
+            found.setdefault(target, set()).add(e.source.partition("#")[0])
+        return found
 
     def _gating_edges(self, start: Stage):
-        upstream_pipelines = {
-            e.source.partition("#")[0] for e in self.links if e.target.startswith(start.pipeline + "#")
-        }
+        upstream_pipelines = self._upstream_pipelines.get(start.pipeline, set())
 
         def edges(s: Stage) -> list[Edge]:
             found = [e for e in self._incoming[s.key] if e.requires_success]
@@ -576,6 +696,7 @@ class Project:
         return edges
 
     def _walk(self, stage: Stage, edges, reverse: bool) -> list[Stage]:
+        stages = self._stages
         seen = {stage.key}
         order: list[Stage] = []
         queue = deque([stage])
@@ -583,10 +704,10 @@ class Project:
             current = queue.popleft()
             for edge in edges(current):
                 key = edge.source if reverse else edge.target
-                if key not in seen and key in self._stages:
+                if key not in seen and key in stages:
                     seen.add(key)
-                    order.append(self._stages[key])
-                    queue.append(self._stages[key])
+                    order.append(stages[key])
+                    queue.append(stages[key])
         return order
 
     def triggers_of(self, stage: Stage) -> list[Trigger]:
@@ -615,17 +736,32 @@ class Project:
 
         succ = {key: sorted(set(hard(key))) for key in self._stages}
         done: dict[str, Condition] = {}
+        # Many stages wait for the same conditions (every job of a stage for every job of
+        # the one before): equal conditions are made one object, and each merge of two
+        # is worked out once.
+        canonical: dict[Condition, Condition] = {}
+        merged: dict[tuple[int, int], Condition] = {}
+
+        def one(condition: Condition) -> Condition:
+            return canonical.setdefault(condition, condition)
+
+        def also(a: Condition, b: Condition) -> Condition:
+            found = merged.get((id(a), id(b)))
+            if found is None:
+                found = merged[(id(a), id(b))] = one(a.also(b))
+            return found
+
         # Tarjan yields a group after the groups it depends on. Stages in a cycle (an
         # error of its own) can run only when all of them can.
         for group in _strongly_connected(succ):
-            shared = Condition()
+            shared = one(Condition())
             for key in sorted(group):
-                shared = shared.also(self._stages[key].condition)
+                shared = also(shared, self._stages[key].condition)
                 for source in succ[key]:
                     if source not in group:
-                        shared = shared.also(done[source])
+                        shared = also(shared, done[source])
             for key in group:
-                done[key] = self._stages[key].condition.also(shared)
+                done[key] = one(self._stages[key].condition.also(shared))
         return done
 
     def path_to(self, stage: Stage, through: Iterable[str] | None = None) -> list[Hop]:
@@ -659,11 +795,15 @@ class Project:
 
     def producers(self, artifact: str, pipeline: str | None = None) -> list[Stage]:
         """Stages that produce an artifact called ``artifact`` (in ``pipeline``, if given)."""
-        return [
-            s
-            for s in self.stages()
-            if (pipeline is None or s.pipeline == pipeline) and any(a.name == artifact for a in s.produces)
-        ]
+        return [s for s in self._producers.get(artifact, ()) if pipeline is None or s.pipeline == pipeline]
+
+    @cached_property
+    def _producers(self) -> dict[str, list[Stage]]:
+        found: dict[str, list[Stage]] = {}
+        for s in self._in_order:
+            for name in dict.fromkeys(a.name for a in s.produces):
+                found.setdefault(name, []).append(s)
+        return found
 
     def cycles(self) -> list[list[str]]:
         """Cycles among order edges, one per strongly connected group of stages, each as the
@@ -695,7 +835,7 @@ class Project:
         g = networkx.DiGraph()
         for key, stage in sorted(self._stages.items()):
             g.add_node(key, stage=stage)
-        for edge in sorted(self.edges()):
+        for edge in sorted(self.edges(), key=edge_order):
             if edge.source in self._stages and edge.target in self._stages:
                 if g.has_edge(edge.source, edge.target):
                     g.edges[edge.source, edge.target]["edges"].append(edge)

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 
 from cdlint.errors import ParseError
-from cdlint.model import Edge, Pipeline, Problem, Project, Span, Stage, Trigger
+from cdlint.model import Edge, Pipeline, Problem, Project, Span, Stage, Trigger, sorted_edges
 from cdlint.parsers import parser
 from cdlint.parsers.common import artifact_matches
 from cdlint.workspace import Workspace
@@ -67,10 +67,11 @@ def build_project(
         for entry in _entries(pipelines[child]):
             links.append(Edge(stage.key, entry.key, "trigger", stage.span, f"triggers {child}"))
     ordered = tuple(pipelines[p] for p in sorted(pipelines))
+    named = _Named(ordered)
     for pipeline in ordered:
-        links.extend(_upstream_links(pipeline, ordered))
-    links.extend(_cross_run_artifacts(ordered, links))
-    project = Project(root=root, pipelines=ordered, links=tuple(sorted(set(links))))
+        links.extend(_upstream_links(pipeline, named))
+    links.extend(_cross_run_artifacts(ordered, links, named))
+    project = Project(root=root, pipelines=ordered, links=sorted_edges(links))
     return workspace.classifier.project(project)
 
 
@@ -157,26 +158,54 @@ def _same_repository(a: Pipeline, b: Pipeline) -> bool:
     return True
 
 
-def _upstream_links(pipeline: Pipeline, pipelines: tuple[Pipeline, ...]) -> list[Edge]:
+class _Named:
+    """The pipelines of a project by each name they go by (see :func:`_names`), in path
+    order, and their entry and exit stages, worked out once each."""
+
+    def __init__(self, pipelines: tuple[Pipeline, ...]) -> None:
+        self.by_name: dict[str, list[Pipeline]] = {}
+        for pipeline in pipelines:
+            for name in _names(pipeline):
+                self.by_name.setdefault(name, []).append(pipeline)
+        self._entries: dict[str, list[Stage]] = {}
+        self._exits: dict[str, list[Stage]] = {}
+
+    def named(self, name: str) -> list[Pipeline]:
+        return self.by_name.get(name, [])
+
+    def entries(self, pipeline: Pipeline) -> list[Stage]:
+        found = self._entries.get(pipeline.path)
+        if found is None:
+            found = self._entries[pipeline.path] = _entries(pipeline)
+        return found
+
+    def exits(self, pipeline: Pipeline) -> list[Stage]:
+        found = self._exits.get(pipeline.path)
+        if found is None:
+            found = self._exits[pipeline.path] = _exits(pipeline)
+        return found
+
+
+def _upstream_links(pipeline: Pipeline, named: _Named) -> list[Edge]:
     """Trigger edges from each upstream pipeline named by ``pipeline``'s triggers."""
     edges = []
     for trigger in pipeline.triggers:
         if trigger.kind != "upstream" or not trigger.source:
             continue
         sources = [
-            p for p in pipelines
-            if p is not pipeline and p.platform == pipeline.platform and trigger.source in _names(p) and _same_repository(p, pipeline)
+            p for p in named.named(trigger.source)
+            if p is not pipeline and p.platform == pipeline.platform and _same_repository(p, pipeline)
         ]
         for source in sources:
-            for entry in _entries(pipeline):
+            for entry in named.entries(pipeline):
                 gated = trigger.on_success_only or entry.condition.upstream_success
                 label = f"{trigger.event or 'upstream'}: {source.name}" + (f" ({', '.join(trigger.types)})" if trigger.types else "")
-                for exit_ in _exits(source):
+                for exit_ in named.exits(source):
                     edges.append(Edge(exit_.key, entry.key, "trigger", trigger.span, label, requires_success=gated))
     return edges
 
 
-def _cross_run_artifacts(pipelines: tuple[Pipeline, ...], links: list[Edge]) -> list[Edge]:
+def _cross_run_artifacts(pipelines: tuple[Pipeline, ...], links: list[Edge], named: _Named) -> list[Edge]:
     """Artifact edges for downloads from the run that triggered a pipeline."""
     by_path = {p.path: p for p in pipelines}
     upstream_of: dict[str, set[str]] = {}
@@ -192,7 +221,7 @@ def _cross_run_artifacts(pipelines: tuple[Pipeline, ...], links: list[Edge]) -> 
                 if wanted.source == "upstream":
                     candidates = upstream_of.get(pipeline.path, set())
                 else:
-                    candidates = {p.path for p in pipelines if wanted.source in _names(p) and _same_repository(p, pipeline)}
+                    candidates = {p.path for p in named.named(wanted.source) if _same_repository(p, pipeline)}
                 for path in sorted(candidates):
                     for producer in by_path[path].stages:
                         names = [a.name for a in producer.produces if artifact_matches(wanted.name, a.name)]

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from cdlint.discovery import Skipped
 from cdlint.finding import Finding
 from cdlint.model import Project, Span
 from cdlint.rule import Rule
+from cdlint.values import value
 
 
-@dataclass(frozen=True)
+@value
 class Suppressed:
     """A finding an ignore comment covers: the finding, the comment's reason and where it is."""
 
@@ -20,7 +21,7 @@ class Suppressed:
     span: Span
 
 
-@dataclass(frozen=True)
+@value
 class ScanSummary:
     """What a run looked at besides the pipelines it analysed: how many files it read (the
     pipelines and what they include), what discovery left out and why, the templates read
@@ -45,7 +46,7 @@ def source_line(sources: Mapping[str, str], split: dict[str, list[str]], path: s
     return lines[line - 1] if 0 < line <= len(lines) else None
 
 
-@dataclass(frozen=True)
+@value
 class Report:
     """The result of a check: sorted findings, the rules that ran, the files read
     (``(path, platform)``), the projects analysed, the text of the files (for

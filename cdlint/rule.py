@@ -14,17 +14,18 @@ import os
 import pkgutil
 import sys
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import field
 from types import ModuleType
 from typing import Any
 
 from cdlint.errors import ConfigError
 from cdlint.finding import SEVERITIES, Finding
+from cdlint.values import value
 
 ENTRY_POINT_GROUP = "cdlint.rules"
 
 
-@dataclass(frozen=True)
+@value
 class Rule:
     """A rule: its id (kebab-case, naming the smell), the practice it protects,
     its default severity, its options (JSON Schema properties) and its check."""

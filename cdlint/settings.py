@@ -10,7 +10,7 @@ into the engine's :class:`~cdlint.engine.Settings`.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 from cdlint.config import Config
@@ -19,9 +19,10 @@ from cdlint.targets import Target, stdin_target, targets
 from cdlint.errors import ConfigError
 from cdlint.finding import SEVERITIES
 from cdlint.rule import Rule, load_rules
+from cdlint.values import value
 
 
-@dataclass(frozen=True)
+@value
 class Options:
     """What the command line asked for; empty values leave the configuration's in force.
     ``select`` and ``ignore`` name rule ids or practices. ``repo_config`` False: the
@@ -42,7 +43,7 @@ class Options:
     repo_config: bool = True
 
 
-@dataclass(frozen=True)
+@value
 class Resolved:
     """A run ready to go: the targets, the configuration read, and the engine's settings."""
 

@@ -22,10 +22,11 @@ from typing import Any
 from cdlint.discovery import MAX_REPOSITORIES, Scan, Skipped, is_top, read_head, root_of, scan, within
 from cdlint.errors import ConfigError
 from cdlint.parsers import PARSERS, detection
+from cdlint.values import value
 from cdlint.yamlload import MAX_FILE_SIZE
 
 
-@dataclass(frozen=True)
+@value
 class Scope:
     """A path given on the command line (``argument``, as written) and the root-relative
     folder it names (``""``: the whole root), or the file (``file``: its pipeline is
@@ -36,7 +37,7 @@ class Scope:
     file: bool = False
 
 
-@dataclass(frozen=True)
+@value
 class Target:
     """One repository to analyse: its root, its pipeline files, how its paths are shown
     (``prefix``), whether its files were discovered (else named on the command line), the

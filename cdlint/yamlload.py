@@ -18,12 +18,12 @@ Values built from aliases are shared, not copied: never mutate loaded values.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any
 
 from cdlint.errors import ParseError
 from cdlint.model import Span
 from cdlint.safetext import scrub
+from cdlint.values import value
 
 MAX_FILE_SIZE = 2 * 1024 * 1024
 MAX_NODES = 500_000
@@ -62,7 +62,7 @@ class Seq(list):
         return self.span()
 
 
-@dataclass(frozen=True)
+@value
 class Document:
     """The documents of one YAML file, and the faults that did not stop reading it."""
 

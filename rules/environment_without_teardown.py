@@ -17,13 +17,13 @@ def _dynamic(env: Environment) -> bool:
     return env.per_change
 
 
-def _teardown(project: Project, stage: Stage) -> Stage | None:
+def _teardown(stage: Stage, candidates: list[Stage]) -> Stage | None:
     """A stage that stops or removes ``stage``'s environment (or might: a cleanup job
-    that names no environment), if any."""
+    that names no environment), if any, of the ``candidates`` (see :func:`_candidates`)."""
     env = stage.environment
     if stage.has("teardown"):
         return stage
-    for other in project.stages():
+    for other in candidates:
         other_env = other.environment
         if other_env is not None:
             if analysis.same_environment(other_env, env) and (other_env.action == "stop" or other.has("teardown")):
@@ -33,6 +33,12 @@ def _teardown(project: Project, stage: Stage) -> Stage | None:
         elif other.has("teardown") and not other.tagged("env:ephemeral"):
             return other
     return None
+
+
+def _candidates(project: Project) -> list[Stage]:
+    """The stages that stop or tear down something, in file order: only they can be a
+    stage's teardown."""
+    return [s for s in project.stages() if s.has("teardown") or (s.environment is not None and s.environment.action == "stop")]
 
 
 @rule(id="environment-without-teardown", practice="ephemeral-test-environments", severity="warning")
@@ -78,11 +84,12 @@ def check(project: Project, options: dict) -> Iterator[Finding]:
           script: helm uninstall preview-$CI_COMMIT_REF_SLUG
     """
     reported: set[tuple[str, str]] = set()
+    candidates = _candidates(project)
     for stage in project.stages("deploy"):
         env = stage.environment
         if env is None or not _dynamic(env) or env.stop_stage or env.auto_stop:
             continue
-        if (stage.pipeline, env.name) in reported or _teardown(project, stage) is not None:
+        if (stage.pipeline, env.name) in reported or _teardown(stage, candidates) is not None:
             continue
         reported.add((stage.pipeline, env.name))
         yield Finding(

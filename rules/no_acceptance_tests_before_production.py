@@ -17,10 +17,11 @@ def _acceptance(stage: Stage) -> bool:
 def _after_preproduction_deploy(project: Project, stage: Stage) -> bool:
     """A test stage that runs after a deploy to a non-production environment: an
     acceptance stage, whatever its test runner."""
-    return stage.has("test") and any(
-        up.has("deploy") and up.environment is not None and not up.environment.is_production
-        for up in project.ancestors(stage)
-    )
+    return stage.has("test") and project.any_before(stage, _preproduction_deploy)
+
+
+def _preproduction_deploy(stage: Stage) -> bool:
+    return stage.has("deploy") and stage.environment is not None and not stage.environment.is_production
 
 
 @rule(id="no-acceptance-tests-before-production", practice="automated-acceptance-tests", severity="note")

@@ -24,7 +24,7 @@ def _failure_handler(stage: Stage) -> bool:
     return stage.when == "on_failure" and (stage.has("deploy") or analysis.has_tag(stage.tags, "rollback"))
 
 
-def _way_back(project: Project, stage: Stage, patterns: list[str]) -> Evidence | None:
+def _way_back(project: Project, stage: Stage, patterns: list[str], rollbacks: list[Stage]) -> Evidence | None:
     for step in stage.steps:
         if _recovers(step):
             return Evidence(step.span, f"'{step.label}' rolls back or rolls out progressively")
@@ -39,8 +39,8 @@ def _way_back(project: Project, stage: Stage, patterns: list[str]) -> Evidence |
     for later in project.downstream(stage):
         if _failure_handler(later):
             return Evidence(later.span, f"'{later.name}' runs when the deploy fails")
-    for other in project.stages():
-        if other.key == stage.key or not analysis.has_tag(other.tags | analysis.name_tags(other), "rollback"):
+    for other in rollbacks:
+        if other.key == stage.key:
             continue
         env = other.environment
         if env is None or analysis.same_environment(env, stage.environment) or env.tier == stage.environment.tier:
@@ -87,10 +87,10 @@ def check(project: Project, options: dict) -> Iterator[Finding]:
           script: helm upgrade --install app chart/ --atomic --timeout 5m
     """
     patterns = options["rollback_commands"]
-    for stage in analysis.deploys(project):
-        if analysis.ships_a_release_only(stage) or analysis.provisions_only(stage):
-            continue
-        if _way_back(project, stage, patterns) is not None:
+    deploys = [s for s in analysis.deploys(project) if not (analysis.ships_a_release_only(s) or analysis.provisions_only(s))]
+    rollbacks = [s for s in project.stages() if analysis.has_tag(s.tags | analysis.name_tags(s), "rollback")] if deploys else []
+    for stage in deploys:
+        if _way_back(project, stage, patterns, rollbacks) is not None:
             continue
         deploying = analysis.deploy_steps(stage)
         evidence = [Evidence(s.span, f"deploys: {s.label}") for s in deploying[:2]] or [Evidence(stage.span, f"'{stage.name}' deploys")]

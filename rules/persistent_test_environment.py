@@ -12,15 +12,15 @@ SHARED = {
 }
 
 
-def _torn_down(project: Project, env: Environment, pipeline: str) -> Stage | None:
-    """A stage of the same pipeline that stops or destroys ``env``, if any."""
+def _teardowns(project: Project) -> dict[tuple[str, str], Stage]:
+    """The first stage of each pipeline that stops or destroys each environment, by
+    (pipeline, environment name)."""
+    found: dict[tuple[str, str], Stage] = {}
     for stage in project.stages():
-        if stage.pipeline != pipeline:
-            continue
         other = stage.environment
-        if other is not None and other.name == env.name and (other.action == "stop" or stage.has("teardown")):
-            return stage
-    return None
+        if other is not None and (other.action == "stop" or stage.has("teardown")):
+            found.setdefault((stage.pipeline, other.name), stage)
+    return found
 
 
 @rule(
@@ -76,6 +76,7 @@ def check(project: Project, options: dict) -> Iterator[Finding]:
     """
     shared = set(options["tiers"])
     reported: set[tuple[str, str]] = set()
+    teardowns = _teardowns(project)
     for stage in project.stages("test"):
         # Smoke tests after a deploy verify that deploy; they are not a test suite parked
         # on a shared environment.
@@ -84,7 +85,7 @@ def check(project: Project, options: dict) -> Iterator[Finding]:
         for env, source in _environments_under_test(project, stage):
             if env.dynamic or env.tier not in shared or env.stop_stage or env.auto_stop:
                 continue
-            if _torn_down(project, env, stage.pipeline) or (stage.pipeline, env.name) in reported:
+            if (stage.pipeline, env.name) in teardowns or (stage.pipeline, env.name) in reported:
                 continue
             reported.add((stage.pipeline, env.name))
             evidence = [
@@ -105,7 +106,7 @@ def check(project: Project, options: dict) -> Iterator[Finding]:
             continue
         if env.stop_stage or env.auto_stop:
             continue
-        if (stage.pipeline, env.name) in reported or _torn_down(project, env, stage.pipeline):
+        if (stage.pipeline, env.name) in reported or (stage.pipeline, env.name) in teardowns:
             continue
         reported.add((stage.pipeline, env.name))
         yield Finding(
@@ -123,9 +124,17 @@ def _environments_under_test(project: Project, stage: Stage) -> list[tuple[Envir
     A test stage's own ``environment:`` is not counted: platforms use it to scope
     secrets as often as to name a target.
     """
-    found = []
+    found: list[tuple[Environment, Stage]] = []
+    if not project.any_before(stage, _deploys_before_tests):
+        return found
     for up in project.ancestors(stage):
         if up.pipeline == stage.pipeline and up.has("deploy") and up.environment is not None:
             if up.environment.action == "start" and up.environment.tier != "production":
                 found.append((up.environment, up))
     return found
+
+
+def _deploys_before_tests(stage: Stage) -> bool:
+    """A stage that may be one whose environment tests run against (whatever its pipeline)."""
+    env = stage.environment
+    return stage.has("deploy") and env is not None and env.action == "start" and env.tier != "production"

@@ -2,7 +2,7 @@ from collections.abc import Iterator
 
 from cdlint import analysis
 from cdlint.finding import Evidence, Finding
-from cdlint.model import Project, Step
+from cdlint.model import Project, Stage, Step
 from cdlint.rule import rule
 
 REPORTS = ("report:junit", "report:html")
@@ -59,11 +59,7 @@ def check(project: Project, options: dict) -> Iterator[Finding]:
         tests = [s for s in pipeline.stages if any(_suite(step) for step in analysis.test_runner_steps(s))]
         if not tests:
             continue
-        published = set(analysis.tags_of(project, pipeline))
-        for stage in tests:
-            for later in project.downstream(stage):
-                published |= later.tags
-        if any(analysis.has_tag(published, r) for r in REPORTS):
+        if _reports(analysis.tags_of(project, pipeline)) or any(project.any_after(s, _publishes) for s in tests):
             continue
         first = min(tests, key=lambda s: (s.span, s.id))
         names = ", ".join(f"'{s.name}'" for s in tests[:3]) + (f" and {len(tests) - 3} more" if len(tests) > 3 else "")
@@ -75,3 +71,11 @@ def check(project: Project, options: dict) -> Iterator[Finding]:
             tuple(evidence),
             key=f"{pipeline.path}#test-results",
         )
+
+
+def _reports(tags) -> bool:
+    return any(analysis.has_tag(tags, r) for r in REPORTS)
+
+
+def _publishes(stage: Stage) -> bool:
+    return _reports(stage.tags)

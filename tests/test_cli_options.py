@@ -358,3 +358,66 @@ def test_an_os_error_is_one_line_and_exit_2(tmp_path, monkeypatch) -> None:
     monkeypatch.setattr("cdlint.engine.check_targets", denied)
     result = run("check", ".")
     assert (result.exit_code, result.stderr) == (2, "cdlint: Permission denied: .github/workflows/release.yml\n")
+
+
+@pytest.mark.parametrize("format_", ["text", "json", "sarif"])
+def test_check_in_parallel_reports_what_one_process_does(tmp_path, format_) -> None:
+    """Workers send back findings and file texts; the report is the same, byte for byte,
+    also for a folder of several repositories, one of them clean and one without pipelines."""
+    repository(tmp_path / "one")
+    repository(tmp_path / "two", name="deploy.yml")
+    (tmp_path / "three" / ".git").mkdir(parents=True)
+    repository(tmp_path / "three", (FIXTURES / "clean" / "github_exemplary.yml").read_text())
+    (tmp_path / "empty").mkdir()
+    paths = [str(tmp_path / n) for n in ("one", "two", "three")] + [DEMO]
+    alone = run("check", "--format", format_, "--jobs", "1", *paths)
+    together = run("check", "--format", format_, "--jobs", "2", *paths)
+    assert alone.exit_code == together.exit_code == 1
+    assert together.output == alone.output
+    nested = [str(tmp_path), DEMO]
+    assert run("check", "--format", format_, "-j", "2", *nested).output == run("check", "--format", format_, "-j", "1", *nested).output
+
+
+def test_check_uses_one_process_for_little_work(tmp_path) -> None:
+    from cdlint.engine import PARALLEL_FILES, parallel_jobs
+    from cdlint.targets import targets
+
+    small = targets([DEMO, str(repository(tmp_path / "one"))], None)
+    assert len(small) == 2
+    assert sum(len(t.files) for t in small) < PARALLEL_FILES
+    assert parallel_jobs(small, None) == 1
+    assert parallel_jobs(small, 3) == 3
+
+
+def test_check_uses_the_idle_cores_for_much_work(tmp_path, monkeypatch) -> None:
+    from cdlint.engine import PARALLEL_FILES, parallel_jobs
+    from cdlint.targets import targets
+
+    for n in range(3):
+        for i in range(PARALLEL_FILES // 2):
+            repository(tmp_path / f"r{n}", name=f"w{i}.yml")
+    big = targets([str(tmp_path / f"r{n}") for n in range(3)], None)
+    monkeypatch.setattr("os.sched_getaffinity", lambda pid: set(range(4)), raising=False)
+    monkeypatch.setattr("os.getloadavg", lambda: (0.2, 0.0, 0.0))
+    assert parallel_jobs(big, None) == 3  # four idle cores, three repositories
+    monkeypatch.setattr("os.getloadavg", lambda: (2.6, 0.0, 0.0))
+    assert parallel_jobs(big, None) == 1
+    monkeypatch.setattr("os.getloadavg", lambda: (9.0, 0.0, 0.0))
+    assert parallel_jobs(big, None) == 1
+
+
+@pytest.mark.parametrize("format_", ["text", "json", "markdown"])
+def test_maturity_in_parallel_reports_what_one_process_does(tmp_path, format_) -> None:
+    """Workers keep projects and file texts to themselves unless the HTML report needs them."""
+    paths = [str(repository(tmp_path / "one")), str(repository(tmp_path / "two", name="deploy.yml")), DEMO]
+    alone = run("maturity", "--format", format_, "-j", "1", *paths)
+    together = run("maturity", "--format", format_, "-j", "2", *paths)
+    assert alone.exit_code == together.exit_code == 0
+    assert together.output == alone.output
+
+
+def test_maturity_keeps_projects_only_for_the_html_report() -> None:
+    from cdlint.maturity import run as assess
+
+    assert all(r.project is None and not r.sources for r in assess([DEMO], detail=False).repositories)
+    assert all(r.project is not None and r.sources for r in assess([DEMO]).repositories)

@@ -34,6 +34,9 @@ LEVELS = ["base", "beginner", "intermediate", "advanced", "expert"]
 def test_default_model_validates_against_its_schema() -> None:
     text = (ROOT / "cdlint" / "maturity" / "model.yaml").read_text()
     jsonschema.Draft202012Validator(schema()).validate(load(text, "model.yaml").value)
+    # cdlint reads its own model without validating it, so this is where it is validated,
+    # against the schema and the rules it names; and it reads the same model either way.
+    assert parse_model(text, "cdlint/maturity/model.yaml") == default_model()
     model = default_model()
     assert [c.id for c in model.categories] == CATEGORIES
     assert [lv.id for lv in model.levels] == LEVELS

@@ -11,7 +11,7 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import cached_property
 
 from cdlint.classify import images
@@ -19,6 +19,7 @@ from cdlint.classify import text as texts
 from cdlint.classify.signals import Signals
 from cdlint.classify.tiers import Tiers
 from cdlint.model import Delivery, Environment, Pipeline, Project, Signal, Stage, Step, Trigger
+from cdlint.values import value
 
 # Words of a stage's or pipeline's names that say it delivers documentation.
 _DOCS_WORDS = frozenset({"docs", "doc", "documentation", "javadoc", "apidocs", "api-docs", "website", "site", "manual", "handbook", "book"})
@@ -36,7 +37,7 @@ _CI_IMAGE_WORDS = frozenset({
 _MAVEN_RELEASE = re.compile(r"release:perform|-P\s*[\w,]*\brelease\b|central-publishing|nexus-staging|publishToMavenCentral|closeAndRelease|jreleaser|-DnewVersion=(?![^\s]*SNAPSHOT)")
 
 
-@dataclass(frozen=True)
+@value
 class Context:
     """What classification knows of a stage's surroundings: its pipeline, the triggers
     that can run it (worked out from ``project`` when first asked), the images the
@@ -76,11 +77,13 @@ class DeliveryClassifier:
         found: dict[tuple[str, str], Delivery] = {}
         names = self._context_words(stage, context.pipeline)
         docs_stage = "build:docs" in stage.tags or bool(names & _DOCS_WORDS)
-        # A job that runs an unread pipeline: its inputs are the arguments of that run.
-        called = Step(stage.span, uses=stage.calls, inputs=tuple((k, v) for k, v, _ in stage.variables))
         sources = [(step, signal) for step in stage.steps for signal in step.signals]
         # What the platform does for a job by its keywords (GitLab Pages) delivers too.
-        sources += [(called, signal) for signal in stage.signals if signal.source in ("workflow", "keyword")]
+        by_keyword = [signal for signal in stage.signals if signal.source in ("workflow", "keyword")]
+        if by_keyword:
+            # A job that runs an unread pipeline: its inputs are the arguments of that run.
+            called = Step(stage.span, uses=stage.calls, inputs=tuple((k, v) for k, v, _ in stage.variables))
+            sources += [(called, signal) for signal in by_keyword]
         for step, signal in sources:
             kind = self.signals.delivers(signal.tag)
             # A name never makes a delivery: what a step runs does (and a weak deploy the

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from cdlint.classify import text as texts
 from cdlint.model import Stage, Step
+from cdlint.values import value
 
 # Steps that push images whose tags are an input rather than part of a command:
 # step name → (input holding the tags, input holding the image name or None when
@@ -43,7 +43,7 @@ _PUSHED = re.compile(
 )
 
 
-@dataclass(frozen=True)
+@value
 class ImageRef:
     """An image named in a step: its name and tag (None when no tag is written)."""
 

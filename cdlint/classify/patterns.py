@@ -10,17 +10,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from cdlint import userregex
+from cdlint.values import value
 
 # Beginnings are read up to this many characters, and no more than _MAX_STARTS of them.
 _MAX_START = 3
 _MAX_STARTS = 64
 
 
-@dataclass(frozen=True)
+@value
 class Source:
     """A pattern as written, with its payload and what is already known of it (the
     ``analyse`` result, kept in a cache), or None to work it out. ``user``: a pattern of
@@ -37,7 +37,7 @@ class Source:
         return self.analysis if self.analysis is not None else analyse(self.pattern, self.flags)
 
 
-@dataclass(frozen=True)
+@value
 class Compiled:
     """A compiled pattern and its payload, with texts one of which is in the lower-cased
     text of anything it matches (None when no such text is known)."""
@@ -70,14 +70,21 @@ def compile_grouped(sources: Iterable[Source], wrap=lambda p: p) -> list[Compile
         groups.setdefault((source.payload, source.flags, source.user), []).append(source)
     found = []
     for (payload, flags, user), members in groups.items():
-        needles: set[str] | None = set()
-        for source in members:
-            needed = source.known()["needles"]
-            needles = None if needed is None or needles is None else needles | set(needed)
         joined = wrap("|".join(f"(?:{s.pattern})" for s in members))
         regex = userregex.compile(joined, flags) if user else re.compile(joined, flags)
-        found.append(Compiled(payload, regex, None if needles is None else tuple(sorted(needles))))
+        found.append(Compiled(payload, regex, _needles(members)))
     return found
+
+
+def _needles(members: Sequence[Source]) -> tuple[str, ...] | None:
+    """Texts one of which a match of any of ``members`` contains (None: not known)."""
+    needles: set[str] = set()
+    for source in members:
+        needed = source.known()["needles"]
+        if needed is None:
+            return None
+        needles |= set(needed)
+    return tuple(sorted(needles))
 
 
 def _anchored(pattern: str) -> str:
@@ -95,9 +102,7 @@ class CommandMatcher:
         self._sources: list[Source] = []
         self._compiled: list[Compiled | None] = []
         self._by_start: dict[str, list[int]] = {}
-        self._anywhere_sources: list[Source] = []
-        self._gate: re.Pattern[str] | None = None
-        self._anywhere: list[Compiled] | None = None
+        anywhere: dict[tuple[Any, int], list[Source]] = {}
         # The user's patterns that can begin anywhere: each tried on its own, in linear time.
         self._user_anywhere: list[Source] = []
         self._user_compiled: list[Compiled] | None = None
@@ -107,13 +112,19 @@ class CommandMatcher:
                 self._user_anywhere.append(source)
                 continue
             if starts is None:
-                self._anywhere_sources.append(source)
+                anywhere.setdefault((source.payload, source.flags), []).append(source)
                 continue
             for start in starts:
                 self._by_start.setdefault(start, []).append(len(self._sources))
             self._sources.append(source)
             self._compiled.append(None)
         self._lengths = sorted({len(start) for start in self._by_start})
+        # The patterns that can begin anywhere, one alternation per payload (as
+        # compile_grouped makes them), each with the texts one of which its matches contain.
+        self._anywhere: list[tuple[tuple[str, ...] | None, list[Source]]] = [
+            (_needles(members), members) for members in anywhere.values()
+        ]
+        self._anywhere_compiled: list[Compiled | None] = [None] * len(self._anywhere)
 
     def _one(self, index: int) -> Compiled:
         compiled = self._compiled[index]
@@ -122,15 +133,19 @@ class CommandMatcher:
         return compiled
 
     def _anywhere_payloads(self, text: str) -> list[Any]:
-        if self._gate is None:
-            # Case-insensitive, so that one gate serves patterns of either kind.
-            gate = "|".join(f"(?:{s.pattern})" for s in self._anywhere_sources) or "(?!)"
-            self._gate = re.compile(_anchored(gate), re.IGNORECASE)
-        if not self._gate.match(text):
-            return []
-        if self._anywhere is None:
-            self._anywhere = compile_grouped(self._anywhere_sources, _anchored)
-        return [c.payload for c in self._anywhere if c.regex.match(text)]
+        # A pattern whose needed texts a command lacks cannot match it, and is neither
+        # compiled nor tried (most commands hold none of them).
+        found = []
+        lowered = text.lower()
+        for index, (needles, members) in enumerate(self._anywhere):
+            if needles is not None and not any(n in lowered for n in needles):
+                continue
+            compiled = self._anywhere_compiled[index]
+            if compiled is None:
+                compiled = self._anywhere_compiled[index] = compile_grouped(members, _anchored)[0]
+            if compiled.regex.match(text):
+                found.append(compiled.payload)
+        return found
 
     def payloads(self, text: str) -> list[Any]:
         """The payloads of the patterns that match at the start of ``text``."""

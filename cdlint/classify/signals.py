@@ -45,6 +45,7 @@ from typing import Any
 from cdlint import userregex
 from cdlint.classify.patterns import CommandMatcher, Compiled, Source, analyse, compile_grouped
 from cdlint.userregex import Alternatives
+from cdlint.values import value
 
 FILES = (
     "commands", "scripts", "actions", "tasks", "jenkins", "keywords", "names", "references", "environments", "deliveries",
@@ -66,7 +67,7 @@ def compile_pattern(entry: Mapping[str, Any], pattern: str, flags: int = 0):
     return userregex.compile(pattern, flags) if entry.get(USER) else re.compile(pattern, flags)
 
 
-@dataclass(frozen=True)
+@value
 class Effect:
     """What a matching signal means: tags, and what the step delivers and to where."""
 
@@ -75,7 +76,7 @@ class Effect:
     target: str | None = None
 
 
-@dataclass(frozen=True)
+@value
 class Call:
     """A signal for a called action, task or library step."""
 
@@ -91,7 +92,7 @@ class Call:
         return all(pattern.search(inputs.get(key, "") or "") for key, pattern in self.inputs)
 
 
-@dataclass(frozen=True)
+@value
 class Channel:
     """A sign that a delivery goes to a prerelease channel: ``text`` searched in what
     the delivering step runs, or ``word`` among the words of the stage's, pipeline's,
@@ -273,7 +274,7 @@ class Signals:
         return {w: c for c in self.channels for w in c.words}
 
 
-_CACHE = "signals-v4.json"
+_CACHE = "signals-v4"
 
 
 def _data_dir() -> Path:
@@ -323,9 +324,12 @@ def shipped() -> Signals:
         from cdlint.cache import read_cache, write_cache
 
         fingerprint = _fingerprint()
+        # One file per content: installations with different signals (two versions in
+        # pre-commit and in CI, say) would otherwise overwrite each other's on every run.
+        name = f"{_CACHE}-{fingerprint[:16]}.json"
         data = None
         try:
-            cached = json.loads(read_cache(_CACHE) or "{}")
+            cached = json.loads(read_cache(name) or "{}")
             if cached.get("fingerprint") == fingerprint and isinstance(cached.get("entries"), list) \
                     and all(isinstance(e, dict) for e in cached["entries"]) and isinstance(cached.get("macros"), dict):
                 data = cached
@@ -341,12 +345,12 @@ def shipped() -> Signals:
                     expanded = _MACRO.sub(lambda m: macros.get(m[1], m[0]), entry[key])
                     entry[_ANALYSIS] = analyse(expanded, re.IGNORECASE if "i" in entry.get("flags", "") else 0)
             data = {"fingerprint": fingerprint, "entries": entries, "macros": macros}
-            write_cache(_CACHE, json.dumps(data))
+            write_cache(name, json.dumps(data))
         _shipped = Signals(data["entries"], data["macros"])
     return _shipped
 
 
-@dataclass(frozen=True)
+@value
 class Example:
     """One example or counterexample of an entry, for the tests and the configuration loader."""
 

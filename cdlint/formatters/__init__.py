@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from cdlint.report import Report
+from cdlint.values import value
 
 
-@dataclass(frozen=True)
+@value
 class RenderOptions:
     """How to render: ANSI colour, no summary line (``quiet``), the severity that fails the
     run (JUnit reports only those as failures) and the SARIF category (two runs in one

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from cdlint.model import Delivery, Edge, Environment, Pipeline, Project, Signal, Stage, Trigger
+from cdlint.model import Delivery, Edge, Environment, Pipeline, Project, Signal, Stage, Trigger, edge_order
 
 
 def _local(key: str, pipeline: Pipeline) -> str:
@@ -156,6 +156,9 @@ def render_text(project: Project) -> str:
         out.append(f"{p.path} ({p.platform})")
         for t in p.triggers:
             out.append(f"  on {trigger_dict(t)['event'] or t.kind} [{t.kind}] line {t.span.line}")
+        into: dict[str, list[Edge]] = {}
+        for e in sorted(p.edges, key=edge_order):
+            into.setdefault(e.target, []).append(e)
         for s in sorted(p.stages, key=lambda s: (s.span.line, s.id)):
             deployed = deploys_to(s)
             env = f" -> {deployed.name} ({deployed.tier})" if deployed else ""
@@ -166,7 +169,7 @@ def render_text(project: Project) -> str:
             for d in s.deliveries:
                 reasons = "; ".join(f"{e.source} '{e.text}' line {e.span.line}" for e in d.evidence)
                 out.append(f"      delivers {d.kind} to {d.target} ({d.channel}): {reasons}")
-            for e in sorted(e for e in p.edges if e.target == s.key):
+            for e in into.get(s.key, ()):
                 out.append(f"      <- {_local(e.source, p)} ({e.kind}{': ' + e.label if e.label else ''})")
         for problem in p.problems:
             out.append(f"  ! {problem.rule} line {problem.span.line}: {problem.message}")

@@ -44,7 +44,7 @@ class Repository:
 
     path: str
     assessment: Assessment
-    project: Project
+    project: Project | None
     findings: tuple[Finding, ...] = ()
     files: tuple[tuple[str, str], ...] = ()
     errors: tuple[str, ...] = ()
@@ -80,11 +80,13 @@ class MaturityReport:
         return counts
 
 
-def assess_path(path: str, options, model: Model) -> list[Repository]:
+def assess_path(path: str, options, model: Model, detail: bool = True) -> list[Repository]:
     """Check the repository at ``path`` (the one it is in, see :func:`cdlint.discovery.root_of`)
     and each repository nested in it with the engine, each with its own configuration unless
     ``options`` name one, and assess those that hold pipelines (runs in a worker process with
-    ``--jobs``). A repository is rated as a whole, whatever folder of it ``path`` names."""
+    ``--jobs``). A repository is rated as a whole, whatever folder of it ``path`` names.
+    Without ``detail`` the repositories keep neither their project nor the texts of their
+    files (only the HTML report shows those)."""
     from cdlint.engine import check_targets
     from cdlint.settings import resolve
 
@@ -102,29 +104,31 @@ def assess_path(path: str, options, model: Model) -> list[Repository]:
         found.append(Repository(
             path=where,
             assessment=assess(project, report.findings, model),
-            project=project,
+            project=project if detail else None,
             findings=report.findings,
             files=report.files,
             errors=report.errors,
-            sources=dict(report.sources),
+            sources=dict(report.sources) if detail else {},
             name=target.root.name or where,
         ))
     return found
 
 
-def run(paths: Sequence[str], options=None, model: Model | None = None, jobs: int = 1) -> MaturityReport:
+def run(paths: Sequence[str], options=None, model: Model | None = None, jobs: int = 1, detail: bool = True) -> MaturityReport:
     """Assess the repositories at each path (``options``: :class:`cdlint.settings.Options`, what
     the command line asked); with ``jobs`` > 1 in parallel processes, in the order given. A
-    path that holds no pipeline file has no repository in the report (see :func:`unrated`)."""
+    path that holds no pipeline file has no repository in the report (see :func:`unrated`).
+    Without ``detail`` the repositories keep neither projects nor file texts (see
+    :func:`assess_path`): workers send back only what the text, Markdown and JSON reports show."""
     from cdlint.settings import Options
 
     options = options or Options()
     model = model or default_model()
     if jobs > 1 and len(paths) > 1:
         with ProcessPoolExecutor(max_workers=min(jobs, len(paths))) as pool:
-            found = list(pool.map(assess_path, paths, repeat(options), repeat(model)))
+            found = list(pool.map(assess_path, paths, repeat(options), repeat(model), repeat(detail)))
     else:
-        found = [assess_path(p, options, model) for p in paths]
+        found = [assess_path(p, options, model, detail) for p in paths]
     repositories = tuple(repo for repos in found for repo in repos)
     empty = tuple(path for path, repos in zip(paths, found) if not repos)
     return MaturityReport(model, repositories, rule_advice(), empty)

@@ -37,6 +37,7 @@ from cdlint.model import (
     Stage,
     Step,
     Trigger,
+    sorted_edges,
 )
 from cdlint.parsers import azexpr
 from cdlint.parsers.azexpr import Unknown
@@ -531,7 +532,7 @@ class _Reader:
             span=data.span(),
             triggers=tuple(triggers),
             stages=tuple(stages),
-            edges=tuple(sorted(set(edges))),
+            edges=sorted_edges(edges),
             references=tuple(self.references),
             problems=tuple(self.problems),
             files=tuple(sorted({self.path, *self.files})),

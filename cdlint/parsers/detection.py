@@ -18,14 +18,15 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+
+from cdlint.values import value
 
 GITLAB_FILENAME = ".gitlab-ci.yml"
 # What discovery reads of a file whose name does not decide, to tell whether to read it whole.
 HEAD = 1024
 
 
-@dataclass(frozen=True)
+@value
 class Detector:
     """How to tell a pipeline of ``platform``; ``looks_for`` says it in words."""
 

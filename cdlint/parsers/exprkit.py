@@ -10,9 +10,9 @@ means "not limited" (or not readable, which is the safe reading for rules).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from cdlint.model import intersect
+from cdlint.values import value
 
 
 class Unreadable(Exception):
@@ -88,7 +88,7 @@ def union(a: frozenset[str] | None, b: frozenset[str] | None) -> frozenset[str] 
     return a | b
 
 
-@dataclass(frozen=True)
+@value
 class Limits:
     """The refs and trigger kinds a condition allows, and the kinds it rules out."""
 

@@ -10,9 +10,9 @@ unrestricted, which is the safe reading for the rules.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from cdlint.parsers.exprkit import Limits, LogicParser, Unreadable
+from cdlint.values import value
 
 _TOKEN = re.compile(
     r"\s*(?:(?P<str>'(?:[^']|'')*')|(?P<num>-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|0x[0-9a-fA-F]+)"
@@ -41,7 +41,7 @@ _REF_NAME_CONTEXTS = {"github.ref_name", "env.github_ref_name", "github_ref_name
 _DEFAULT_BRANCH = {"github.event.repository.default_branch", "env.default_branch"}
 
 
-@dataclass(frozen=True)
+@value
 class Reading:
     """What an ``if:`` expression says."""
 

@@ -26,6 +26,7 @@ from cdlint.model import (
     Stage,
     Step,
     Trigger,
+    sorted_edges,
 )
 from cdlint.parsers import ghexpr
 from cdlint.parsers.common import environment, link_artifacts, make_step, text
@@ -87,7 +88,7 @@ def parse(text_: str, path: str, workspace: Workspace | None = None) -> Pipeline
         span=data.span(),
         triggers=tuple(triggers),
         stages=tuple(result.stages),
-        edges=tuple(sorted(set(edges))),
+        edges=sorted_edges(edges),
         references=tuple(workflow.references),
         problems=tuple(workflow.problems),
         files=tuple(sorted({path, *workflow.files})),

@@ -38,6 +38,7 @@ from cdlint.model import (
     Stage,
     Step,
     Trigger,
+    sorted_edges,
 )
 from cdlint.parsers import glexpr
 from cdlint.parsers.common import environment, link_artifacts, make_step, text
@@ -164,17 +165,41 @@ class _Reader:
         self.references: list[Reference] = list(composed.references)
         self.files: set[str] = set(composed.files)
         self.mentions: dict[str, Span] = {}
+        # What each ``variables:`` mapping sets, by the mapping's identity: the jobs that
+        # extend one template share its mapping, and read it once (3,000 jobs of a template
+        # with 3,000 variables would otherwise build nine million entries).
+        self._read_variables: dict[tuple[int, bool], dict[str, str]] = {}
+        self._read_settings: dict[int, tuple[tuple[str, str, Span], ...]] = {}
         # Variables the file sets in jobs (not globally) are switches of those jobs: fixed
         # where set, unset elsewhere. Global ones are defaults that a schedule or a manual
         # run may override, so their value is not taken for granted.
-        self.global_names = set(_variables(self.config.get("variables"), static=False))
+        self.global_names = set(self.variables(self.config.get("variables"), static=False))
         self.global_settings = tuple(_settings(self.config.get("variables")))
         self.job_switches = {
-            name for job in composed.jobs.values() for name in _variables(job.get("variables"), static=False)
+            name for job in composed.jobs.values() for name in self.variables(job.get("variables"), static=False)
         } - self.global_names
 
     def problem(self, span: Span, message: str, rule: str = "parse-error", key: str = "") -> None:
         self.problems.append(Problem(rule, span, message, key))
+
+    def variables(self, value, static: bool = True) -> dict[str, str]:
+        """:func:`_variables` of a mapping, read once per mapping (the result is shared: do
+        not change it)."""
+        if not isinstance(value, Map):
+            return {}
+        found = self._read_variables.get((id(value), static))
+        if found is None:
+            found = self._read_variables[(id(value), static)] = _variables(value, static)
+        return found
+
+    def settings(self, value) -> tuple[tuple[str, str, Span], ...]:
+        """The global settings and then what the job's ``variables:`` mapping sets, one
+        tuple per mapping."""
+        key = id(value) if isinstance(value, Map) else 0
+        found = self._read_settings.get(key)
+        if found is None:
+            found = self._read_settings[key] = self.global_settings + tuple(_settings(value))
+        return found
 
     def pipeline(self, data: Map) -> Pipeline:
         stages = self.stage_names()
@@ -200,7 +225,7 @@ class _Reader:
             span=data.span(),
             triggers=tuple(triggers),
             stages=tuple(built),
-            edges=tuple(sorted(set(edges))),
+            edges=sorted_edges(edges),
             references=tuple(dict.fromkeys(self.references)),
             problems=tuple(self.problems),
             files=tuple(sorted(self.files)),
@@ -243,7 +268,7 @@ class _Reader:
             if "only" in job or "except" in job:
                 self.problem(job.key_span("rules"), f"job '{name}' uses 'rules' together with 'only'/'except'")
             known: dict[str, str | None] = {n: None for n in self.job_switches}
-            known.update({k: v for k, v in _variables(job.get("variables")).items() if k not in self.global_names})
+            known.update({k: v for k, v in self.variables(job.get("variables")).items() if k not in self.global_names})
             known.update({"CI_JOB_NAME": name, "CI_JOB_STAGE": group})
             regions, outcomes = self.rules(job, job_when, job_allow, known)
             chosen = _choose(outcomes)
@@ -474,7 +499,7 @@ class _Reader:
 
     def stage(self, job: _Job) -> Stage:
         data = job.data
-        variables = _variables(data.get("variables"))
+        variables = self.variables(data.get("variables"))
         matrix = _matrix(data.get("parallel"))
         steps = self.steps(job)
         facts = set()
@@ -512,7 +537,7 @@ class _Reader:
             concurrency=_substitute(text(group), variables) if (group := data.get("resource_group")) not in (None, "") else None,
             template=self.template(job, matrix),
             calls=calls,
-            variables=self.global_settings + tuple(_settings(data.get("variables"))),
+            variables=self.settings(data.get("variables")),
         )
         return stage
 
@@ -724,6 +749,17 @@ class _Reader:
         by_index: dict[int, list[_Job]] = {}
         for j in running:
             by_index.setdefault(j.index, []).append(j)
+        # Jobs mostly share their conditions: whether two can be in one pipeline is worked
+        # out once per pair of distinct conditions, not per pair of jobs.
+        regions_of = {id(j): tuple(j.regions[k] for k in KINDS) for j in jobs}
+        known: dict[tuple, bool] = {}
+
+        def compatible(a: tuple, b: tuple) -> bool:
+            found = known.get((a, b))
+            if found is None:
+                found = known[(a, b)] = _compatible(dict(zip(KINDS, a)), dict(zip(KINDS, b)))
+            return found
+
         edges = []
         for job in jobs:
             if job.needs is not None:
@@ -744,8 +780,9 @@ class _Reader:
             # GitLab starts a job when every job of the earlier stages is done; only
             # jobs that can be in the same pipeline count, and one that a run leaves out
             # holds nothing up.
+            mine = regions_of[id(job)]
             for index in range(job.index - 1, -1, -1):
-                before = [b for b in by_index.get(index, []) if _compatible(b.regions, job.regions)]
+                before = [b for b in by_index.get(index, []) if compatible(regions_of[id(b)], mine)]
                 if before:
                     edges.extend(
                         Edge(b.stage.key, job.stage.key, "order", where, skips_with_source=False) for b in before

@@ -188,6 +188,9 @@ class Composer:
         self.included: set[str] = set()
         self.count = 0
         self.expansions = 0
+        # The mappings and lists found to hold no ``!reference``, by identity (kept here so
+        # that an identity is never reused meanwhile).
+        self.clean: dict[int, Any] = {}
 
     def problem(self, span: Span, message: str, rule: str = "parse-error", key: str = "") -> None:
         self.problems.append(Problem(rule, span, message, key))
@@ -369,6 +372,16 @@ class Composer:
 
     def _resolve(self, value: Any, jobs: dict[str, Map], config: Map, complete: bool, depth: int = 0) -> Any:
         """``value`` with its ``!reference`` tags replaced (None where a reference could not be resolved)."""
+        if id(value) in self.clean:
+            return value
+        resolved = self._resolve_once(value, jobs, config, complete, depth)
+        if resolved is value and isinstance(value, (Map, Seq)):
+            # Nothing in it refers elsewhere: the jobs that share it (the variables of a
+            # template that thousands of jobs extend) need not walk it again.
+            self.clean[id(value)] = value
+        return resolved
+
+    def _resolve_once(self, value: Any, jobs: dict[str, Map], config: Map, complete: bool, depth: int) -> Any:
         if isinstance(value, Seq):
             if value.tag == "!reference":
                 return self._reference(value, jobs, config, complete, depth)

@@ -55,6 +55,7 @@ from cdlint.model import (
     Step,
     Trigger,
     intersect,
+    sorted_edges,
 )
 from cdlint.parsers import groovy as g
 from cdlint.parsers.common import link_artifacts, make_step
@@ -1462,7 +1463,7 @@ class _Reader(LoopReader):
             span=self.top_span,
             triggers=tuple(triggers),
             stages=tuple(stages),
-            edges=tuple(sorted(set(edges))),
+            edges=sorted_edges(edges),
             references=tuple(dict.fromkeys(self.references)),
             problems=tuple(self.problems),
             files=tuple(sorted(self.files)),
