@@ -32,7 +32,8 @@ _WORDS = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _CAMEL = re.compile(r"([a-z0-9])([A-Z])")
 # A variable of any platform written in a value: ``${{ env.TAG }}`` (with its spaces
 # compacted), ``${VERSION}``, ``${p['java.main.tag']}``, ``$(Build.BuildId)``, ``$TAG``.
-VARIABLE = r"\$\{\{[^}]*\}\}|\$\{[^}\s]*\}|\$\([\w.]+\)|\$\w+"
+# A body holds no ``$``: a run of unclosed ``${{`` is then read in linear time.
+VARIABLE = r"\$\{\{[^}$]*\}\}|\$\{[^}\s$]*\}|\$\([\w.]+\)|\$\w+"
 _WHOLE_VARIABLE = re.compile(f"(?:{VARIABLE})")
 _DYNAMIC = re.compile(r"\$\{\{|\$\{|\$\(|\$\[\[|\$[A-Za-z_]|\{\{|%\{")
 
