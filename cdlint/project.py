@@ -17,7 +17,7 @@ from dataclasses import replace
 from cdlint.errors import ParseError
 from cdlint.model import Edge, Pipeline, Problem, Project, Span, Stage, Trigger, sorted_edges
 from cdlint.parsers import parser
-from cdlint.parsers.common import artifact_matches
+from cdlint.parsers.common import artifact_matches, check_edges
 from cdlint.workspace import Workspace
 
 
@@ -31,7 +31,9 @@ def read_pipeline(path: str, platform: str, workspace: Workspace, debug: bool = 
     Pipeline holding only its ``parse-error``."""
     try:
         text = workspace.read_text(path)
-        return parser(platform).parse(text, path, workspace)
+        pipeline = parser(platform).parse(text, path, workspace)
+        check_edges(len(pipeline.edges), pipeline.span or Span(path, 1, 1))
+        return pipeline
     except ParseError as e:
         return Pipeline(path, platform, problems=(Problem("parse-error", e.span, e.message),), files=(path,))
     except RecursionError:

@@ -198,3 +198,27 @@ def test_values_fuzzing_found_are_read_as_written(written, tmp_path) -> None:
         "    environment: ${{ inputs.env }}\n    steps: [{run: ./deploy.sh}]\n")
     result = run("check", str(repo))
     assert result.exit_code in (0, 1) and "internal error" not in result.output + result.stderr
+
+
+EDGES_PER_PLATFORM = {
+    # Four jobs wait for four: 16 dependencies.
+    ".gitlab-ci.yml": "stages: [a, b]\n" + "".join(f"{s}{n}:\n  stage: {s}\n  script: [make]\n" for s in "ab" for n in range(4)),
+    "azure-pipelines.yml": "trigger: [main]\nstages:\n" + "".join(
+        f"  - stage: {s}\n    jobs:\n" + "".join(f"      - job: {s}{n}\n        steps: [{{script: make}}]\n" for n in range(4))
+        for s in "AB"),
+    ".github/workflows/ci.yml": "on: push\njobs:\n" + "".join(f"  a{n}:\n    runs-on: x\n    steps: [{{run: make}}]\n" for n in range(4))
+    + "".join(f"  b{n}:\n    needs: [a0, a1, a2, a3]\n    runs-on: x\n    steps: [{{run: make}}]\n" for n in range(4)),
+}
+
+
+@pytest.mark.parametrize("path", EDGES_PER_PLATFORM)
+@pytest.mark.parametrize("budget,too_large", [(16, False), (15, True)])
+def test_a_pipeline_past_the_dependency_budget_is_too_large_to_analyse(path, budget, too_large, tmp_path, monkeypatch) -> None:
+    from cdlint.parsers import common
+
+    monkeypatch.setattr(common, "MAX_EDGES", budget)
+    target = tmp_path / path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(EDGES_PER_PLATFORM[path])
+    result = run("check", "--format", "concise", str(tmp_path))
+    assert ("parse-error: too large to analyse" in result.output) is too_large, result.output

@@ -41,7 +41,7 @@ from cdlint.model import (
 )
 from cdlint.parsers import azexpr
 from cdlint.parsers.azexpr import Unknown
-from cdlint.parsers.common import environment, link_artifacts, make_step, text
+from cdlint.parsers.common import check_edges, environment, link_artifacts, make_step, text
 from cdlint.workspace import Workspace
 from cdlint.yamlload import Map, Seq, load
 
@@ -976,6 +976,7 @@ class _Reader:
             target = next(s for s in group.stages if s.id == sid)
             for source, span in deps:
                 group.edges.append(Edge(keys[source], keys[sid], "order", span, requires_success=target.gates_on_success))
+                check_edges(len(group.edges), span)
         depended = {source for deps in inner.values() for source, _ in deps}
         group.entries = [keys[sid] for sid, deps in inner.items() if not deps]
         group.exits = [keys[sid] for sid in inner if sid not in depended]
@@ -1245,6 +1246,7 @@ class _Reader:
                 for exit_ in source.exits:
                     for entry in g.entries:
                         edges.append(Edge(exit_, entry, "order", span, requires_success=gated))
+                    check_edges(len(edges), span)
         return stages, edges
 
 

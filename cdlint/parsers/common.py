@@ -12,7 +12,15 @@ import re
 from collections.abc import Sequence
 
 from cdlint.classify.text import is_dynamic
+from cdlint.errors import ParseError
 from cdlint.model import Edge, Environment, Span, Stage, Step
+
+# Every job of a stage waiting for every job of the stage before (GitLab ``stages:``, Azure
+# stage order) or taking the artifacts of all of them makes as many dependencies as the
+# two stages' sizes multiplied: 1,000 jobs after 1,000 are a million edges and minutes of
+# work. Real pipelines have about a thousand at most (930 in ../shared/corpus); past this
+# budget a pipeline is too large to analyse, and cdlint says so instead.
+MAX_EDGES = 100_000
 
 
 def make_step(
@@ -47,6 +55,16 @@ def environment(name: str, span: Span, **fields) -> Environment:
     fields.setdefault("tier", "")
     fields.setdefault("dynamic", not fields.get("candidates") and is_dynamic(name))
     return Environment(name=name, span=span, **fields)
+
+
+def check_edges(count: int, span: Span) -> None:
+    """Stop reading a pipeline whose dependencies number more than :data:`MAX_EDGES`."""
+    if count > MAX_EDGES:
+        raise ParseError(
+            f"too large to analyse: its jobs depend on each other more than {MAX_EDGES:,} times "
+            "(each job of a stage waits for, or takes the artifacts of, every job of the stage before); cdlint stops here",
+            span,
+        )
 
 
 def artifact_matches(pattern: str, name: str) -> bool:
@@ -98,6 +116,7 @@ def link_artifacts(stages: Sequence[Stage], order: Sequence[Edge]) -> list[Edge]
                     if names and producer.key != consumer.key:
                         matches.append((producer, names[0]))
             edges.extend(Edge(producer.key, consumer.key, "artifact", wanted.span, name) for producer, name in matches)
+            check_edges(len(order) + len(edges), wanted.span)
     return edges
 
 

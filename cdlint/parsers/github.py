@@ -29,7 +29,7 @@ from cdlint.model import (
     sorted_edges,
 )
 from cdlint.parsers import ghexpr
-from cdlint.parsers.common import environment, link_artifacts, make_step, text
+from cdlint.parsers.common import check_edges, environment, link_artifacts, make_step, text
 from cdlint.workspace import Workspace
 from cdlint.yamlload import Map, Seq, load
 
@@ -274,6 +274,7 @@ class _Workflow:
                 for source in result.exits[need]:
                     for target in result.entries[job_id]:
                         result.edges.append(Edge(source, target, "order", span))
+                        check_edges(len(result.edges), span)
         return result
 
     @staticmethod

@@ -41,7 +41,7 @@ from cdlint.model import (
     sorted_edges,
 )
 from cdlint.parsers import glexpr
-from cdlint.parsers.common import environment, link_artifacts, make_step, text
+from cdlint.parsers.common import check_edges, environment, link_artifacts, make_step, text
 from cdlint.parsers.detection import GITLAB_FILENAME as FILENAME
 from cdlint.parsers.glcompose import Composed, Composer, content, flatten, origin
 from cdlint.parsers.glexpr import EMPTY, KINDS, UNIVERSE, Reading, meet, minus, overlap, tidy
@@ -773,6 +773,7 @@ class _Reader:
                         # A needed job missing from the pipeline fails its creation, unless
                         # the need is optional.
                         edges.append(Edge(source.stage.key, job.stage.key, "order", span, skips_with_source=not optional))
+                        check_edges(len(edges), span)
                 continue
             if job.when == "never":
                 continue
@@ -787,6 +788,7 @@ class _Reader:
                     edges.extend(
                         Edge(b.stage.key, job.stage.key, "order", where, skips_with_source=False) for b in before
                     )
+                    check_edges(len(edges), where)
                     break
         return edges
 
