@@ -74,6 +74,15 @@ def is_gate(stage: Stage) -> bool:
     test runner, a test report, or its own test script in a stage named as a test; a step
     named "Test wheel" that imports the package is not a test suite) and does not ignore
     their failure."""
+    # Asked of every stage upstream of every delivery: kept on the (immutable) stage
+    # itself, as a cached_property would, since hashing a whole stage costs more than this.
+    known = stage.__dict__.get("_is_gate")
+    if known is None:
+        known = stage.__dict__["_is_gate"] = _gates(stage)
+    return known
+
+
+def _gates(stage: Stage) -> bool:
     if stage.allow_failure:
         return False
     verdicts = [s for s in stage.steps if "verdict" in s.tags and not failure_ignored(s)]
