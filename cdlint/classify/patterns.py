@@ -9,7 +9,8 @@ Each pattern carries a payload (the effect of a signal) that matching returns.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from functools import cached_property
 from typing import Any
 
 from cdlint import userregex
@@ -47,7 +48,11 @@ class Compiled:
     needles: tuple[str, ...] | None
 
     def possible(self, lowered: str) -> bool:
-        return self.needles is None or any(n in lowered for n in self.needles)
+        return self.needles is None or self._contains(lowered) is not None
+
+    @cached_property
+    def _contains(self):
+        return _finder(self.needles)
 
 
 def analyse(pattern: str, flags: int = 0) -> dict[str, Any]:
@@ -87,6 +92,12 @@ def _needles(members: Sequence[Source]) -> tuple[str, ...] | None:
     return tuple(sorted(needles))
 
 
+def _finder(needles: Sequence[str]):
+    """A search for any of ``needles`` in one pass, in C: testing them one by one in
+    Python cost 3% of checking the whole corpus."""
+    return re.compile("|".join(re.escape(n) for n in needles)).search
+
+
 def _anchored(pattern: str) -> str:
     return "^(?:" + pattern + ")"
 
@@ -121,8 +132,9 @@ class CommandMatcher:
         self._lengths = sorted({len(start) for start in self._by_start})
         # The patterns that can begin anywhere, one alternation per payload (as
         # compile_grouped makes them), each with the texts one of which its matches contain.
-        self._anywhere: list[tuple[tuple[str, ...] | None, list[Source]]] = [
-            (_needles(members), members) for members in anywhere.values()
+        self._anywhere: list[tuple[Callable[[str], Any] | None, list[Source]]] = [
+            (None if needles is None else _finder(needles), members)
+            for needles, members in ((_needles(m), m) for m in anywhere.values())
         ]
         self._anywhere_compiled: list[Compiled | None] = [None] * len(self._anywhere)
 
@@ -137,8 +149,8 @@ class CommandMatcher:
         # compiled nor tried (most commands hold none of them).
         found = []
         lowered = text.lower()
-        for index, (needles, members) in enumerate(self._anywhere):
-            if needles is not None and not any(n in lowered for n in needles):
+        for index, (contains, members) in enumerate(self._anywhere):
+            if contains is not None and contains(lowered) is None:
                 continue
             compiled = self._anywhere_compiled[index]
             if compiled is None:
