@@ -148,6 +148,17 @@ PIPELINE_FILES = {
     "jenkins": ("Jenkinsfile", _jenkins),
 }
 
+# What the fuzzer found too slow (tests/fuzz): each must finish within the bound as a process.
+REGRESSIONS = Path(__file__).resolve().parent.parent / "fuzz" / "regressions"
+
+
+def fuzzed(name: str) -> Callable[[Path, Path], None]:
+    def build(root: Path, outside: Path) -> None:
+        write(root, PIPELINE_FILES[name.partition("-")[0]][0], (REGRESSIONS / name).read_bytes())
+
+    return build
+
+
 # Long lines that made patterns backtrack: one character class over and over, and
 # separators that patterns split on.
 LONG_LINES = {
@@ -558,6 +569,7 @@ def _cases() -> list[Case]:
         Case("ignore-comments-10000", many_ignores(10_000)),
         Case("findings-20000", many_findings, exit=(1,), seconds=5, expect=r"200\d\d findings"),
         Case("random-jenkinsfile-500k", random_jenkinsfile, seconds=5),
+        *(Case(f"fuzzed-{name}", fuzzed(name)) for name in sorted(p.name for p in REGRESSIONS.glob("*-timeout-*"))),
         # --- graph blow-ups ---
         Case("gitlab-stage-barrier", gitlab_jobs(1000), exit=(1,), expect=TOO_LARGE),
         Case("gitlab-stage-barrier-within-budget", gitlab_jobs(316)),
