@@ -124,7 +124,11 @@ def deliveries(project: Project, tiers: Iterable[str] = ("production",), kinds: 
     """Stages that deliver (``kinds``: deploy, publish, docs) to an environment of one of
     ``tiers``, and can run at all. A stage delivers by a step that deploys or publishes,
     or by its platform (an Azure deployment job, a GitLab job with an environment)."""
-    wanted, kinds = set(tiers), set(kinds)
+    wanted, kinds = frozenset(tiers), frozenset(kinds)
+    memo = project.memo.setdefault("deliveries", {})
+    known = memo.get((wanted, kinds))
+    if known is not None:
+        return list(known)
     found = []
     for s in project.stages():
         env = s.environment
@@ -133,7 +137,8 @@ def deliveries(project: Project, tiers: Iterable[str] = ("production",), kinds: 
         delivered = {d.kind for d in s.deliveries} or ({"deploy"} if "deploy" in s.kinds else set())
         if delivered & kinds:
             found.append(s)
-    return found
+    memo[(wanted, kinds)] = found
+    return list(found)
 
 
 def deploys(project: Project, tiers: Iterable[str] = ("production",)) -> list[Stage]:

@@ -682,11 +682,11 @@ class Project:
         upstream_pipelines = self._upstream_pipelines.get(start.pipeline, set())
 
         def edges(s: Stage) -> list[Edge]:
-            found = [e for e in self._incoming[s.key] if e.requires_success]
+            found = self._incoming_gating[s.key]
             if s.key == start.key and start.condition.upstream_success:
                 # The stage itself checks the upstream run's conclusion: every
                 # stage of the upstream pipelines had to succeed.
-                found += [
+                found = found + [
                     Edge(k, s.key, "trigger", s.condition.span or s.span, "upstream run succeeded")
                     for k, up in self._stages.items()
                     if up.pipeline in upstream_pipelines
@@ -694,6 +694,11 @@ class Project:
             return found
 
         return edges
+
+    @cached_property
+    def _incoming_gating(self) -> dict[str, list[Edge]]:
+        """The edges into each stage that need their source to succeed."""
+        return {key: [e for e in edges if e.requires_success] for key, edges in self._incoming.items()}
 
     def _walk(self, stage: Stage, edges, reverse: bool) -> list[Stage]:
         stages = self._stages

@@ -47,15 +47,11 @@ def _mechanism(stage: Stage) -> dict[str, str]:
     return found
 
 
-def _counterparts(project: Project, stage: Stage, tiers: set[str]) -> list[Stage]:
-    """Deploys to the earlier environments of the same release flow: before the
+def _counterparts(project: Project, stage: Stage, earlier: list[Stage]) -> list[Stage]:
+    """Of the deploys to earlier environments, those of the same release flow: before the
     production deploy, or in its pipeline."""
     before = {s.key for s in project.ancestors(stage)}
-    return [
-        s
-        for s in analysis.deploys(project, tiers)
-        if s.key != stage.key and (s.key in before or s.pipeline == stage.pipeline)
-    ]
+    return [s for s in earlier if s.key != stage.key and (s.key in before or s.pipeline == stage.pipeline)]
 
 
 @rule(id="inconsistent-deploy-process", practice="one-deploy-process", severity="warning", options={"tiers": TIERS})
@@ -97,15 +93,24 @@ def check(project: Project, options: dict) -> Iterator[Finding]:
         deploy-staging: {extends: .deploy, environment: staging}
         deploy-production: {extends: .deploy, environment: production}
     """
-    tiers = set(options["tiers"])
+    earlier = analysis.deploys(project, set(options["tiers"]))
+    # Each stage's mechanism once: every production deploy is compared with every earlier one.
+    mechanisms: dict[str, dict[str, str]] = {}
+
+    def mechanism(stage: Stage) -> dict[str, str]:
+        found = mechanisms.get(stage.key)
+        if found is None:
+            found = mechanisms[stage.key] = _mechanism(stage)
+        return found
+
     for stage in analysis.deploys(project):
-        mine = _mechanism(stage)
+        mine = mechanism(stage)
         if not mine:
             continue
-        for other in _counterparts(project, stage, tiers):
+        for other in _counterparts(project, stage, earlier):
             if stage.template is not None and stage.template == other.template:
                 continue
-            theirs = _mechanism(other)
+            theirs = mechanism(other)
             if not theirs or set(mine) & set(theirs):
                 continue
             ours_text = ", ".join(sorted(set(mine.values())))
