@@ -575,7 +575,7 @@ class Project:
         """
         if not stage.gates_on_success:
             return []
-        return self._walked("upstream", stage, lambda: self._walk(stage, self._gating_edges(stage), reverse=True))
+        return self._walked("upstream", stage, lambda: self._reach(stage.key, self._gating_predecessors, self._upstream_runs(stage)))
 
     def downstream(self, stage: Stage) -> list[Stage]:
         """Stages that run after ``stage`` (by any edge), nearest first."""
@@ -640,14 +640,14 @@ class Project:
     def _condensed(self) -> dict[int, list[set[str]]]:
         return {}
 
-    def _reach(self, start: str, adjacent: dict[str, list[str]]) -> list[Stage]:
-        """The stages reached from ``start`` over ``adjacent``, breadth first (as
-        :meth:`_walk` over every edge, on keys alone)."""
+    def _reach(self, start: str, adjacent: dict[str, list[str]], also: list[str] | None = None) -> list[Stage]:
+        """The stages reached from ``start`` over ``adjacent`` (and from ``start`` to
+        ``also`` too), breadth first, in the order of the edges."""
         seen = {start}
         queue = [start]
         index = 0
         while index < len(queue):
-            for key in adjacent[queue[index]]:
+            for key in adjacent[queue[index]] if index or not also else [*adjacent[start], *also]:
                 if key not in seen:
                     seen.add(key)
                     queue.append(key)
@@ -678,42 +678,18 @@ class Project:
             found.setdefault(target, set()).add(e.source.partition("#")[0])
         return found
 
-    def _gating_edges(self, start: Stage):
-        upstream_pipelines = self._upstream_pipelines.get(start.pipeline, set())
-
-        def edges(s: Stage) -> list[Edge]:
-            found = self._incoming_gating[s.key]
-            if s.key == start.key and start.condition.upstream_success:
-                # The stage itself checks the upstream run's conclusion: every
-                # stage of the upstream pipelines had to succeed.
-                found = found + [
-                    Edge(k, s.key, "trigger", s.condition.span or s.span, "upstream run succeeded")
-                    for k, up in self._stages.items()
-                    if up.pipeline in upstream_pipelines
-                ]
-            return found
-
-        return edges
-
     @cached_property
-    def _incoming_gating(self) -> dict[str, list[Edge]]:
-        """The edges into each stage that need their source to succeed."""
-        return {key: [e for e in edges if e.requires_success] for key, edges in self._incoming.items()}
+    def _gating_predecessors(self) -> dict[str, list[str]]:
+        """For each stage, the stages that must have succeeded before it, by the edges into it."""
+        return {key: [e.source for e in edges if e.requires_success] for key, edges in self._incoming.items()}
 
-    def _walk(self, stage: Stage, edges, reverse: bool) -> list[Stage]:
-        stages = self._stages
-        seen = {stage.key}
-        order: list[Stage] = []
-        queue = deque([stage])
-        while queue:
-            current = queue.popleft()
-            for edge in edges(current):
-                key = edge.source if reverse else edge.target
-                if key not in seen and key in stages:
-                    seen.add(key)
-                    order.append(stages[key])
-                    queue.append(stages[key])
-        return order
+    def _upstream_runs(self, stage: Stage) -> list[str]:
+        """A stage that checks the upstream run's conclusion: every stage of the upstream
+        pipelines had to succeed."""
+        if not stage.condition.upstream_success:
+            return []
+        upstream_pipelines = self._upstream_pipelines.get(stage.pipeline, set())
+        return [k for k, up in self._stages.items() if up.pipeline in upstream_pipelines]
 
     def triggers_of(self, stage: Stage) -> list[Trigger]:
         """Triggers of the stage's pipeline whose runs can run the stage."""
