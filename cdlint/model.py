@@ -633,7 +633,7 @@ class Project:
         it reaches: worked out once, whatever is asked of them."""
         found = self._condensed.get(id(adjacent))
         if found is None:
-            found = self._condensed[id(adjacent)] = _strongly_connected({k: sorted(set(v)) for k, v in adjacent.items()})
+            found = self._condensed[id(adjacent)] = strongly_connected({k: sorted(set(v)) for k, v in adjacent.items()})
         return found
 
     @cached_property
@@ -734,7 +734,7 @@ class Project:
 
         # Tarjan yields a group after the groups it depends on. Stages in a cycle (an
         # error of its own) can run only when all of them can.
-        for group in _strongly_connected(succ):
+        for group in strongly_connected(succ):
             shared = one(Condition())
             for key in sorted(group):
                 shared = also(shared, self._stages[key].condition)
@@ -750,22 +750,7 @@ class Project:
 
         ``through`` restricts the walk to edge kinds (default: all).
         """
-        kinds = set(through) if through else set(EDGE_KINDS)
-        memo: dict[str, list[Stage]] = {}
-
-        def chain(s: Stage, visiting: frozenset[str]) -> list[Stage]:
-            if s.key in memo:
-                return memo[s.key]
-            best: list[Stage] = []
-            for e in sorted(self._incoming[s.key], key=lambda e: (e.span, e.source)):
-                if e.kind in kinds and e.source not in visiting:
-                    candidate = chain(self._stages[e.source], visiting | {s.key})
-                    if len(candidate) > len(best):
-                        best = candidate
-            memo[s.key] = best + [s]
-            return memo[s.key]
-
-        stages = chain(stage, frozenset())
+        stages = self._chain_to(stage, frozenset(through) if through else frozenset(EDGE_KINDS))
         hops = [Hop(s.name or s.id, s.span, s) for s in stages]
         triggers = self.triggers_of(stages[0])
         if triggers:
@@ -773,6 +758,52 @@ class Project:
             t = next((t for t in triggers if t.kind != "workflow_call"), triggers[0])
             hops.insert(0, Hop(trigger_label(t), t.span))
         return hops
+
+    def _chain_to(self, stage: Stage, kinds: frozenset[str]) -> list[Stage]:
+        """The longest chain of stages over edges of ``kinds`` that ends at ``stage`` (of
+        chains as long, the one through the edge written first), never through a stage
+        twice. Without a cycle a stage's chain is the same whoever asks, so chains are
+        kept for the project (evidence asks for one per finding); around a cycle a chain
+        depends on where the walk came in, so it is worked out for each question."""
+        shared = self._chains.get(kinds)
+        if shared is None:
+            shared = self._chains[kinds] = {} if self._acyclic(kinds) else False
+        memo: dict[str, list[Stage]] = shared if shared is not False else {}
+        incoming, stages = self._incoming_in_order, self._stages
+        # The stages the walk is in, counted: a stage's own count is raised only while
+        # the chains before it are worked out, as a set passed down with it would be.
+        walking: dict[str, int] = {}
+
+        def chain(s: Stage) -> list[Stage]:
+            if s.key in memo:
+                return memo[s.key]
+            best: list[Stage] = []
+            for e in incoming[s.key]:
+                if e.kind in kinds and not walking.get(e.source):
+                    walking[s.key] = walking.get(s.key, 0) + 1
+                    candidate = chain(stages[e.source])
+                    walking[s.key] -= 1
+                    if len(candidate) > len(best):
+                        best = candidate
+            memo[s.key] = best + [s]
+            return memo[s.key]
+
+        return chain(stage)
+
+    @cached_property
+    def _chains(self) -> dict[frozenset[str], dict[str, list[Stage]] | bool]:
+        return {}
+
+    @cached_property
+    def _incoming_in_order(self) -> dict[str, list[Edge]]:
+        """The edges into each stage in the order they are written."""
+        return {key: sorted(edges, key=lambda e: (e.span, e.source)) for key, edges in self._incoming.items()}
+
+    def _acyclic(self, kinds: frozenset[str]) -> bool:
+        before = {key: sorted({e.source for e in edges if e.kind in kinds}) for key, edges in self._incoming.items()}
+        return all(key not in sources for key, sources in before.items()) and all(
+            len(group) == 1 for group in strongly_connected(before)
+        )
 
     def producers(self, artifact: str, pipeline: str | None = None) -> list[Stage]:
         """Stages that produce an artifact called ``artifact`` (in ``pipeline``, if given)."""
@@ -796,7 +827,7 @@ class Project:
         for targets in succ.values():
             targets.sort()
         cycles = []
-        for group in _strongly_connected(succ):
+        for group in strongly_connected(succ):
             start = min(group)
             if len(group) == 1 and start not in succ[start]:
                 continue
@@ -825,7 +856,7 @@ class Project:
         return g
 
 
-def _strongly_connected(succ: dict[str, list[str]]) -> list[set[str]]:
+def strongly_connected(succ: dict[str, list[str]]) -> list[set[str]]:
     """Tarjan's algorithm without recursion (pipelines can be long chains)."""
     index: dict[str, int] = {}
     low: dict[str, int] = {}

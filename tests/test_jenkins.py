@@ -139,3 +139,20 @@ def test_deploy_environment_from_a_variable(value: str, expected: tuple | None) 
     [stage] = classify.pipeline(jenkins.parse(text, "Jenkinsfile")).stages
     env = stage.environment
     assert (env and (env.name, env.tier, env.dynamic)) == expected
+
+
+SCRIPTED_STASHES = """node {
+    stage('Build') { sh 'make'; stash name: 'dist', includes: 'dist/**' }
+    stage('Deploy') { unstash 'dist'; sh './deploy.sh' }
+    stage('Rebuild') { sh 'make'; stash name: 'dist', includes: 'dist/**' }
+    stage('Any') { unstash "${env.WHICH}" }
+}
+"""
+
+
+def test_unstash_takes_a_stash_made_before_it_never_one_made_after() -> None:
+    pipeline = jenkins.parse(SCRIPTED_STASHES, "Jenkinsfile")
+    ids = {s.key: s.id for s in pipeline.stages}
+    artifacts = sorted((ids[e.source], ids[e.target]) for e in pipeline.edges if e.kind == "artifact")
+    # 'Any' names what it takes at run time: any stash made before it.
+    assert artifacts == [("Build", "Any"), ("Build", "Deploy"), ("Rebuild", "Any")]

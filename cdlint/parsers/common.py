@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from cdlint.classify.text import is_dynamic
 from cdlint.errors import ParseError
-from cdlint.model import Edge, Environment, Span, Stage, Step
+from cdlint.model import Edge, Environment, Span, Stage, Step, strongly_connected
 
 # Every job of a stage waiting for every job of the stage before (GitLab ``stages:``, Azure
 # stage order) or taking the artifacts of all of them makes as many dependencies as the
@@ -75,22 +75,15 @@ def link_artifacts(stages: Sequence[Stage], order: Sequence[Edge]) -> list[Edge]
     """Artifact edges from producers to consumers by artifact name, within one pipeline.
 
     A consumer naming no artifact (``*``) takes every artifact produced by a stage
-    it depends on. A consumer of an artifact from another run (``source`` set)
-    is linked by the project builder instead.
+    it depends on; one naming artifacts takes them from the stages that make them,
+    but never from a stage that runs after it (a later Jenkins ``stash`` of the same
+    name, a GitLab job of a later stage). A consumer of an artifact from another run
+    (``source`` set) is linked by the project builder instead.
     """
-    incoming: dict[str, list[str]] = {s.key: [] for s in stages}
-    for e in order:
-        if e.target in incoming:
-            incoming[e.target].append(e.source)
+    ordered = _Order(stages, order)
 
-    def before(stage: Stage) -> set[str]:
-        stack, seen = list(incoming[stage.key]), set()
-        while stack:
-            key = stack.pop()
-            if key not in seen:
-                seen.add(key)
-                stack.extend(incoming.get(key, ()))
-        return seen
+    def not_after(producer: Stage, consumer: Stage) -> bool:
+        return not ordered.runs_before(consumer.key, producer.key) or ordered.runs_before(producer.key, consumer.key)
 
     producers = [s for s in stages if s.produces]
     # Producers of each artifact name, in stage order: a name without wildcards matches
@@ -105,15 +98,17 @@ def link_artifacts(stages: Sequence[Stage], order: Sequence[Edge]) -> list[Edge]
             if wanted.source is not None:
                 continue
             if wanted.name == "*":
-                earlier = before(consumer)
+                earlier = ordered.before(consumer.key)
                 matches = [(p, p.produces[0].name) for p in producers if p.key in earlier and p.key != consumer.key]
             elif not _WILDCARD.search(wanted.name):
-                matches = [(p, wanted.name) for p in by_name.get(wanted.name, ()) if p.key != consumer.key]
+                matches = [
+                    (p, wanted.name) for p in by_name.get(wanted.name, ()) if p.key != consumer.key and not_after(p, consumer)
+                ]
             else:
                 matches = []
                 for producer in producers:
                     names = [a.name for a in producer.produces if artifact_matches(wanted.name, a.name)]
-                    if names and producer.key != consumer.key:
+                    if names and producer.key != consumer.key and not_after(producer, consumer):
                         matches.append((producer, names[0]))
             edges.extend(Edge(producer.key, consumer.key, "artifact", wanted.span, name) for producer, name in matches)
             check_edges(len(order) + len(edges), wanted.span)
@@ -121,6 +116,45 @@ def link_artifacts(stages: Sequence[Stage], order: Sequence[Edge]) -> list[Edge]
 
 
 _WILDCARD = re.compile(r"[*?\[]")
+
+
+class _Order:
+    """Which stages run before which (by order edges), as one bit set per stage worked out
+    in one pass over the strongly connected groups: a group's stages run after the
+    groups before it and, in a cycle, after each other."""
+
+    def __init__(self, stages: Sequence[Stage], order: Sequence[Edge]) -> None:
+        self._keys = [s.key for s in stages]
+        self._index = {key: i for i, key in enumerate(self._keys)}
+        sources: dict[str, list[str]] = {key: [] for key in self._keys}
+        for e in order:
+            if e.target in sources and e.source in sources:
+                sources[e.target].append(e.source)
+        self._bits: dict[str, int] = {}
+        self._sets: dict[str, set[str]] = {}
+        # Over the edges to their sources, Tarjan gives each group after the groups that
+        # run before it.
+        for group in strongly_connected({k: sorted(set(v)) for k, v in sources.items()}):
+            found = 0
+            for key in group:
+                for source in sources[key]:
+                    if source not in group:
+                        found |= self._bits[source] | 1 << self._index[source]
+            if len(group) > 1 or any(key in sources[key] for key in group):
+                for key in group:
+                    found |= 1 << self._index[key]
+            for key in group:
+                self._bits[key] = found
+
+    def runs_before(self, first: str, then: str) -> bool:
+        return bool(self._bits[then] >> self._index[first] & 1)
+
+    def before(self, key: str) -> set[str]:
+        found = self._sets.get(key)
+        if found is None:
+            bits = self._bits[key]
+            found = self._sets[key] = {k for i, k in enumerate(self._keys) if bits >> i & 1}
+        return found
 
 
 def text(value: object) -> str:
