@@ -762,48 +762,38 @@ class Project:
     def _chain_to(self, stage: Stage, kinds: frozenset[str]) -> list[Stage]:
         """The longest chain of stages over edges of ``kinds`` that ends at ``stage`` (of
         chains as long, the one through the edge written first), never through a stage
-        twice. Without a cycle a stage's chain is the same whoever asks, so chains are
-        kept for the project (evidence asks for one per finding); around a cycle a chain
-        depends on where the walk came in, so it is worked out for each question."""
-        shared = self._chains.get(kinds)
-        if shared is None:
-            shared = self._chains[kinds] = {} if self._acyclic(kinds) else False
-        memo: dict[str, list[Stage]] = shared if shared is not False else {}
+        twice. Chains are kept for the project, since evidence asks for one per
+        finding: without a cycle a stage's chain is the same whoever asks; around a cycle
+        (an error of its own) it is the one first worked out, so that a cyclic graph
+        costs no more than one walk either."""
+        memo = self._chains.setdefault(kinds, {})
         incoming, stages = self._incoming_in_order, self._stages
-        # The stages the walk is in, counted: a stage's own count is raised only while
-        # the chains before it are worked out, as a set passed down with it would be.
-        walking: dict[str, int] = {}
+        walking: set[str] = set()
 
         def chain(s: Stage) -> list[Stage]:
             if s.key in memo:
                 return memo[s.key]
             best: list[Stage] = []
+            walking.add(s.key)
             for e in incoming[s.key]:
-                if e.kind in kinds and not walking.get(e.source):
-                    walking[s.key] = walking.get(s.key, 0) + 1
+                if e.kind in kinds and e.source not in walking:
                     candidate = chain(stages[e.source])
-                    walking[s.key] -= 1
                     if len(candidate) > len(best):
                         best = candidate
+            walking.discard(s.key)
             memo[s.key] = best + [s]
             return memo[s.key]
 
         return chain(stage)
 
     @cached_property
-    def _chains(self) -> dict[frozenset[str], dict[str, list[Stage]] | bool]:
+    def _chains(self) -> dict[frozenset[str], dict[str, list[Stage]]]:
         return {}
 
     @cached_property
     def _incoming_in_order(self) -> dict[str, list[Edge]]:
         """The edges into each stage in the order they are written."""
         return {key: sorted(edges, key=lambda e: (e.span, e.source)) for key, edges in self._incoming.items()}
-
-    def _acyclic(self, kinds: frozenset[str]) -> bool:
-        before = {key: sorted({e.source for e in edges if e.kind in kinds}) for key, edges in self._incoming.items()}
-        return all(key not in sources for key, sources in before.items()) and all(
-            len(group) == 1 for group in strongly_connected(before)
-        )
 
     def producers(self, artifact: str, pipeline: str | None = None) -> list[Stage]:
         """Stages that produce an artifact called ``artifact`` (in ``pipeline``, if given)."""

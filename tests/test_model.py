@@ -50,3 +50,20 @@ def test_inherited_limits_only_ever_narrow(case) -> None:
         assert set(p.triggers_of(s)) <= {t for t in (PUSH, PULL) if s.condition.allows(t)}
         if any(a != b and b == int(s.id[1:]) and a in limited for a, b in edges):
             assert PULL not in p.triggers_of(s)
+
+
+def test_the_evidence_path_is_the_longest_chain_before_a_stage() -> None:
+    p = project(4, [(0, 1), (1, 3), (0, 2), (2, 3), (1, 2)], limited=set())
+    assert [h.label for h in p.path_to(p.stage("p.yml#s3"))] == ["push", "s0", "s1", "s2", "s3"]
+
+
+@given(st.integers(1, 8).flatmap(lambda n: st.tuples(
+    st.just(n), st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), max_size=20),
+)))
+def test_an_evidence_path_passes_each_stage_once_even_around_cycles(case) -> None:
+    n, edges = case
+    p = project(n, edges, limited=set())
+    for s in p.stages():
+        stages = [h.stage.key for h in p.path_to(s) if h.stage is not None]
+        assert stages[-1] == s.key and len(stages) == len(set(stages))
+        assert all((stages[i], stages[i + 1]) in {(f"p.yml#s{a}", f"p.yml#s{b}") for a, b in edges} for i in range(len(stages) - 1))
