@@ -585,13 +585,15 @@ class Project:
         """Stages that run before ``stage`` by any edge, whether or not they gate it."""
         return self._walked("ancestors", stage, lambda: self._reach(stage.key, self._predecessors))
 
+    # Adjacency as keys, each once (an order and an artifact edge join the same stages),
+    # in the order of the edges.
     @cached_property
     def _successors(self) -> dict[str, list[str]]:
-        return {key: [e.target for e in edges] for key, edges in self._outgoing.items()}
+        return {key: list(dict.fromkeys(e.target for e in edges)) for key, edges in self._outgoing.items()}
 
     @cached_property
     def _predecessors(self) -> dict[str, list[str]]:
-        return {key: [e.source for e in edges] for key, edges in self._incoming.items()}
+        return {key: list(dict.fromkeys(e.source for e in edges)) for key, edges in self._incoming.items()}
 
     def any_before(self, stage: Stage, test: Callable[[Stage], bool]) -> bool:
         """Whether one of :meth:`ancestors` passes ``test``: answered for every stage in one
@@ -646,14 +648,32 @@ class Project:
         seen = {start}
         queue = [start]
         index = 0
-        while index < len(queue):
-            for key in adjacent[queue[index]] if index or not also else [*adjacent[start], *also]:
-                if key not in seen:
-                    seen.add(key)
-                    queue.append(key)
+        # Once every stage ``start`` reaches is found, the rest of the walk finds nothing:
+        # in a dense graph that is most of it.
+        reachable = self._reachable(adjacent)[start] if not also else len(self._stages)
+        while index < len(queue) and len(queue) <= reachable:
+            if index or not also:
+                # Each key once in an adjacency list: the new ones are taken in one pass.
+                fresh = [key for key in adjacent[queue[index]] if key not in seen]
+            else:
+                fresh = [key for key in dict.fromkeys([*adjacent[start], *also]) if key not in seen]
+            seen.update(fresh)
+            queue += fresh
             index += 1
         stages = self._stages
         return [stages[key] for key in queue[1:]]
+
+    def _reachable(self, adjacent: dict[str, list[str]]) -> dict[str, int]:
+        """How many other stages each stage reaches over ``adjacent``."""
+        found = self._reach_counts.get(id(adjacent))
+        if found is None:
+            bits, index = reach_bits(adjacent)
+            found = self._reach_counts[id(adjacent)] = {k: (b & ~(1 << index[k])).bit_count() for k, b in bits.items()}
+        return found
+
+    @cached_property
+    def _reach_counts(self) -> dict[int, dict[str, int]]:
+        return {}
 
     def _walked(self, direction: str, stage: Stage, walk) -> list[Stage]:
         """One walk per stage and direction, however many rules ask (a copy each time)."""
@@ -681,7 +701,7 @@ class Project:
     @cached_property
     def _gating_predecessors(self) -> dict[str, list[str]]:
         """For each stage, the stages that must have succeeded before it, by the edges into it."""
-        return {key: [e.source for e in edges if e.requires_success] for key, edges in self._incoming.items()}
+        return {key: list(dict.fromkeys(e.source for e in edges if e.requires_success)) for key, edges in self._incoming.items()}
 
     def _upstream_runs(self, stage: Stage) -> list[str]:
         """A stage that checks the upstream run's conclusion: every stage of the upstream
@@ -884,6 +904,27 @@ def strongly_connected(succ: dict[str, list[str]]) -> list[set[str]]:
                 parent = work[-1][0]
                 low[parent] = min(low[parent], low[node])
     return groups
+
+
+def reach_bits(adjacent: dict[str, list[str]]) -> tuple[dict[str, int], dict[str, int]]:
+    """For each key of ``adjacent``, the keys it reaches, as a bit set (bit ``i`` is the
+    key whose index is ``i``), and the index of each key: worked out in one pass over the
+    strongly connected groups, each after the groups it reaches. A key in a cycle
+    reaches itself."""
+    index = {key: i for i, key in enumerate(adjacent)}
+    bits: dict[str, int] = {}
+    for group in strongly_connected(adjacent):
+        found = 0
+        for key in group:
+            for other in adjacent[key]:
+                if other not in group:
+                    found |= bits[other] | 1 << index[other]
+        if len(group) > 1 or any(key in adjacent[key] for key in group):
+            for key in group:
+                found |= 1 << index[key]
+        for key in group:
+            bits[key] = found
+    return bits, index
 
 
 def _cycle_through(start: str, group: set[str], succ: dict[str, list[str]]) -> list[str]:

@@ -13,14 +13,14 @@ from collections.abc import Sequence
 
 from cdlint.classify.text import is_dynamic
 from cdlint.errors import ParseError
-from cdlint.model import Edge, Environment, Span, Stage, Step, strongly_connected
+from cdlint.model import Edge, Environment, Span, Stage, Step, reach_bits
 
 # Every job of a stage waiting for every job of the stage before (GitLab ``stages:``, Azure
 # stage order) or taking the artifacts of all of them makes as many dependencies as the
 # two stages' sizes multiplied: 1,000 jobs after 1,000 are a million edges and minutes of
 # work. Real pipelines have about a thousand at most (930 in ../shared/corpus); past this
 # budget a pipeline is too large to analyse, and cdlint says so instead.
-MAX_EDGES = 100_000
+MAX_EDGES = 50_000
 
 
 def make_step(
@@ -119,32 +119,16 @@ _WILDCARD = re.compile(r"[*?\[]")
 
 
 class _Order:
-    """Which stages run before which (by order edges), as one bit set per stage worked out
-    in one pass over the strongly connected groups: a group's stages run after the
-    groups before it and, in a cycle, after each other."""
+    """Which stages run before which by order edges (see :func:`cdlint.model.reach_bits`)."""
 
     def __init__(self, stages: Sequence[Stage], order: Sequence[Edge]) -> None:
-        self._keys = [s.key for s in stages]
-        self._index = {key: i for i, key in enumerate(self._keys)}
-        sources: dict[str, list[str]] = {key: [] for key in self._keys}
+        sources: dict[str, list[str]] = {s.key: [] for s in stages}
         for e in order:
             if e.target in sources and e.source in sources:
                 sources[e.target].append(e.source)
-        self._bits: dict[str, int] = {}
+        self._bits, self._index = reach_bits({k: sorted(set(v)) for k, v in sources.items()})
+        self._keys = list(self._index)
         self._sets: dict[str, set[str]] = {}
-        # Over the edges to their sources, Tarjan gives each group after the groups that
-        # run before it.
-        for group in strongly_connected({k: sorted(set(v)) for k, v in sources.items()}):
-            found = 0
-            for key in group:
-                for source in sources[key]:
-                    if source not in group:
-                        found |= self._bits[source] | 1 << self._index[source]
-            if len(group) > 1 or any(key in sources[key] for key in group):
-                for key in group:
-                    found |= 1 << self._index[key]
-            for key in group:
-                self._bits[key] = found
 
     def runs_before(self, first: str, then: str) -> bool:
         return bool(self._bits[then] >> self._index[first] & 1)

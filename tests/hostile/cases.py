@@ -434,6 +434,17 @@ def gitlab_jobs(count: int) -> Callable[[Path, Path], None]:
     return build
 
 
+def needs_mesh(count: int) -> Callable[[Path, Path], None]:
+    """GitHub jobs that all need each other (a cycle through every job), each deploying."""
+    def build(root: Path, outside: Path) -> None:
+        names = [f"j{n}" for n in range(count)]
+        jobs = "".join(f"  {name}:\n    runs-on: x\n    needs: {'&all ' + json.dumps(names) if not n else '*all'}\n"
+                       f"    environment: production\n    steps:\n      - run: ./deploy.sh\n" for n, name in enumerate(names))
+        write(root, ".github/workflows/ci.yml", "on: push\njobs:\n" + jobs)
+
+    return build
+
+
 def azure_artifact_jobs(root: Path, outside: Path) -> None:
     first = "".join(f"      - job: a{n}\n        steps:\n          - publish: out\n            artifact: art{n}\n" for n in range(1000))
     second = "".join(f"      - job: b{n}\n        steps:\n          - download: current\n" for n in range(1000))
@@ -576,7 +587,9 @@ def _cases() -> list[Case]:
           for suffix, argv, seconds in (("", ("check", "."), 2), ("-maturity", ("maturity", "."), 5))),
         # --- graph blow-ups ---
         Case("gitlab-stage-barrier", gitlab_jobs(1000), exit=(1,), expect=TOO_LARGE),
-        Case("gitlab-stage-barrier-within-budget", gitlab_jobs(316)),
+        Case("gitlab-stage-barrier-within-budget", gitlab_jobs(223)),
+        Case("needs-mesh", needs_mesh(223), exit=(1,)),
+        Case("needs-mesh-too-large", needs_mesh(300), exit=(1,), expect=TOO_LARGE),
         Case("azure-artifact-stages", azure_artifact_jobs, exit=(1,), expect=TOO_LARGE),
         Case("workflow-run-mesh", workflow_run_mesh),
         Case("template-variables", template_variables, seconds=5),
