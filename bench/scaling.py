@@ -8,9 +8,10 @@ Writes repositories into a temporary folder and times `cdlint check --format jso
 - the GitHub part of ../shared/corpus copied 1, 10 and 50 times into one repository (the
   cost per file must stay flat: at most 1.1 times the 1x run's);
 - one Azure template used 100 and 400 times; GitHub chains of 500 and 2,000 jobs;
-- the graph blow-ups of issue 15: GitLab `stages: [a, b]` with 1,000 + 1,000 jobs, Azure
-  2 stages of 1,000 jobs passing artifacts, 100 workflows each naming all 100 in
-  `workflow_run`, 3,000 jobs extending a template of 3,000 variables.
+- the graph blow-ups of issue 15, at the largest sizes a pipeline may have: GitLab
+  `stages: [a, b]` with 223 + 223 jobs, Azure 2 stages of 158 jobs passing artifacts,
+  100 workflows each naming all 100 in `workflow_run`, 3,000 jobs extending a template
+  of 3,000 variables.
 
 Each case prints its size, its time, the time per unit of size and the ratio to the smaller
 run of the same case: linear growth keeps the cost per unit flat. `write_cases(root,
