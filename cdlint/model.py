@@ -788,23 +788,33 @@ class Project:
         costs no more than one walk either."""
         memo = self._chains.setdefault(kinds, {})
         incoming, stages = self._incoming_in_order, self._stages
-        walking: set[str] = set()
-
-        def chain(s: Stage) -> list[Stage]:
-            if s.key in memo:
-                return memo[s.key]
-            best: list[Stage] = []
-            walking.add(s.key)
-            for e in incoming[s.key]:
+        if stage.key in memo:
+            return memo[stage.key]
+        # Depth first without recursion (a chain can be thousands of jobs long): each frame
+        # is a stage, the index of its next edge, and the longest chain before it so far.
+        walking = {stage.key}
+        frames: list[list] = [[stage, 0, []]]
+        while frames:
+            frame = frames[-1]
+            current, index, best = frame
+            edges = incoming[current.key]
+            if index < len(edges):
+                frame[1] = index + 1
+                e = edges[index]
                 if e.kind in kinds and e.source not in walking:
-                    candidate = chain(stages[e.source])
-                    if len(candidate) > len(best):
-                        best = candidate
-            walking.discard(s.key)
-            memo[s.key] = best + [s]
-            return memo[s.key]
-
-        return chain(stage)
+                    if e.source in memo:
+                        if len(memo[e.source]) > len(best):
+                            frame[2] = memo[e.source]
+                    else:
+                        walking.add(e.source)
+                        frames.append([stages[e.source], 0, []])
+                continue
+            walking.discard(current.key)
+            found = memo[current.key] = best + [current]
+            frames.pop()
+            if frames and len(found) > len(frames[-1][2]):
+                frames[-1][2] = found
+        return memo[stage.key]
 
     @cached_property
     def _chains(self) -> dict[frozenset[str], dict[str, list[Stage]]]:
