@@ -19,7 +19,7 @@ _ENV_FLAGS = re.compile(
     r"(?:--(?:env|environment|stage|target)[= ]|-e\s+|\b(?:ENV|ENVIRONMENT|DEPLOY_ENV|STAGE|TARGET_ENV)="
     r"|(?:^|\s)(?:env|environment|deployEnv|targetEnv|targetEnvironment)=)"
     # The name, with the variables written into it (``staging-${BRANCH_NAME}``).
-    r"[\"']?([A-Za-z][\w-]*(?:(?:\$\{\{[^}]*\}\}|\$\{[^}\s]*\}|\$\([^)\s]*\)|\$\w+)[\w-]*)*)"
+    rf"[\"']?([A-Za-z][\w-]*(?:(?:{texts.VARIABLE})[\w-]*)*)"
 )
 _ENV_WORD = re.compile(r"[A-Za-z][\w-]{1,40}")
 _PROD_FLAGS = re.compile(r"(?<![\w-])--prod(?:uction)?\b")
