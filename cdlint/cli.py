@@ -243,7 +243,7 @@ def main() -> None:
               help="SARIF automationDetails.id: runs with different categories keep their code-scanning alerts apart.")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
               help="Check this many repositories at once, in parallel processes.  "
-                   "[default: the idle cores (cores less the load average) when the paths hold several repositories "
+                   "[default: the idle cores (cores less the whole cores the load average fills) when the paths hold several repositories "
                    "with 300 pipeline files or more, else 1]")
 @allow_empty_option
 @debug_option

@@ -401,9 +401,14 @@ def test_check_uses_the_idle_cores_for_much_work(tmp_path, monkeypatch) -> None:
     monkeypatch.setattr("os.getloadavg", lambda: (0.2, 0.0, 0.0))
     assert parallel_jobs(big, None) == 3  # four idle cores, three repositories
     monkeypatch.setattr("os.getloadavg", lambda: (2.6, 0.0, 0.0))
+    assert parallel_jobs(big, None) == 2  # two cores busy, two idle
+    monkeypatch.setattr("os.getloadavg", lambda: (3.2, 0.0, 0.0))
     assert parallel_jobs(big, None) == 1
     monkeypatch.setattr("os.getloadavg", lambda: (9.0, 0.0, 0.0))
     assert parallel_jobs(big, None) == 1
+    monkeypatch.setattr("os.sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    monkeypatch.setattr("os.getloadavg", lambda: (0.6, 0.0, 0.0))
+    assert parallel_jobs(big, None) == 2  # the tail of work just ended keeps no core
 
 
 @pytest.mark.parametrize("format_", ["text", "json", "markdown"])
