@@ -122,24 +122,29 @@ PARALLEL_FILES = 300
 
 def parallel_jobs(selected: Sequence[Target], asked: int | None) -> int:
     """How many processes to check ``selected`` with: ``asked`` (``--jobs``), else the
-    machine's idle cores when there are several repositories with enough files to pay.
+    machine's idle cores when there are several repositories with enough files to pay."""
+    if asked is not None:
+        return asked
+    files = sum(len(t.files) for t in selected)
+    if len(selected) < 2 or files < PARALLEL_FILES:
+        return 1
+    return max(1, min(idle_cores(), len(selected)))
+
+
+def idle_cores() -> int:
+    """The cores this process may use less those the load average fills.
 
     A core counts as busy when the load average fills it: on a machine that other work
     keeps busy, workers only add their own cost (on a 2-core machine at load 3, two workers
     took up to 20% longer than one process, bench/compare.py), but a load below one is the
     tail of work just ended (at 0.6 on an idle 2-core machine, one process took 3.7 s on
     the corpus and two 2.2 s)."""
-    if asked is not None:
-        return asked
-    files = sum(len(t.files) for t in selected)
-    if len(selected) < 2 or files < PARALLEL_FILES:
-        return 1
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     try:
         busy = int(os.getloadavg()[0])
     except OSError:  # no load average on this system
         busy = 0
-    return max(1, min(cores - busy, len(selected)))
+    return max(1, cores - busy)
 
 
 def _can_fork() -> bool:
