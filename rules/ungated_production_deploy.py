@@ -5,6 +5,9 @@ from cdlint.finding import Evidence, Finding, describe_path, path_evidence
 from cdlint.model import Project
 from cdlint.rule import rule, tiers_option
 
+# The pipelines named as testing the same change in parallel, at most: a repository of
+# hundreds of workflows would otherwise list them all under every delivery.
+PARALLEL_SHOWN = 10
 TIERS = tiers_option(["production"], "environment tiers whose deliveries must pass a test first (add docs for documentation sites)")
 
 
@@ -110,7 +113,10 @@ def check(project: Project, options: dict) -> Iterator[Finding]:
             message += (
                 f"; tests of this revision run in {tests.pipeline}, which {pipeline.path} does not wait for"
             )
-            evidence += [Evidence(t.span, f"'{t.name}' in {t.pipeline} tests the same change, in parallel") for _, t in parallel]
+            shown, rest = parallel[:PARALLEL_SHOWN], parallel[PARALLEL_SHOWN:]
+            evidence += [Evidence(t.span, f"'{t.name}' in {t.pipeline} tests the same change, in parallel") for _, t in shown]
+            if rest:
+                evidence.append(Evidence(rest[0][1].span, f"and the tests of {len(rest)} more pipelines, in parallel"))
         evidence.extend(analysis.upstream_trigger_notes(project, stage))
         evidence.extend(extra)
         yield Finding(stage.span, message, tuple(evidence), key=stage.key)

@@ -69,6 +69,24 @@ def test_a_release_beside_the_ci_of_the_same_commit_names_it() -> None:
     assert any("tests the same change, in parallel" in e.note for e in finding.evidence)
 
 
+def test_a_release_beside_many_test_workflows_names_ten_and_counts_the_rest(tmp_path) -> None:
+    from cdlint.engine import check
+    from cdlint.rule import load_rules
+
+    rule = load_rules()["ungated-production-deploy"]
+    beside = FIXTURES / "rules" / "ungated-production-deploy" / "github_release_beside_ci" / ".github" / "workflows"
+    workflows = tmp_path / ".github" / "workflows"
+    workflows.mkdir(parents=True)
+    (workflows / "release.yml").write_text((beside / "release.yml").read_text())
+    for n in range(13):
+        (workflows / f"ci{n:02}.yml").write_text((beside / "ci.yml").read_text())
+    [finding] = check([str(tmp_path)], Settings(rules={rule.id: rule})).findings
+    parallel = [e.note for e in finding.evidence if "in parallel" in e.note]
+    assert len(parallel) == 11
+    assert parallel[:10] == [f"'test' in .github/workflows/ci{n:02}.yml tests the same change, in parallel" for n in range(10)]
+    assert parallel[10] == "and the tests of 3 more pipelines, in parallel"
+
+
 def test_a_manual_only_release_is_a_manual_push_and_ungated() -> None:
     from cdlint.engine import lint_file
     from cdlint.rule import load_rules
